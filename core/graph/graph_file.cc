@@ -1,0 +1,119 @@
+#include "core/graph/graph_file.h"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "core/graph/graph_schema_text.h"
+#include "flatbuffers/idl.h"
+
+namespace runnel::graph {
+namespace {
+
+// FlatBuffers reports "LINE: COLUMN: error: MESSAGE" (several lines if it
+// found several problems). Splits that into diagnostics, naming the field the
+// error points into.
+void AddParserErrors(const std::string& errors, const JsonLocator& locator,
+                     Diagnostics* out) {
+  std::istringstream lines(errors);
+  std::string text;
+  while (std::getline(lines, text)) {
+    if (text.empty()) continue;
+    int line = 0, column = 0, consumed = 0;
+    Diagnostic d;
+    if (sscanf(text.c_str(), "%d: %d: error: %n", &line, &column, &consumed) == 2 &&
+        consumed > 0) {
+      d.line = line;
+      d.column = column;
+      d.message = text.substr(static_cast<size_t>(consumed));
+      // The parser's column is just past the offending token.
+      d.field_path = locator.PathAt(line, column > 1 ? column - 1 : column);
+    } else {
+      d.line = 1;
+      d.message = text;
+    }
+    out->Add(std::move(d));
+  }
+}
+
+}  // namespace
+
+bool IsCompiledGraph(std::string_view contents) {
+  return contents.size() >= 8 &&
+         flatbuffers::BufferHasIdentifier(contents.data(),
+                                          fb::GraphIdentifier());
+}
+
+Result<std::shared_ptr<const GraphFile>> GraphFile::Load(
+    const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidArgument(path + ": cannot open graph file");
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  if (in.bad()) return InvalidArgument(path + ": cannot read graph file");
+  return Parse(path, contents.str());
+}
+
+Result<std::shared_ptr<const GraphFile>> GraphFile::Parse(std::string path,
+                                                          std::string contents) {
+  if (IsCompiledGraph(contents)) {
+    flatbuffers::Verifier verifier(
+        reinterpret_cast<const uint8_t*>(contents.data()), contents.size());
+    if (!fb::VerifyGraphBuffer(verifier)) {
+      return InvalidArgument(path +
+                             ": compiled graph is corrupt or truncated "
+                             "(FlatBuffers verification failed)");
+    }
+    std::vector<uint8_t> buffer(contents.begin(), contents.end());
+    return std::shared_ptr<const GraphFile>(
+        new GraphFile(std::move(path), std::move(buffer), nullptr));
+  }
+
+  flatbuffers::IDLOptions options;
+  options.strict_json = false;  // allow comments and trailing commas
+  flatbuffers::Parser parser(options);
+  if (!parser.Parse(kGraphSchemaText) || !parser.SetRootType("Graph")) {
+    return Status(StatusCode::kInternal,
+                  "built-in graph schema does not parse: " + parser.error_);
+  }
+  auto locator = std::make_unique<JsonLocator>(contents);
+  if (!parser.Parse(contents.c_str())) {
+    Diagnostics diagnostics;
+    AddParserErrors(parser.error_, *locator, &diagnostics);
+    GraphFile failed(path, {}, std::move(locator));
+    return InvalidArgument(failed.Format(diagnostics));
+  }
+  std::vector<uint8_t> buffer(
+      parser.builder_.GetBufferPointer(),
+      parser.builder_.GetBufferPointer() + parser.builder_.GetSize());
+  return std::shared_ptr<const GraphFile>(
+      new GraphFile(std::move(path), std::move(buffer), std::move(locator)));
+}
+
+std::string GraphFile::ResolvePath(const std::string& path) const {
+  if (path.empty() || path == "-" || path[0] == '/') return path;
+  size_t slash = path_.find_last_of('/');
+  if (slash == std::string::npos) return path;
+  return path_.substr(0, slash + 1) + path;
+}
+
+int GraphFile::LineOf(std::string_view field_path) const {
+  return locator_ ? locator_->LineOf(field_path) : 0;
+}
+
+std::string GraphFile::Format(const Diagnostics& diagnostics) const {
+  std::string out;
+  for (const Diagnostic& d : diagnostics.items()) {
+    if (!out.empty()) out += '\n';
+    int line = d.line != 0 ? d.line : LineOf(d.field_path);
+    out += path_;
+    if (line > 0) out += ":" + std::to_string(line);
+    if (d.column > 0) out += ":" + std::to_string(d.column);
+    out += ": ";
+    if (!d.field_path.empty()) out += d.field_path + ": ";
+    out += d.message;
+  }
+  return out;
+}
+
+}  // namespace runnel::graph

@@ -1,0 +1,67 @@
+// LogicalGraph: a graph file, checked and resolved.
+//
+// Every name is resolved (schemas, input streams), every operator's output
+// schema derived, filters and projections parsed against their inputs, and
+// operators put in dependency order. Building it reports every problem it can
+// find as a Diagnostic naming the field path. Nothing here opens files or
+// allocates run-time buffers; the planner does that.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/expr/comparison.h"
+#include "core/graph/diagnostics.h"
+#include "core/graph/graph_file.h"
+#include "core/ops/project.h"
+#include "core/schema/schema.h"
+
+namespace runnel::graph {
+
+// A named stream of rows: the output of a source or an operator.
+struct LogicalStream {
+  std::string name;
+  schema::Schema schema;
+};
+
+struct LogicalSource {
+  std::string name;
+  std::string field_path;  // "sources[0]"
+  const fb::Source* def;
+  uint32_t output_stream;
+};
+
+enum class OperatorKind { kFilter, kProject };
+
+struct LogicalOperator {
+  std::string name;
+  std::string field_path;  // "operators[2]"
+  OperatorKind kind;
+  uint32_t input_stream;
+  uint32_t output_stream;
+  expr::Comparison comparison;  // kFilter
+  ops::Projection projection;   // kProject
+};
+
+struct LogicalSink {
+  std::string name;
+  std::string field_path;  // "sinks[0]"
+  const fb::Sink* def;
+  uint32_t input_stream;
+};
+
+struct LogicalGraph {
+  std::shared_ptr<const GraphFile> file;  // keeps the defs above alive
+  std::vector<LogicalStream> streams;
+  std::vector<LogicalSource> sources;
+  std::vector<LogicalOperator> operators;  // inputs always come first
+  std::vector<LogicalSink> sinks;
+};
+
+// Checks and resolves `file`. Adds every problem found to *diagnostics; the
+// returned graph is complete only if none were added.
+LogicalGraph BuildLogicalGraph(std::shared_ptr<const GraphFile> file,
+                               Diagnostics* diagnostics);
+
+}  // namespace runnel::graph

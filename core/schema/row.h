@@ -1,0 +1,67 @@
+// Rows and batches: Runnel's unit of data.
+//
+// A row is `width` 8-byte slots, one per schema field, holding plain data
+// (integers, doubles, 0/1, ns timestamps, symbol ids), so rows can be copied,
+// hashed and snapshotted with memcpy. Rows travel in RowBatches whose storage
+// is allocated once, at plan time; filling, reading and clearing a batch never
+// allocates. A batch is owned by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <memory>
+
+namespace runnel::schema {
+
+union Slot {
+  int64_t i64;  // i64, bool (0/1), ts (ns), sym (symbol id)
+  double f64;
+};
+static_assert(sizeof(Slot) == 8, "a slot is 8 bytes");
+
+class RowBatch {
+ public:
+  // Allocates storage for `capacity` rows of `width` slots.
+  RowBatch(uint32_t width, uint32_t capacity)
+      : width_(width),
+        capacity_(capacity),
+        slots_(new Slot[static_cast<size_t>(width) * capacity]()) {}
+
+  RowBatch(const RowBatch&) = delete;
+  RowBatch& operator=(const RowBatch&) = delete;
+
+  uint32_t width() const { return width_; }
+  uint32_t capacity() const { return capacity_; }
+  uint32_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  bool full() const { return size_ == capacity_; }
+
+  // REQUIRES: index < size() (or < capacity() while filling).
+  Slot* row(uint32_t index) { return slots_.get() + size_t{index} * width_; }
+  const Slot* row(uint32_t index) const {
+    return slots_.get() + size_t{index} * width_;
+  }
+
+  // Adds a row and returns its slots for the caller to fill.
+  // REQUIRES: !full().
+  Slot* Append() { return row(size_++); }
+
+  // Adds a copy of `source`, which has width() slots. REQUIRES: !full().
+  void AppendCopy(const Slot* source) {
+    std::memcpy(Append(), source, sizeof(Slot) * width_);
+  }
+
+  // Forgets the row just appended (a parser that rejects it).
+  // REQUIRES: !empty().
+  void DropLast() { --size_; }
+
+  void Clear() { size_ = 0; }
+
+ private:
+  uint32_t width_;
+  uint32_t capacity_;
+  uint32_t size_ = 0;
+  std::unique_ptr<Slot[]> slots_;
+};
+
+}  // namespace runnel::schema

@@ -1,0 +1,55 @@
+// LineReader: reads a file or standard input line by line through one fixed
+// buffer, so reading never allocates after Open.
+//
+// Lines end with \n (a trailing \r is dropped); a last line without \n is
+// still returned. A line longer than the buffer is reported as too long and
+// skipped, not split. Lines are views into the buffer, valid until the next
+// call. Not thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/common/status.h"
+
+namespace runnel::file {
+
+class LineReader {
+ public:
+  static constexpr size_t kDefaultBufferBytes = 1 << 16;
+
+  // `path` "-" reads standard input.
+  explicit LineReader(std::string path, size_t buffer_bytes = kDefaultBufferBytes);
+  ~LineReader();
+
+  LineReader(const LineReader&) = delete;
+  LineReader& operator=(const LineReader&) = delete;
+
+  Status Open();
+
+  enum class Outcome { kLine, kTooLong, kEnd };
+  // Reads the next line into *line. kTooLong: that line (its number is
+  // line_number()) was skipped. kEnd: no more input.
+  Result<Outcome> Next(std::string_view* line);
+
+  // 1-based number of the line last returned.
+  uint64_t line_number() const { return line_number_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  // Reads more input after the unread bytes. Returns false at end of input.
+  Result<bool> Fill();
+
+  std::string path_;
+  int fd_ = -1;
+  bool owns_fd_ = false;
+  std::unique_ptr<char[]> buffer_;
+  size_t capacity_;
+  size_t begin_ = 0;  // first unread byte
+  size_t end_ = 0;    // one past the last byte read
+  bool eof_ = false;
+  uint64_t line_number_ = 0;
+};
+
+}  // namespace runnel::file
