@@ -26,7 +26,7 @@ def runnel_cc_binary(name, copts = [], **kwargs):
         **kwargs
     )
 
-def runnel_cc_test(name, srcs, deps = [], linkopts = [], **kwargs):
+def runnel_cc_test(name, srcs, deps = [], linkopts = [], size = "small", **kwargs):
     """A CppUTest suite. The shared main in //tests:test_main runs it."""
     cc_test(
         name = name,
@@ -34,6 +34,9 @@ def runnel_cc_test(name, srcs, deps = [], linkopts = [], **kwargs):
         copts = RUNNEL_COPTS,
         deps = deps + ["//tests:test_main"],
         linkopts = linkopts + ["-lCppUTest", "-lCppUTestExt"],
+        # Debian's libCppUTest.a is not built for shared libraries.
+        linkstatic = True,
+        size = size,
         **kwargs
     )
 

@@ -18,7 +18,8 @@ class Source {
   // Opens the input (files, sockets). May allocate; runs before the hot path.
   virtual Status Open() = 0;
   // Appends up to out->capacity() rows to the empty batch `out`. Sets *done
-  // once the input is exhausted (the batch may still hold final rows).
+  // once the input is exhausted (the batch may still hold final rows). Rows
+  // appended before a failure are still processed.
   virtual Status Read(schema::RowBatch* out, bool* done) = 0;
   // Bad records reported and skipped so far.
   virtual uint64_t rejected() const { return 0; }

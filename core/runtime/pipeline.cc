@@ -86,14 +86,12 @@ Status Pipeline::Run() {
     for (SourceStage& s : sources_) {
       if (s.done) continue;
       schema::RowBatch* out = batches_[s.output].get();
-      status = s.source->Read(out, &s.done);
-      if (!status.ok()) {
-        status = Named("source", s.name, status);
-        break;
-      }
+      Status read = s.source->Read(out, &s.done);
+      // Rows read before a failure are valid: they go through first.
       s.rows_out += out->size();
       if (s.done) --remaining;
       status = Propagate();
+      if (!read.ok()) status = Named("source", s.name, read);
       if (!status.ok()) break;
     }
   }

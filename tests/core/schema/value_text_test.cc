@@ -1,0 +1,88 @@
+#include "core/schema/value_text.h"
+
+#include <CppUTest/TestHarness.h>
+
+#include <string>
+
+using runnel::schema::Field;
+using runnel::schema::FieldType;
+using runnel::schema::FormatValue;
+using runnel::schema::ParseOutcome;
+using runnel::schema::ParseValue;
+using runnel::schema::Slot;
+using runnel::schema::SymbolTable;
+using runnel::schema::TimeUnit;
+
+namespace {
+
+Field F(FieldType type, TimeUnit unit = TimeUnit::kMs) { return {"f", type, unit}; }
+
+std::string Format(Slot slot, const Field& field, const SymbolTable& symbols) {
+  char buffer[64];
+  char* end = FormatValue(slot, field, symbols, buffer, buffer + sizeof(buffer));
+  return end ? std::string(buffer, end) : "<overflow>";
+}
+
+}  // namespace
+
+TEST_GROUP(ValueText) {
+  SymbolTable symbols{16, 256};
+  Slot slot;
+};
+
+TEST(ValueText, ParsesEachType) {
+  CHECK(ParseValue("-42", F(FieldType::kI64), &symbols, &slot) == ParseOutcome::kOk);
+  LONGS_EQUAL(-42, slot.i64);
+  CHECK(ParseValue("23.5", F(FieldType::kF64), &symbols, &slot) == ParseOutcome::kOk);
+  DOUBLES_EQUAL(23.5, slot.f64, 0);
+  CHECK(ParseValue("true", F(FieldType::kBool), &symbols, &slot) == ParseOutcome::kOk);
+  LONGS_EQUAL(1, slot.i64);
+  CHECK(ParseValue("dev-1", F(FieldType::kSym), &symbols, &slot) == ParseOutcome::kOk);
+  STRCMP_EQUAL("dev-1", std::string(symbols.Lookup(slot.i64)).c_str());
+}
+
+TEST(ValueText, TimestampsAreStoredInNanoseconds) {
+  CHECK(ParseValue("1700000000123", F(FieldType::kTs, TimeUnit::kMs), &symbols, &slot) ==
+        ParseOutcome::kOk);
+  CHECK(slot.i64 == 1700000000123000000LL);
+  CHECK(ParseValue("5", F(FieldType::kTs, TimeUnit::kS), &symbols, &slot) == ParseOutcome::kOk);
+  CHECK(slot.i64 == 5000000000LL);
+}
+
+TEST(ValueText, RejectsWhatDoesNotFit) {
+  CHECK(ParseValue("4x", F(FieldType::kI64), &symbols, &slot) == ParseOutcome::kBadValue);
+  CHECK(ParseValue("1.5", F(FieldType::kI64), &symbols, &slot) == ParseOutcome::kBadValue);
+  CHECK(ParseValue("nan?", F(FieldType::kF64), &symbols, &slot) == ParseOutcome::kBadValue);
+  CHECK(ParseValue("yes", F(FieldType::kBool), &symbols, &slot) == ParseOutcome::kBadValue);
+  CHECK(ParseValue("", F(FieldType::kF64), &symbols, &slot) == ParseOutcome::kEmpty);
+  CHECK(ParseValue("99999999999999999999", F(FieldType::kI64), &symbols, &slot) ==
+        ParseOutcome::kBadValue);
+  // Overflows int64 once converted to ns.
+  CHECK(ParseValue("9223372036854775", F(FieldType::kTs, TimeUnit::kMs), &symbols, &slot) ==
+        ParseOutcome::kBadValue);
+}
+
+TEST(ValueText, ReportsAFullSymbolTable) {
+  SymbolTable tiny(1, 16);
+  CHECK(ParseValue("a", F(FieldType::kSym), &tiny, &slot) == ParseOutcome::kOk);
+  CHECK(ParseValue("b", F(FieldType::kSym), &tiny, &slot) == ParseOutcome::kSymbolsFull);
+}
+
+TEST(ValueText, FormatsRoundTrip) {
+  slot.f64 = 0.1;
+  STRCMP_EQUAL("0.1", Format(slot, F(FieldType::kF64), symbols).c_str());
+  slot.f64 = 31;
+  STRCMP_EQUAL("31", Format(slot, F(FieldType::kF64), symbols).c_str());
+  slot.i64 = 1700000000123000000LL;
+  STRCMP_EQUAL("1700000000123", Format(slot, F(FieldType::kTs), symbols).c_str());
+  slot.i64 = -1500000;  // -1.5 ms: floor, so the unit boundary holds
+  STRCMP_EQUAL("-2", Format(slot, F(FieldType::kTs), symbols).c_str());
+  slot.i64 = 0;
+  STRCMP_EQUAL("false", Format(slot, F(FieldType::kBool), symbols).c_str());
+}
+
+TEST(ValueText, FormatReportsOverflow) {
+  char small[3];
+  slot.i64 = 123456;
+  POINTERS_EQUAL(nullptr, FormatValue(slot, F(FieldType::kI64), symbols, small, small + 3));
+}
