@@ -18,6 +18,7 @@ enum class StatusCode {
   kDataError,          // an input record or frame is malformed
   kIoError,            // a file, pipe or device failed
   kResourceExhausted,  // a planned capacity ran out
+  kCancelled,          // stopped because another part of the job failed
   kInternal,           // a bug in Runnel
 };
 
@@ -50,6 +51,7 @@ inline Status IoError(std::string message) {
 inline Status ResourceExhausted(std::string message) {
   return Status(StatusCode::kResourceExhausted, std::move(message));
 }
+inline Status Cancelled() { return Status(StatusCode::kCancelled, "cancelled"); }
 
 // A value of type T, or the Status that explains why there is none.
 // REQUIRES: value() only when ok().

@@ -47,6 +47,9 @@ Result<std::vector<Token>> Tokenize(std::string_view text) {
       }
       tokens.push_back({TokenKind::kString, std::string(text.substr(i + 1, close - i - 1)), start});
       i = close + 1;
+    } else if (c == '(' || c == ')' || c == ',') {
+      tokens.push_back({TokenKind::kPunct, std::string(1, c), start});
+      ++i;
     } else if (c == '=' || c == '!' || c == '<' || c == '>') {
       bool two = i + 1 < text.size() && text[i + 1] == '=';
       std::string op(text.substr(i, two ? 2 : 1));

@@ -15,6 +15,7 @@ enum class TokenKind {
   kNumber,      // 30, -4, 2.5, 1e3
   kString,      // 'dev-7' or "dev-7", quotes removed
   kOperator,    // == != < <= > >=
+  kPunct,       // ( ) ,
   kEnd,
 };
 

@@ -6,8 +6,8 @@
 namespace runnel::graph {
 namespace {
 
-std::string Indexed(const char* list, size_t index) {
-  return std::string(list) + "[" + std::to_string(index) + "]";
+std::string Indexed(const std::string& list, size_t index) {
+  return list + "[" + std::to_string(index) + "]";
 }
 
 std::string Quoted(const std::string& text) { return "'" + text + "'"; }
@@ -21,6 +21,15 @@ std::string KeyList(const Map& map) {
     out += entry.first;
   }
   return out.empty() ? "none" : out;
+}
+
+std::vector<std::string> Strings(
+    const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>* list) {
+  std::vector<std::string> out;
+  if (list) {
+    for (const auto* item : *list) out.push_back(item->str());
+  }
+  return out;
 }
 
 schema::FieldType ToFieldType(fb::FieldType type) {
@@ -42,6 +51,38 @@ schema::TimeUnit ToTimeUnit(fb::TimeUnit unit) {
     case fb::TimeUnit::ns: return schema::TimeUnit::kNs;
   }
   return schema::TimeUnit::kMs;
+}
+
+// The kinds an operator sets, by name.
+std::vector<std::string> KindsSet(const fb::Operator& op) {
+  std::vector<std::string> kinds;
+  if (op.filter()) kinds.push_back("filter");
+  if (op.project()) kinds.push_back("project");
+  if (op.key_by()) kinds.push_back("key_by");
+  if (op.aggregate()) kinds.push_back("aggregate");
+  if (op.union_()) kinds.push_back("union");
+  if (op.split()) kinds.push_back("split");
+  return kinds;
+}
+
+constexpr const char* kOperatorKinds = "filter, project, key_by, aggregate, union, split";
+
+// The streams an operator reads, by name.
+std::vector<std::string> InputNames(const fb::Operator& op) {
+  if (op.union_()) return Strings(op.union_());
+  if (op.input()) return {op.input()->str()};
+  return {};
+}
+
+// Moves "[2]: message" (an item index a parser put first) into the path.
+void AddItemError(Diagnostics* diagnostics, const std::string& path,
+                  const std::string& message) {
+  size_t close = message.find("]: ");
+  if (message.rfind('[', 0) == 0 && close != std::string::npos) {
+    diagnostics->Add(path + message.substr(0, close + 1), message.substr(close + 3));
+  } else {
+    diagnostics->Add(path, message);
+  }
 }
 
 class Builder {
@@ -69,21 +110,20 @@ class Builder {
     diagnostics_->Add(std::move(path), std::move(message));
   }
 
-  // Registers a stream name; reports a duplicate.
-  bool ClaimStreamName(const std::string& name, const std::string& path) {
-    auto [it, inserted] = stream_paths_.emplace(name, path);
+  // Registers the name a source, operator or branch at `path` declares
+  // (in its `name` field); reports a duplicate.
+  bool ClaimName(const std::string& name, const std::string& path) {
+    auto [it, inserted] = declared_.emplace(name, path);
     if (!inserted) {
-      Error(path + ".name", "stream name " + Quoted(name) +
-                                " is already used by " + it->second);
+      Error(path + ".name", "name " + Quoted(name) + " is already used by " + it->second);
     }
     return inserted;
   }
 
-  uint32_t AddStream(const std::string& name, schema::Schema schema) {
-    graph_.streams.push_back({name, std::move(schema)});
-    uint32_t index = static_cast<uint32_t>(graph_.streams.size() - 1);
-    stream_index_[name] = index;
-    return index;
+  uint32_t AddStream(LogicalStream stream) {
+    stream_index_[stream.name] = static_cast<uint32_t>(graph_.streams.size());
+    graph_.streams.push_back(std::move(stream));
+    return static_cast<uint32_t>(graph_.streams.size() - 1);
   }
 
   void AddSchemas(const fb::Graph& g) {
@@ -123,15 +163,20 @@ class Builder {
       const fb::Source* s = g.sources()->Get(static_cast<uint32_t>(i));
       std::string path = Indexed("sources", i);
       std::string name = s->name()->str();
-      if (!ClaimStreamName(name, path)) continue;
+      if (!ClaimName(name, path)) continue;
       auto schema = schemas_.find(s->schema()->str());
       if (schema == schemas_.end()) {
         Error(path + ".schema", "unknown schema " + Quoted(s->schema()->str()) +
                                     " (schemas: " + KeyList(schemas_) + ")");
         continue;
       }
-      if (!s->csv()) Error(path, "a source needs one of: csv");
-      graph_.sources.push_back({name, path, s, AddStream(name, schema->second)});
+      int kinds = (s->csv() ? 1 : 0) + (s->generator() ? 1 : 0);
+      if (kinds != 1) {
+        Error(path, std::string(kinds == 0 ? "a source needs" : "a source has exactly") +
+                        " one of: csv, generator");
+      }
+      uint32_t stream = AddStream({name, schema->second, {}, 1});
+      graph_.sources.push_back({name, path, s, stream});
     }
   }
 
@@ -141,95 +186,248 @@ class Builder {
     // Names first, so that inputs can refer to operators defined later.
     std::vector<bool> named(count, false);
     for (size_t i = 0; i < count; ++i) {
-      named[i] = ClaimStreamName(g.operators()->Get(static_cast<uint32_t>(i))->name()->str(),
-                                 Indexed("operators", i));
+      const fb::Operator* op = g.operators()->Get(static_cast<uint32_t>(i));
+      std::string path = Indexed("operators", i);
+      named[i] = ClaimName(op->name()->str(), path);
+      if (op->split()) {
+        split_names_.insert(op->name()->str());
+        for (size_t b = 0; b < op->split()->size(); ++b) {
+          named[i] = ClaimName(op->split()->Get(static_cast<uint32_t>(b))->name()->str(),
+                               path + "." + Indexed("split", b)) && named[i];
+        }
+      }
     }
-    // Resolve in dependency order: each pass adds the operators whose input
-    // exists; what is left after a pass that adds nothing is dangling or a
-    // cycle.
+    // Resolve in dependency order: each pass adds the operators whose inputs
+    // all exist; what is left after a pass that adds nothing is dangling or
+    // a cycle.
     std::vector<bool> done(count, false);
     for (bool progress = true; progress;) {
       progress = false;
       for (size_t i = 0; i < count; ++i) {
         const fb::Operator* op = g.operators()->Get(static_cast<uint32_t>(i));
-        if (done[i] || !named[i] || !stream_index_.count(op->input()->str())) continue;
-        AddOperator(op, i);
+        if (done[i] || !named[i] || !InputsResolved(*op)) continue;
+        AddOperator(*op, i);
         done[i] = progress = true;
       }
     }
     for (size_t i = 0; i < count; ++i) {
       if (done[i] || !named[i]) continue;
-      const fb::Operator* op = g.operators()->Get(static_cast<uint32_t>(i));
-      std::string input = op->input()->str();
-      std::string path = Indexed("operators", i) + ".input";
-      if (!stream_paths_.count(input)) {
-        Error(path, "unknown stream " + Quoted(input) + " (streams: " +
-                        KeyList(stream_paths_) + ")");
-      } else if (IsInCycle(g, i)) {
-        Error(path, "operator " + Quoted(op->name()->str()) +
-                        " is part of a cycle; a graph's streams must flow "
-                        "from sources to sinks");
+      ReportUnresolved(g, i);
+    }
+  }
+
+  bool InputsResolved(const fb::Operator& op) {
+    std::vector<std::string> inputs = InputNames(op);
+    if (inputs.empty()) return true;  // reported when added
+    for (const std::string& input : inputs) {
+      if (!stream_index_.count(input)) return false;
+    }
+    return true;
+  }
+
+  void ReportUnresolved(const fb::Graph& g, size_t index) {
+    const fb::Operator* op = g.operators()->Get(static_cast<uint32_t>(index));
+    std::string path = Indexed("operators", index) + (op->union_() ? ".union" : ".input");
+    std::vector<std::string> inputs = InputNames(*op);
+    for (size_t k = 0; k < inputs.size(); ++k) {
+      const std::string& input = inputs[k];
+      std::string at = op->union_() ? Indexed(path, k) : path;
+      if (split_names_.count(input)) {
+        Error(at, Quoted(input) + " is a split; read one of its branches instead");
+      } else if (!declared_.count(input)) {
+        Error(at, "unknown stream " + Quoted(input) + " (streams: " + KeyList(declared_) + ")");
+      } else if (!stream_index_.count(input) && IsInCycle(g, index)) {
+        Error(at, "operator " + Quoted(op->name()->str()) +
+                      " is part of a cycle; a graph's streams must flow from sources to sinks");
+        return;
       }
-      // Otherwise its input is unresolved because of an error already reported.
+      // Otherwise the input is unresolved because of an error reported already.
     }
   }
 
   // Whether following inputs from operator `start` leads back to it.
   bool IsInCycle(const fb::Graph& g, size_t start) {
-    std::map<std::string, std::string> input_of;
+    std::map<std::string, std::vector<std::string>> inputs_of;
     for (const fb::Operator* op : *g.operators()) {
-      input_of[op->name()->str()] = op->input()->str();
+      std::vector<std::string> producers = {op->name()->str()};
+      if (op->split()) {
+        for (const fb::SplitBranch* b : *op->split()) producers.push_back(b->name()->str());
+      }
+      for (const std::string& p : producers) inputs_of[p] = InputNames(*op);
     }
     std::string name = g.operators()->Get(static_cast<uint32_t>(start))->name()->str();
-    std::string at = input_of[name];
-    for (size_t steps = 0; steps <= input_of.size() && input_of.count(at); ++steps) {
+    std::set<std::string> seen;
+    std::vector<std::string> todo = inputs_of[name];
+    while (!todo.empty()) {
+      std::string at = todo.back();
+      todo.pop_back();
       if (at == name) return true;
-      at = input_of[at];
+      if (!seen.insert(at).second || !inputs_of.count(at)) continue;
+      for (const std::string& next : inputs_of[at]) todo.push_back(next);
     }
     return false;
   }
 
-  void AddOperator(const fb::Operator* op, size_t index) {
+  // Parses a filter or branch condition; reports at `path` on failure.
+  bool ParseCondition(const std::string& text, const schema::Schema& input,
+                      const std::string& path, expr::Comparison* out) {
+    Result<expr::Comparison> comparison = expr::ParseComparison(text, input);
+    if (!comparison.ok()) {
+      Error(path, comparison.status().message());
+      return false;
+    }
+    *out = comparison.value();
+    return true;
+  }
+
+  void AddOperator(const fb::Operator& op, size_t index) {
     std::string path = Indexed("operators", index);
+    std::vector<std::string> kinds = KindsSet(op);
+    if (kinds.size() != 1) {
+      Error(path, kinds.empty() ? std::string("an operator needs one of: ") + kOperatorKinds
+                                : "an operator has exactly one of: " + std::string(kOperatorKinds) +
+                                      " (found " + kinds[0] + " and " + kinds[1] + ")");
+      return;
+    }
+    if (op.union_() && op.input()) {
+      Error(path + ".input", "a union names its inputs in `union`, not `input`");
+      return;
+    }
+    if (!op.union_() && !op.input()) {
+      Error(path + ".input", "a " + kinds[0] + " operator needs an input stream");
+      return;
+    }
+    if (op.parallelism() == 0 || op.parallelism() > 256) {
+      Error(path + ".parallelism", "expected 1 to 256, found " + std::to_string(op.parallelism()));
+      return;
+    }
     LogicalOperator logical;
-    logical.name = op->name()->str();
+    logical.name = op.name()->str();
     logical.field_path = path;
-    logical.input_stream = stream_index_[op->input()->str()];
-    const schema::Schema& input = graph_.streams[logical.input_stream].schema;
-    int kinds = (op->filter() ? 1 : 0) + (op->project() ? 1 : 0);
-    schema::Schema output = input;
-    if (kinds != 1) {
-      Error(path, kinds == 0 ? "an operator needs one of: filter, project"
-                             : "an operator has exactly one of: filter, project");
-    } else if (op->filter()) {
+    logical.parallelism = op.parallelism();
+    for (const std::string& input : InputNames(op)) logical.inputs.push_back(stream_index_[input]);
+    const LogicalStream& in = graph_.streams[logical.inputs[0]];
+    LogicalStream out{logical.name, in.schema, {}, logical.parallelism};
+
+    if (op.filter()) {
       logical.kind = OperatorKind::kFilter;
-      Result<expr::Comparison> comparison = expr::ParseComparison(op->filter()->str(), input);
-      if (comparison.ok()) {
-        logical.comparison = comparison.value();
-      } else {
-        Error(path + ".filter", comparison.status().message());
-      }
-    } else {
+      ParseCondition(op.filter()->str(), in.schema, path + ".filter", &logical.comparison);
+    } else if (op.project()) {
       logical.kind = OperatorKind::kProject;
-      std::vector<std::string> items;
-      for (const auto* item : *op->project()) items.push_back(item->str());
-      Result<ops::Projection> projection = ops::ParseProjection(items, input);
+      Result<ops::Projection> projection = ops::ParseProjection(Strings(op.project()), in.schema);
       if (projection.ok()) {
         logical.projection = projection.value();
-        output = logical.projection.output;
+        out.schema = logical.projection.output;
       } else {
-        std::string message = projection.status().message();
-        // "[2]: ..." names the item; fold it into the path.
-        size_t close = message.find("]: ");
-        if (message.rfind('[', 0) == 0 && close != std::string::npos) {
-          Error(path + ".project" + message.substr(0, close + 1), message.substr(close + 3));
+        AddItemError(diagnostics_, path + ".project", projection.status().message());
+      }
+    } else if (op.key_by()) {
+      logical.kind = OperatorKind::kKeyBy;
+      if (op.parallelism() != 1) {
+        Error(path + ".parallelism",
+              "key_by runs with its input; set parallelism on the operator that reads it");
+      }
+      logical.parallelism = out.parallelism = in.parallelism;
+      std::vector<std::string> keys = Strings(op.key_by());
+      if (keys.empty()) Error(path + ".key_by", "names no fields");
+      for (size_t k = 0; k < keys.size(); ++k) {
+        int field = in.schema.IndexOf(keys[k]);
+        if (field == schema::Schema::kNotFound) {
+          Error(Indexed(path + ".key_by", k), "unknown field " + Quoted(keys[k]) +
+                                                  " (fields: " + in.schema.FieldNames() + ")");
         } else {
-          Error(path + ".project", message);
+          out.key_fields.push_back(static_cast<uint32_t>(field));
         }
       }
+    } else if (op.aggregate()) {
+      AddAggregate(op, path, in, &logical, &out);
+    } else if (op.union_()) {
+      logical.kind = OperatorKind::kUnion;
+      for (size_t k = 1; k < logical.inputs.size(); ++k) {
+        const LogicalStream& other = graph_.streams[logical.inputs[k]];
+        if (other.schema.fields().size() != in.schema.size() ||
+            !SameTypes(other.schema, in.schema)) {
+          Error(Indexed(path + ".union", k),
+                "stream " + Quoted(other.name) + " has fields (" + other.schema.FieldNames() +
+                    "), but " + Quoted(in.name) + " has (" + in.schema.FieldNames() +
+                    "); a union needs the same field types in the same order");
+        }
+      }
+      if (logical.inputs.size() < 2) Error(path + ".union", "needs at least two streams");
+    } else {
+      AddSplit(op, path, in, logical);
+      return;
     }
-    logical.output_stream = AddStream(logical.name, std::move(output));
+    logical.output_stream = AddStream(std::move(out));
     graph_.operators.push_back(std::move(logical));
+  }
+
+  static bool SameTypes(const schema::Schema& a, const schema::Schema& b) {
+    for (uint32_t i = 0; i < a.size(); ++i) {
+      if (a.field(i).type != b.field(i).type || a.field(i).unit != b.field(i).unit) return false;
+    }
+    return true;
+  }
+
+  void AddAggregate(const fb::Operator& op, const std::string& path, const LogicalStream& in,
+                    LogicalOperator* logical, LogicalStream* out) {
+    logical->kind = OperatorKind::kAggregate;
+    const fb::Aggregate& agg = *op.aggregate();
+    if (in.key_fields.empty() && op.parallelism() > 1) {
+      Error(path + ".parallelism",
+            "an aggregate over an unkeyed stream runs as one instance; key_by first");
+    }
+    Result<ops::Accumulators> acc = ops::Accumulators::Parse(Strings(agg.values()), in.schema);
+    if (!acc.ok()) {
+      AddItemError(diagnostics_, path + ".aggregate.values", acc.status().message());
+      return;
+    }
+    logical->accumulators = acc.value();
+    logical->emit_final = agg.emit() == fb::Emit::final;
+    if (agg.state()) {
+      logical->state.capacity = agg.state()->capacity();
+      logical->state.on_full = agg.state()->on_full();
+      logical->state.ttl_ms = agg.state()->ttl_ms();
+      if (logical->state.capacity == 0) Error(path + ".aggregate.state.capacity", "must be at least 1");
+    }
+    schema::Schema output;
+    for (uint32_t k : in.key_fields) output.Add(in.schema.field(k));
+    for (const schema::Field& f : logical->accumulators.OutputFields()) {
+      if (output.IndexOf(f.name) != schema::Schema::kNotFound) {
+        Error(path + ".aggregate.values",
+              "result field " + Quoted(f.name) + " has the name of a key field; rename it with 'as'");
+      }
+      output.Add(f);
+    }
+    out->schema = std::move(output);
+  }
+
+  // A split becomes one kSplitBranch operator per branch.
+  void AddSplit(const fb::Operator& op, const std::string& path, const LogicalStream& in,
+                const LogicalOperator& base) {
+    std::vector<expr::Comparison> earlier;
+    size_t branches = op.split()->size();
+    if (branches == 0) Error(path + ".split", "names no branches");
+    for (size_t b = 0; b < branches; ++b) {
+      const fb::SplitBranch* branch = op.split()->Get(static_cast<uint32_t>(b));
+      std::string branch_path = Indexed(path + ".split", b);
+      LogicalOperator logical = base;
+      logical.kind = OperatorKind::kSplitBranch;
+      logical.name = branch->name()->str();
+      logical.field_path = branch_path;
+      logical.earlier_branches = earlier;
+      logical.has_condition = branch->when() != nullptr;
+      if (logical.has_condition) {
+        if (ParseCondition(branch->when()->str(), in.schema, branch_path + ".when",
+                           &logical.comparison)) {
+          earlier.push_back(logical.comparison);
+        }
+      } else if (b + 1 != branches) {
+        Error(branch_path + ".when", "only the last branch may omit `when` (it takes the rest)");
+      }
+      logical.output_stream = AddStream({logical.name, in.schema, {}, logical.parallelism});
+      graph_.operators.push_back(std::move(logical));
+    }
   }
 
   void AddSinks(const fb::Graph& g) {
@@ -247,9 +445,12 @@ class Builder {
       if (!s->csv()) Error(path, "a sink needs one of: csv");
       auto input = stream_index_.find(s->input()->str());
       if (input == stream_index_.end()) {
-        if (!stream_paths_.count(s->input()->str())) {
+        if (split_names_.count(s->input()->str())) {
+          Error(path + ".input", Quoted(s->input()->str()) +
+                                     " is a split; read one of its branches instead");
+        } else if (!declared_.count(s->input()->str())) {
           Error(path + ".input", "unknown stream " + Quoted(s->input()->str()) +
-                                     " (streams: " + KeyList(stream_paths_) + ")");
+                                     " (streams: " + KeyList(declared_) + ")");
         }
         continue;
       }
@@ -260,8 +461,9 @@ class Builder {
   Diagnostics* diagnostics_;
   LogicalGraph graph_;
   std::map<std::string, schema::Schema> schemas_;
-  std::map<std::string, std::string> stream_paths_;  // every declared name
-  std::map<std::string, uint32_t> stream_index_;     // resolved streams
+  std::map<std::string, std::string> declared_;   // every name -> where declared
+  std::set<std::string> split_names_;             // names that are not streams
+  std::map<std::string, uint32_t> stream_index_;  // resolved streams
 };
 
 }  // namespace

@@ -1,10 +1,11 @@
 // LogicalGraph: a graph file, checked and resolved.
 //
 // Every name is resolved (schemas, input streams), every operator's output
-// schema derived, filters and projections parsed against their inputs, and
-// operators put in dependency order. Building it reports every problem it can
-// find as a Diagnostic naming the field path. Nothing here opens files or
-// allocates run-time buffers; the planner does that.
+// schema derived, filters, projections and aggregates parsed against their
+// inputs, split operators expanded into one branch per output stream, and
+// operators put in dependency order. Building it reports every problem it
+// can find as a Diagnostic naming the field path. Nothing here opens files
+// or allocates run-time buffers; the planner does that.
 #pragma once
 
 #include <memory>
@@ -14,6 +15,7 @@
 #include "core/expr/comparison.h"
 #include "core/graph/diagnostics.h"
 #include "core/graph/graph_file.h"
+#include "core/ops/accumulators.h"
 #include "core/ops/project.h"
 #include "core/schema/schema.h"
 
@@ -23,6 +25,10 @@ namespace runnel::graph {
 struct LogicalStream {
   std::string name;
   schema::Schema schema;
+  // Set by key_by: the fields rows are partitioned by; empty otherwise.
+  std::vector<uint32_t> key_fields;
+  // Instances of the stage producing it.
+  uint32_t parallelism = 1;
 };
 
 struct LogicalSource {
@@ -32,16 +38,32 @@ struct LogicalSource {
   uint32_t output_stream;
 };
 
-enum class OperatorKind { kFilter, kProject };
+enum class OperatorKind { kFilter, kProject, kKeyBy, kAggregate, kUnion, kSplitBranch };
+
+// Keyed state sizing, from the graph's `state` tables.
+struct StateOptions {
+  uint32_t capacity = 65536;
+  fb::OverflowPolicy on_full = fb::OverflowPolicy::fail;
+  uint64_t ttl_ms = 0;
+};
 
 struct LogicalOperator {
   std::string name;
   std::string field_path;  // "operators[2]"
   OperatorKind kind;
-  uint32_t input_stream;
+  std::vector<uint32_t> inputs;  // one stream; several for union
   uint32_t output_stream;
+  uint32_t parallelism = 1;
   expr::Comparison comparison;  // kFilter
   ops::Projection projection;   // kProject
+  // kAggregate: the functions (the key comes from the input stream).
+  ops::Accumulators accumulators;
+  bool emit_final = false;
+  StateOptions state;
+  // kSplitBranch: a row belongs here if no earlier condition holds and this
+  // branch's does (or it has none).
+  std::vector<expr::Comparison> earlier_branches;
+  bool has_condition = false;
 };
 
 struct LogicalSink {

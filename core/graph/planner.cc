@@ -1,51 +1,286 @@
 #include "core/graph/planner.h"
 
+#include <cstdio>
+
+#include "core/ops/aggregate.h"
 #include "core/ops/filter.h"
 #include "core/ops/project.h"
+#include "core/ops/split_branch.h"
+#include "core/runtime/ring_io.h"
 
 namespace runnel::graph {
+namespace {
 
-std::unique_ptr<runtime::Pipeline> Plan(const LogicalGraph& graph,
-                                        const Connectors& connectors,
-                                        const PlanOptions& options,
-                                        Diagnostics* diagnostics) {
-  size_t errors_before = diagnostics->size();
-  auto pipeline = std::make_unique<runtime::Pipeline>(
-      options.batch_rows, std::make_unique<schema::SymbolTable>());
-  for (const LogicalStream& stream : graph.streams) {
-    pipeline->AddStream(stream.schema.size());
+using runtime::BatchRing;
+using runtime::Task;
+
+// Where one instance of a stream lives: a task and its stream number there.
+struct Placement {
+  Task* task = nullptr;
+  uint32_t stream = 0;
+};
+
+std::string InstanceName(const std::string& name, uint32_t i, uint32_t parallelism) {
+  return parallelism == 1 ? name : name + "#" + std::to_string(i);
+}
+
+std::string Bytes(size_t bytes) {
+  char text[32];
+  if (bytes >= (1u << 20)) {
+    snprintf(text, sizeof(text), "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
+  } else if (bytes >= 1024) {
+    snprintf(text, sizeof(text), "%.1f KiB", static_cast<double>(bytes) / 1024);
+  } else {
+    snprintf(text, sizeof(text), "%zu B", bytes);
   }
-  for (const LogicalSource& s : graph.sources) {
-    auto source = connectors.make_source(
-        *graph.file, s, graph.streams[s.output_stream].schema, pipeline->symbols(), diagnostics);
-    if (source) pipeline->AddSource(s.name, std::move(source), s.output_stream);
+  return text;
+}
+
+state::OverflowPolicy ToPolicy(fb::OverflowPolicy policy) {
+  switch (policy) {
+    case fb::OverflowPolicy::fail: return state::OverflowPolicy::kFail;
+    case fb::OverflowPolicy::evict_oldest: return state::OverflowPolicy::kEvictOldest;
+    case fb::OverflowPolicy::drop_new: return state::OverflowPolicy::kDropNew;
   }
-  for (const LogicalOperator& o : graph.operators) {
-    std::unique_ptr<runtime::Operator> op;
+  return state::OverflowPolicy::kFail;
+}
+
+class Planner {
+ public:
+  Planner(const LogicalGraph& graph, const Connectors& connectors,
+          const PlanOptions& options, Diagnostics* diagnostics)
+      : graph_(graph),
+        connectors_(connectors),
+        options_(options),
+        diagnostics_(diagnostics),
+        batch_rows_(graph.file->graph().batch_rows()),
+        ring_slots_(graph.file->graph().ring_slots()),
+        placements_(graph.streams.size()) {}
+
+  PhysicalPlan Build() {
+    const fb::Graph& g = graph_.file->graph();
+    if (batch_rows_ == 0 || batch_rows_ > (1u << 20)) {
+      diagnostics_->Add("batch_rows", "expected 1 to 1048576, found " + std::to_string(batch_rows_));
+    }
+    if (ring_slots_ == 0 || ring_slots_ > 4096) {
+      diagnostics_->Add("ring_slots", "expected 1 to 4096, found " + std::to_string(ring_slots_));
+    }
+    if (g.symbols() == 0) diagnostics_->Add("symbols", "must be at least 1");
+    if (!diagnostics_->empty()) return {};
+    auto symbols = std::make_unique<schema::SymbolTable>(g.symbols(), g.symbol_bytes());
+    plan_.memory.symbols = symbols->footprint_bytes();
+    plan_.job = std::make_unique<runtime::Job>(std::move(symbols));
+    job_ = plan_.job.get();
+    size_t errors_before = diagnostics_->size();
+    for (const LogicalSource& s : graph_.sources) AddSource(s);
+    for (const LogicalOperator& o : graph_.operators) AddOperator(o);
+    for (const LogicalSink& s : graph_.sinks) AddSink(s);
+    if (diagnostics_->size() != errors_before) return {};
+    plan_.memory.batches = job_->batch_bytes();
+    plan_.memory.rings = job_->ring_bytes();
+    Describe();
+    return std::move(plan_);
+  }
+
+ private:
+  void AddSource(const LogicalSource& s) {
+    const LogicalStream& stream = graph_.streams[s.output_stream];
+    auto source = connectors_.make_source(*graph_.file, s, stream.schema, job_->symbols(),
+                                          diagnostics_);
+    if (!source) return;
+    plan_.memory.io += source->footprint_bytes();
+    Task* task = job_->AddTask("source " + s.name, batch_rows_);
+    uint32_t out = task->AddStream(stream.schema.size());
+    task->AddSource(s.name, std::move(source), out, /*external=*/true);
+    placements_[s.output_stream] = {{task, out}};
+  }
+
+  // Whether instance i of a consumer with `parallelism` reads instance i of
+  // `stream` in the same task, rather than through rings.
+  bool IsForward(uint32_t stream, uint32_t parallelism) const {
+    const LogicalStream& s = graph_.streams[stream];
+    bool repartition = !s.key_fields.empty() && parallelism > 1;
+    return s.parallelism == parallelism && !repartition;
+  }
+
+  // Connects every instance of `stream` to `consumers` new tasks through
+  // rings; returns the placement of the input in each consumer task.
+  std::vector<Placement> Exchange(const std::vector<uint32_t>& streams, uint32_t consumers,
+                                  const std::string& consumer_name) {
+    std::vector<Placement> inputs;
+    std::vector<std::vector<BatchRing*>> into(consumers);  // rings per consumer
+    uint32_t width = graph_.streams[streams[0]].schema.size();
+    for (uint32_t stream : streams) {
+      const LogicalStream& s = graph_.streams[stream];
+      for (uint32_t j = 0; j < s.parallelism; ++j) {
+        std::vector<BatchRing*> rings;
+        for (uint32_t i = 0; i < consumers; ++i) {
+          std::string name = InstanceName(s.name, j, s.parallelism) + " -> " +
+                             InstanceName(consumer_name, i, consumers);
+          rings.push_back(job_->AddRing(name, ring_slots_, width, batch_rows_));
+          into[i].push_back(rings.back());
+        }
+        const Placement& from = placements_[stream][j];
+        std::unique_ptr<runtime::Sink> writer;
+        std::string how;
+        if (!s.key_fields.empty() && consumers > 1) {
+          writer = std::make_unique<runtime::PartitionSink>(rings, s.key_fields, job_->signals());
+          how = "partition by key";
+        } else if (consumers == 1) {
+          writer = std::make_unique<runtime::RingSink>(rings[0], job_->signals());
+          how = "forward";
+        } else {
+          writer = std::make_unique<runtime::RebalanceSink>(rings, job_->signals());
+          how = "rebalance";
+        }
+        from.task->AddSink("=> " + consumer_name + " (" + how + ")", std::move(writer),
+                           from.stream, /*internal=*/true);
+      }
+    }
+    for (uint32_t i = 0; i < consumers; ++i) {
+      Task* task = job_->AddTask(InstanceName(consumer_name, i, consumers), batch_rows_);
+      uint32_t in = task->AddStream(width);
+      task->AddSource("<= rings (" + std::to_string(into[i].size()) + ")",
+                      std::make_unique<runtime::RingSource>(into[i], job_->signals()), in,
+                      /*external=*/false);
+      inputs.push_back({task, in});
+    }
+    return inputs;
+  }
+
+  void AddOperator(const LogicalOperator& o) {
+    uint32_t p = o.parallelism;
+    std::vector<Placement> inputs;
+    if (o.kind != OperatorKind::kUnion && IsForward(o.inputs[0], p)) {
+      inputs = placements_[o.inputs[0]];
+    } else {
+      inputs = Exchange(o.inputs, p, o.name);
+    }
+    std::vector<Placement>& outputs = placements_[o.output_stream];
+    if (o.kind == OperatorKind::kKeyBy || o.kind == OperatorKind::kUnion) {
+      outputs = inputs;  // no work of their own: the stream is the input
+      return;
+    }
+    const schema::Schema& out_schema = graph_.streams[o.output_stream].schema;
+    size_t instance_bytes = 0;
+    for (uint32_t i = 0; i < p; ++i) {
+      std::unique_ptr<runtime::Operator> op = MakeOperator(o);
+      if (!op) return;
+      instance_bytes = op->footprint_bytes();
+      plan_.memory.state += instance_bytes;
+      Task* task = inputs[i].task;
+      uint32_t out = task->AddStream(out_schema.size());
+      task->AddOperator(InstanceName(o.name, i, p), std::move(op), inputs[i].stream, out);
+      outputs.push_back({task, out});
+    }
+    if (o.kind == OperatorKind::kAggregate) {
+      state_lines_.push_back("  " + o.name + ": " + std::to_string(o.state.capacity) +
+                             " keys x " + std::to_string(p) + " instance(s), " +
+                             Bytes(instance_bytes) + " each, on_full " +
+                             fb::EnumNameOverflowPolicy(o.state.on_full) +
+                             (o.state.ttl_ms ? ", ttl " + std::to_string(o.state.ttl_ms) + " ms" : ""));
+    }
+  }
+
+  state::KeyedTableOptions TableOptions(const LogicalOperator& o) {
+    state::KeyedTableOptions t;
+    t.capacity = o.state.capacity;
+    t.key_slots = static_cast<uint32_t>(graph_.streams[o.inputs[0]].key_fields.size());
+    t.value_slots = o.accumulators.state_slots();
+    t.policy = ToPolicy(o.state.on_full);
+    t.ttl = static_cast<int64_t>(o.state.ttl_ms);
+    return t;
+  }
+
+  std::unique_ptr<runtime::Operator> MakeOperator(const LogicalOperator& o) {
+    const LogicalStream& in = graph_.streams[o.inputs[0]];
     switch (o.kind) {
       case OperatorKind::kFilter: {
-        auto filter = ops::FilterOperator::Make(
-            o.comparison, graph.streams[o.input_stream].schema, pipeline->symbols());
-        if (!filter.ok()) {
-          diagnostics->Add(o.field_path + ".filter", filter.status().message());
-          continue;
-        }
-        op = std::move(filter.value());
-        break;
+        auto filter = ops::FilterOperator::Make(o.comparison, in.schema, job_->symbols());
+        if (filter.ok()) return std::move(filter.value());
+        diagnostics_->Add(o.field_path + ".filter", filter.status().message());
+        return nullptr;
       }
       case OperatorKind::kProject:
-        op = std::make_unique<ops::ProjectOperator>(o.projection.source_fields);
+        return std::make_unique<ops::ProjectOperator>(o.projection.source_fields);
+      case OperatorKind::kAggregate:
+        return std::make_unique<ops::AggregateOperator>(
+            in.key_fields, o.accumulators, o.emit_final, TableOptions(o), options_.clock);
+      case OperatorKind::kSplitBranch: {
+        auto branch = ops::SplitBranchOperator::Make(
+            o.earlier_branches, o.has_condition ? &o.comparison : nullptr, in.schema,
+            job_->symbols(), batch_rows_);
+        if (branch.ok()) return std::move(branch.value());
+        diagnostics_->Add(o.field_path, branch.status().message());
+        return nullptr;
+      }
+      case OperatorKind::kKeyBy:
+      case OperatorKind::kUnion:
         break;
     }
-    pipeline->AddOperator(o.name, std::move(op), o.input_stream, o.output_stream);
+    return nullptr;
   }
-  for (const LogicalSink& s : graph.sinks) {
-    auto sink = connectors.make_sink(*graph.file, s, graph.streams[s.input_stream].schema,
-                                     pipeline->symbols(), diagnostics);
-    if (sink) pipeline->AddSink(s.name, std::move(sink), s.input_stream);
+
+  void AddSink(const LogicalSink& s) {
+    const LogicalStream& stream = graph_.streams[s.input_stream];
+    auto sink = connectors_.make_sink(*graph_.file, s, stream.schema, job_->symbols(),
+                                      diagnostics_);
+    if (!sink) return;
+    plan_.memory.io += sink->footprint_bytes();
+    Placement at = IsForward(s.input_stream, 1) ? placements_[s.input_stream][0]
+                                                : Exchange({s.input_stream}, 1, s.name)[0];
+    at.task->AddSink(s.name, std::move(sink), at.stream);
   }
-  if (diagnostics->size() != errors_before) return nullptr;
-  return pipeline;
+
+  void Describe() {
+    std::string& d = plan_.description;
+    const auto& tasks = job_->tasks();
+    d += std::to_string(tasks.size()) + " task" + (tasks.size() == 1 ? "" : "s") +
+         " (one thread each), " + std::to_string(job_->Rings().size()) + " ring" +
+         (job_->Rings().size() == 1 ? "" : "s") + ", batches of " + std::to_string(batch_rows_) +
+         " rows\n";
+    for (size_t t = 0; t < tasks.size(); ++t) {
+      Task::StageNames names = tasks[t]->Names();
+      d += "task " + std::to_string(t) + ": " + tasks[t]->name() + "\n";
+      for (const std::string& n : names.sources) d += "  in   " + n + "\n";
+      for (const std::string& n : names.operators) d += "  op   " + n + "\n";
+      for (const std::string& n : names.sinks) d += "  out  " + n + "\n";
+    }
+    if (!job_->Rings().empty()) {
+      d += "rings (" + std::to_string(ring_slots_) + " batches each):\n";
+      for (const runtime::RingStats& r : job_->Rings()) d += "  " + r.name + "\n";
+    }
+    if (!state_lines_.empty()) {
+      d += "keyed state:\n";
+      for (const std::string& line : state_lines_) d += line + "\n";
+    }
+    const MemoryBudget& m = plan_.memory;
+    d += "memory preallocated: " + Bytes(m.total()) + " (" + std::to_string(m.total()) +
+         " bytes)\n";
+    d += "  batches  " + std::to_string(m.batches) + "\n";
+    d += "  rings    " + std::to_string(m.rings) + "\n";
+    d += "  state    " + std::to_string(m.state) + "\n";
+    d += "  symbols  " + std::to_string(m.symbols) + "\n";
+    d += "  io       " + std::to_string(m.io) + "\n";
+  }
+
+  const LogicalGraph& graph_;
+  const Connectors& connectors_;
+  const PlanOptions& options_;
+  Diagnostics* diagnostics_;
+  uint32_t batch_rows_;
+  uint32_t ring_slots_;
+  PhysicalPlan plan_;
+  runtime::Job* job_ = nullptr;
+  std::vector<std::vector<Placement>> placements_;  // per stream, per instance
+  std::vector<std::string> state_lines_;
+};
+
+}  // namespace
+
+PhysicalPlan Plan(const LogicalGraph& graph, const Connectors& connectors,
+                  const PlanOptions& options, Diagnostics* diagnostics) {
+  return Planner(graph, connectors, options, diagnostics).Build();
 }
 
 }  // namespace runnel::graph

@@ -1,18 +1,26 @@
-// Planner: turns a LogicalGraph into a runnable Pipeline.
+// Planner: turns a LogicalGraph into a runnable Job — the "plan" half of
+// plan-then-run.
 //
-// This is the "plan" half of plan-then-run: every batch, operator, symbol
-// table and connector is allocated here, sized from the graph, so that
-// Pipeline::Run never allocates. Sources and sinks come from Connectors the
-// caller supplies (core does not know about files or sockets; transports do).
+// It decides the physical layout and allocates everything the job will use,
+// sized from the graph: operators with equal parallelism connected one to one
+// are fused into one task (one thread), rows passed between them by pointer
+// to a preallocated batch; every other edge (key_by into a parallel
+// operator, a change of parallelism, a union) becomes bounded SPSC rings
+// between tasks. Afterwards the job runs without allocating. Sources and
+// sinks come from Connectors the caller supplies (core does not know about
+// files or sockets; transports do). The plan also describes itself, with the
+// bytes each component preallocated, for `runnel plan`.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <string>
 
+#include "core/common/clock.h"
 #include "core/graph/diagnostics.h"
 #include "core/graph/logical_graph.h"
+#include "core/runtime/job.h"
 #include "core/runtime/operator.h"
-#include "core/runtime/pipeline.h"
 #include "core/schema/symbol_table.h"
 
 namespace runnel::graph {
@@ -21,24 +29,38 @@ namespace runnel::graph {
 // Diagnostic naming the field at fault and returns null.
 struct Connectors {
   std::function<std::unique_ptr<runtime::Source>(
-      const GraphFile&, const LogicalSource&, const schema::Schema&, schema::SymbolTable*,
-      Diagnostics*)>
+      const GraphFile&, const LogicalSource&, const schema::Schema&,
+      schema::SymbolTable*, Diagnostics*)>
       make_source;
   std::function<std::unique_ptr<runtime::Sink>(
-      const GraphFile&, const LogicalSink&, const schema::Schema&, const schema::SymbolTable*,
-      Diagnostics*)>
+      const GraphFile&, const LogicalSink&, const schema::Schema&,
+      const schema::SymbolTable*, Diagnostics*)>
       make_sink;
 };
 
-struct PlanOptions {
-  uint32_t batch_rows = 1024;
+// Bytes preallocated per component.
+struct MemoryBudget {
+  size_t batches = 0;  // one batch per stream per task
+  size_t rings = 0;    // batches held in rings between tasks
+  size_t state = 0;    // keyed state tables
+  size_t symbols = 0;  // the symbol table
+  size_t io = 0;       // source and sink buffers
+  size_t total() const { return batches + rings + state + symbols + io; }
 };
 
-// Returns the pipeline, or null after adding diagnostics.
+struct PhysicalPlan {
+  std::unique_ptr<runtime::Job> job;
+  MemoryBudget memory;
+  std::string description;  // tasks, stages, rings, state, memory
+};
+
+struct PlanOptions {
+  const Clock* clock = SystemClock::Get();  // processing time for operators
+};
+
+// Returns the plan, or a plan without a job after adding diagnostics.
 // REQUIRES: `graph` was built without diagnostics.
-std::unique_ptr<runtime::Pipeline> Plan(const LogicalGraph& graph,
-                                        const Connectors& connectors,
-                                        const PlanOptions& options,
-                                        Diagnostics* diagnostics);
+PhysicalPlan Plan(const LogicalGraph& graph, const Connectors& connectors,
+                  const PlanOptions& options, Diagnostics* diagnostics);
 
 }  // namespace runnel::graph

@@ -23,10 +23,10 @@ void WithOp(expr::CompareOp op, Fn&& fn) {
 }
 
 template <typename Pred>
-void Select(const RowBatch& in, RowBatch* out, Pred keep) {
+void Select(const RowBatch& in, RowBatch* out, bool negate, Pred holds) {
   for (uint32_t i = 0; i < in.size(); ++i) {
     const Slot* row = in.row(i);
-    if (keep(row)) out->AppendCopy(row);
+    if (holds(row) != negate) out->AppendCopy(row);
   }
 }
 
@@ -38,8 +38,9 @@ inline double AsDouble(Slot slot, bool is_float) {
 
 Result<std::unique_ptr<FilterOperator>> FilterOperator::Make(
     const expr::Comparison& comparison, const schema::Schema& input,
-    schema::SymbolTable* symbols) {
+    schema::SymbolTable* symbols, bool negate) {
   std::unique_ptr<FilterOperator> f(new FilterOperator());
+  f->negate_ = negate;
   f->op_ = comparison.op;
   f->lhs_ = static_cast<uint32_t>(comparison.lhs_field);
   f->lhs_is_float_ = input.field(f->lhs_).type == schema::FieldType::kF64;
@@ -85,16 +86,16 @@ Status FilterOperator::Process(const RowBatch& in, RowBatch* out) {
   WithOp(op_, [&](auto cmp) {
     switch (mode_) {
       case Mode::kIntConstant:
-        Select(in, out, [&](const Slot* row) { return cmp(row[l].i64, ic); });
+        Select(in, out, negate_, [&](const Slot* row) { return cmp(row[l].i64, ic); });
         break;
       case Mode::kFloatConstant:
-        Select(in, out, [&](const Slot* row) { return cmp(AsDouble(row[l], lf), fc); });
+        Select(in, out, negate_, [&](const Slot* row) { return cmp(AsDouble(row[l], lf), fc); });
         break;
       case Mode::kIntFields:
-        Select(in, out, [&](const Slot* row) { return cmp(row[l].i64, row[r].i64); });
+        Select(in, out, negate_, [&](const Slot* row) { return cmp(row[l].i64, row[r].i64); });
         break;
       case Mode::kFloatFields:
-        Select(in, out, [&](const Slot* row) {
+        Select(in, out, negate_, [&](const Slot* row) {
           return cmp(AsDouble(row[l], lf), AsDouble(row[r], rf));
         });
         break;

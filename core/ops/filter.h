@@ -18,9 +18,10 @@ namespace runnel::ops {
 class FilterOperator : public runtime::Operator {
  public:
   // Interns a sym constant into `symbols`; fails if the table is full.
+  // With `negate`, keeps the rows for which the comparison does not hold.
   static Result<std::unique_ptr<FilterOperator>> Make(
       const expr::Comparison& comparison, const schema::Schema& input,
-      schema::SymbolTable* symbols);
+      schema::SymbolTable* symbols, bool negate = false);
 
   Status Process(const schema::RowBatch& in, schema::RowBatch* out) override;
 
@@ -32,6 +33,7 @@ class FilterOperator : public runtime::Operator {
   FilterOperator() = default;
 
   Mode mode_ = Mode::kIntConstant;
+  bool negate_ = false;
   expr::CompareOp op_ = expr::CompareOp::kEq;
   uint32_t lhs_ = 0;
   uint32_t rhs_ = 0;

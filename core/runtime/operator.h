@@ -1,11 +1,15 @@
-// The three kinds of stage a pipeline runs: sources make batches, operators
+// The three kinds of stage a task runs: sources make batches, operators
 // turn one batch into another, sinks write them out.
 //
 // Every call takes a whole batch, so the virtual call is paid per batch, not
-// per record. After Open, Read/Process/Write must not allocate or lock: all
-// memory they need is allocated when the stage is constructed (plan time).
-// A stage is used by one thread at a time.
+// per record. After Open, Read/Process/Write/Drain must not allocate or lock:
+// all memory they need is allocated when the stage is constructed (plan
+// time). A stage is used by one thread; only metrics() may be called from
+// another (implementations read relaxed atomics there).
 #pragma once
+
+#include <cstddef>
+#include <cstdint>
 
 #include "core/common/status.h"
 #include "core/schema/row.h"
@@ -19,10 +23,20 @@ class Source {
   virtual Status Open() = 0;
   // Appends up to out->capacity() rows to the empty batch `out`. Sets *done
   // once the input is exhausted (the batch may still hold final rows). Rows
-  // appended before a failure are still processed.
+  // appended before a failure are still processed. May wait for input.
   virtual Status Read(schema::RowBatch* out, bool* done) = 0;
-  // Bad records reported and skipped so far.
+  // Bad records reported and skipped so far (any thread).
   virtual uint64_t rejected() const { return 0; }
+  // Bytes preallocated at construction (buffers), for the plan's budget.
+  virtual size_t footprint_bytes() const { return 0; }
+};
+
+// What an operator reports beyond rows in and out (any thread).
+struct OperatorMetrics {
+  uint64_t dropped = 0;        // rows not processed by policy (state full, ...)
+  uint64_t evicted = 0;        // state entries evicted to make room
+  uint64_t state_entries = 0;  // live keyed-state entries
+  uint64_t state_capacity = 0;
 };
 
 class Operator {
@@ -31,6 +45,17 @@ class Operator {
   // Appends the rows produced from `in` to the empty batch `out`, whose
   // capacity is at least in.size() (planned so).
   virtual Status Process(const schema::RowBatch& in, schema::RowBatch* out) = 0;
+  // Called after the input has ended, repeatedly until *done: appends
+  // rows still held back (final aggregates, remaining timers) to the empty
+  // batch `out`.
+  virtual Status Drain(schema::RowBatch* out, bool* done) {
+    (void)out;
+    *done = true;
+    return Status::Ok();
+  }
+  virtual OperatorMetrics metrics() const { return {}; }
+  // Bytes preallocated at construction (state, scratch), for the plan's budget.
+  virtual size_t footprint_bytes() const { return 0; }
 };
 
 class Sink {
@@ -38,8 +63,11 @@ class Sink {
   virtual ~Sink() = default;
   virtual Status Open() = 0;
   virtual Status Write(const schema::RowBatch& batch) = 0;
-  // Flushes everything written and releases the output. Called once.
+  // Flushes everything written and releases the output. Called once, also
+  // after a failure elsewhere, so rows already written are not lost.
   virtual Status Close() = 0;
+  // Bytes preallocated at construction (buffers), for the plan's budget.
+  virtual size_t footprint_bytes() const { return 0; }
 };
 
 }  // namespace runnel::runtime

@@ -5,8 +5,17 @@
 namespace runnel::schema {
 namespace {
 
+// Both counters must move in one lock-free step on every target we build for.
+static_assert(std::atomic<uint64_t>::is_always_lock_free,
+              "SymbolTable needs lock-free 64-bit atomics");
+static_assert(std::atomic<uint32_t>::is_always_lock_free,
+              "SymbolTable needs lock-free 32-bit atomics");
+
+constexpr int kIdShift = 32;
+
 uint32_t BucketCountFor(uint32_t max_symbols) {
-  // At most half full, so probes stay short.
+  // At most half full, so probes stay short and always reach an empty bucket:
+  // at most max_symbols ids can ever be reserved, hence published.
   uint32_t buckets = 16;
   while (buckets < 2 * static_cast<uint64_t>(max_symbols)) buckets *= 2;
   return buckets;
@@ -18,8 +27,8 @@ SymbolTable::SymbolTable(uint32_t max_symbols, uint32_t max_bytes)
     : max_symbols_(max_symbols),
       max_bytes_(max_bytes),
       bucket_mask_(BucketCountFor(max_symbols) - 1),
-      buckets_(new uint32_t[bucket_mask_ + 1]()),
-      starts_(new uint32_t[max_symbols + 1]()),
+      buckets_(new std::atomic<uint32_t>[bucket_mask_ + 1]()),
+      spans_(new Span[max_symbols > 0 ? max_symbols : 1]()),
       bytes_(new char[max_bytes > 0 ? max_bytes : 1]) {}
 
 uint64_t SymbolTable::Hash(std::string_view text) {
@@ -32,39 +41,82 @@ uint64_t SymbolTable::Hash(std::string_view text) {
   return h;
 }
 
-uint32_t SymbolTable::Probe(std::string_view text, uint64_t hash) const {
-  uint32_t bucket = static_cast<uint32_t>(hash) & bucket_mask_;
-  while (buckets_[bucket] != 0 && Lookup(buckets_[bucket] - 1) != text) {
-    bucket = (bucket + 1) & bucket_mask_;
-  }
-  return bucket;
+uint32_t SymbolTable::HomeBucket(std::string_view text) const {
+  return static_cast<uint32_t>(Hash(text)) & bucket_mask_;
 }
 
 bool SymbolTable::Find(std::string_view text, uint32_t* id) const {
-  uint32_t bucket = Probe(text, Hash(text));
-  if (buckets_[bucket] == 0) return false;
-  *id = buckets_[bucket] - 1;
+  for (uint32_t bucket = HomeBucket(text);;
+       bucket = (bucket + 1) & bucket_mask_) {
+    // Acquire: the text of the id we read is visible before we compare it.
+    uint32_t entry = buckets_[bucket].load(std::memory_order_acquire);
+    if (entry == 0) return false;
+    if (Lookup(entry - 1) == text) {
+      *id = entry - 1;
+      return true;
+    }
+  }
+}
+
+bool SymbolTable::Reserve(std::string_view text, uint32_t* id) {
+  // Relaxed: the counter only hands out disjoint ranges; the data written
+  // into them is published by the bucket's release compare-exchange.
+  uint64_t reserved = reserved_.load(std::memory_order_relaxed);
+  uint64_t next;
+  do {
+    uint32_t ids = static_cast<uint32_t>(reserved >> kIdShift);
+    uint32_t bytes = static_cast<uint32_t>(reserved);
+    if (ids == max_symbols_ || text.size() > max_bytes_ - bytes) return false;
+    next = reserved + (uint64_t{1} << kIdShift) + text.size();
+  } while (!reserved_.compare_exchange_weak(
+      reserved, next, std::memory_order_relaxed, std::memory_order_relaxed));
+  *id = static_cast<uint32_t>(reserved >> kIdShift);
+  uint32_t start = static_cast<uint32_t>(reserved);
+  if (!text.empty()) {  // an empty view's data() may be null
+    std::memcpy(bytes_.get() + start, text.data(), text.size());
+  }
+  spans_[*id] = Span{start, static_cast<uint32_t>(text.size())};
   return true;
 }
 
 bool SymbolTable::Intern(std::string_view text, uint32_t* id) {
-  uint32_t bucket = Probe(text, Hash(text));
-  if (buckets_[bucket] != 0) {
-    *id = buckets_[bucket] - 1;
-    return true;
+  // Each bucket is visited at most once: a bucket only ever goes from empty
+  // to holding an id, so a lost compare-exchange tells us who is there now.
+  // Threads adding the same text walk the same buckets, so whichever fills
+  // the first empty one on the way wins, and the others find it there.
+  bool reserved = false;
+  uint32_t mine = 0;
+  for (uint32_t bucket = HomeBucket(text);;
+       bucket = (bucket + 1) & bucket_mask_) {
+    uint32_t entry = buckets_[bucket].load(std::memory_order_acquire);
+    if (entry == 0) {
+      // Reserve only once we know the text is missing, and keep the
+      // reservation if another text takes this bucket first.
+      if (!reserved && !Reserve(text, &mine)) return false;
+      reserved = true;
+      // Release publishes the text and span written by Reserve; on failure,
+      // acquire makes the winner's text readable.
+      if (buckets_[bucket].compare_exchange_strong(entry, mine + 1,
+                                                   std::memory_order_release,
+                                                   std::memory_order_acquire)) {
+        size_.fetch_add(1, std::memory_order_relaxed);
+        *id = mine;
+        return true;
+      }
+    }
+    if (Lookup(entry - 1) == text) {
+      // Already there, or we lost the race to an equal text: any reservation
+      // we hold is never published, so no reader can see it.
+      *id = entry - 1;
+      return true;
+    }
   }
-  uint32_t start = starts_[size_];
-  if (size_ == max_symbols_ || text.size() > max_bytes_ - start) return false;
-  std::memcpy(bytes_.get() + start, text.data(), text.size());
-  starts_[size_ + 1] = start + static_cast<uint32_t>(text.size());
-  *id = size_++;
-  buckets_[bucket] = *id + 1;
-  return true;
 }
 
 size_t SymbolTable::footprint_bytes() const {
-  return sizeof(uint32_t) * (bucket_mask_ + 1) +
-         sizeof(uint32_t) * (max_symbols_ + 1) + max_bytes_;
+  return sizeof(std::atomic<uint32_t>) * (bucket_mask_ + 1) +
+         sizeof(Span) * (max_symbols_ > 0 ? max_symbols_ : 1) +
+         (max_bytes_ > 0 ? max_bytes_ : 1);
 }
 
 }  // namespace runnel::schema

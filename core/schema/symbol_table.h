@@ -1,13 +1,39 @@
 // SymbolTable: interns strings (device ids, names) once into fixed-capacity
 // storage so rows carry a 4-byte id instead of text.
 //
-// All memory is allocated by the constructor; Intern and Lookup never
+// All memory is allocated by the constructor; Intern, Find and Lookup never
 // allocate. Running out of symbols or bytes is reported (Intern returns false)
-// and the caller decides the policy. Not thread-safe: Intern requires external
-// synchronization; Lookup of an id another thread published to you through a
-// release/acquire hand-off (a ring) is safe.
+// and the caller decides the policy.
+//
+// Thread safety: lock-free, no external synchronization needed.
+// - Intern and Find may be called from any number of threads at once. A text
+//   has at most one id: concurrent Interns of the same text all get the same
+//   id, distinct texts get distinct ids, and an id, once visible, never
+//   changes or goes away.
+// - Lookup is wait-free and may run concurrently with Intern. It reads only
+//   what was written before the id was published, so the id must have reached
+//   the calling thread with a happens-before edge: returned by Intern or Find,
+//   or handed over with release/acquire ordering (e.g. through a ring).
+// - Find may miss a text whose Intern is still in progress in another thread;
+//   it never returns an id that is not fully written.
+// - size() counts published distinct symbols. It is exact once the Interns
+//   that changed it happen-before the call (e.g. after joining the threads);
+//   while they run it is a snapshot that may lag.
+// - The destructor must not run while any other call is in progress.
+//
+// Capacity: an Intern that adds a text first reserves one id and the text's
+// bytes, then publishes. When two threads race to add the same text, both may
+// reserve and only one publishes; the loser returns the winner's id and its
+// reservation is wasted for good. So with concurrent Interns of the same text
+// the table may fill up before size() reaches max_symbols() (or before
+// max_bytes() bytes hold published text). Single-threaded use wastes nothing.
+// Intern returns false, changing nothing, exactly when the reservation does
+// not fit in what is left; this can also happen to one of two racing Interns
+// of the same text when the other takes the last slot.
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string_view>
@@ -26,35 +52,50 @@ class SymbolTable {
   SymbolTable& operator=(const SymbolTable&) = delete;
 
   // Sets *id to the id of `text`, adding it if it is new. Returns false,
-  // leaving the table unchanged, when the table is out of symbols or bytes.
+  // leaving the table unchanged, when the table is out of symbols or bytes
+  // (see Capacity above).
   bool Intern(std::string_view text, uint32_t* id);
 
   // Sets *id and returns true if `text` is interned already.
   bool Find(std::string_view text, uint32_t* id) const;
 
-  // REQUIRES: id was returned by Intern or Find.
+  // REQUIRES: id was returned by Intern or Find in this thread, or passed to
+  // this thread with release/acquire ordering from a thread where it was.
   std::string_view Lookup(uint32_t id) const {
-    return std::string_view(bytes_.get() + starts_[id],
-                            starts_[id + 1] - starts_[id]);
+    return std::string_view(bytes_.get() + spans_[id].start, spans_[id].length);
   }
 
-  uint32_t size() const { return size_; }
+  uint32_t size() const { return size_.load(std::memory_order_relaxed); }
   uint32_t max_symbols() const { return max_symbols_; }
   uint32_t max_bytes() const { return max_bytes_; }
   // Bytes preallocated by the constructor.
   size_t footprint_bytes() const;
 
  private:
+  // Where an id's text lives in bytes_. Written once, by the thread that
+  // reserved the id, before the id is published.
+  struct Span {
+    uint32_t start;
+    uint32_t length;
+  };
+
   static uint64_t Hash(std::string_view text);
-  // The bucket holding `text`, or the empty bucket where it would go.
-  uint32_t Probe(std::string_view text, uint64_t hash) const;
+  uint32_t HomeBucket(std::string_view text) const;
+  // Reserves an id and text.size() bytes, copies the text in and records its
+  // span. Returns false, reserving nothing, when either does not fit.
+  bool Reserve(std::string_view text, uint32_t* id);
 
   uint32_t max_symbols_;
   uint32_t max_bytes_;
   uint32_t bucket_mask_;
-  uint32_t size_ = 0;
-  std::unique_ptr<uint32_t[]> buckets_;  // id + 1, or 0 when empty
-  std::unique_ptr<uint32_t[]> starts_;   // starts_[id]..starts_[id+1] in bytes_
+  // Ids reserved (high 32 bits) and bytes reserved (low 32 bits), in one word
+  // so both are taken together or not at all.
+  std::atomic<uint64_t> reserved_{0};
+  std::atomic<uint32_t> size_{0};
+  // id + 1, or 0 when empty. A bucket changes at most once, from 0, with a
+  // release compare-exchange; readers load it with acquire.
+  std::unique_ptr<std::atomic<uint32_t>[]> buckets_;
+  std::unique_ptr<Span[]> spans_;
   std::unique_ptr<char[]> bytes_;
 };
 

@@ -148,7 +148,7 @@ TEST(Cli, MalformedLinesAreReportedAndSkipped) {
                   run.err.c_str());
   STRCMP_EQUAL("device,ts,temp,humidity\ndev-1,1000,31,50\ndev-2,3000,34,50\n",
                ReadFile(dir.File("out.csv")).c_str());
-  STRCMP_CONTAINS("source    readings", run.err.c_str());
+  STRCMP_CONTAINS("source   readings", run.err.c_str());
 }
 
 TEST(Cli, StrictMakesAMalformedLineFatal) {

@@ -2,16 +2,11 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
-#include <memory>
 #include <string>
-#include <vector>
 
 #include "core/common/log.h"
-#include "core/graph/graph_file.h"
-#include "core/graph/logical_graph.h"
-#include "core/graph/planner.h"
-#include "tools/cli/connectors.h"
+#include "tools/cli/load_graph.h"
+#include "tools/cli/run_job.h"
 
 namespace runnel::cli {
 namespace {
@@ -24,6 +19,7 @@ constexpr const char* kUsage =
     "Verbs:\n"
     "  run GRAPH      run the graph until its inputs are exhausted\n"
     "  check GRAPH    validate the graph file without running it\n"
+    "  plan GRAPH     show tasks, threads, rings, state and memory\n"
     "\n"
     "Options:\n"
     "  --help, -h     show this help (runnel VERB --help: help for a verb)\n"
@@ -34,17 +30,32 @@ constexpr const char* kUsage =
     "  runnel run examples/sensors/hot_readings.json\n";
 
 constexpr const char* kRunUsage =
-    "Usage: runnel run GRAPH [--strict] [--stats] [--log-level LEVEL]\n"
+    "Usage: runnel run GRAPH [--strict] [--stats] [--stats-interval SECONDS]\n"
+    "                        [--log-level LEVEL]\n"
     "\n"
     "Validates GRAPH, plans it, and runs it until every source is exhausted.\n"
     "Malformed input lines are logged to stderr with file:line and skipped.\n"
+    "SIGINT or SIGTERM stops cleanly: inputs end, rows in flight are processed\n"
+    "and every sink is flushed (a second signal cancels).\n"
     "\n"
-    "  --strict           a malformed input line stops the job (exit 1)\n"
-    "  --stats            print rows in/out per stage to stderr at exit\n"
-    "  --log-level LEVEL  debug, info (default), warn or error\n"
+    "  --strict                 a malformed input line stops the job (exit 1)\n"
+    "  --stats                  print per-stage counters to stderr at exit\n"
+    "  --stats-interval SECONDS also print them every SECONDS while running\n"
+    "  --log-level LEVEL        debug, info (default), warn or error\n"
     "\n"
     "Example:\n"
     "  runnel run examples/sensors/hot_readings.json --stats\n";
+
+constexpr const char* kPlanUsage =
+    "Usage: runnel plan GRAPH\n"
+    "\n"
+    "Validates and plans GRAPH without running it, then prints the physical\n"
+    "plan: the tasks (one thread each) with their fused operators, the rings\n"
+    "between them, keyed state capacities, and the bytes preallocated per\n"
+    "component. Exit 0 if valid, 2 if not.\n"
+    "\n"
+    "Example:\n"
+    "  runnel plan examples/sensors/device_totals.json\n";
 
 constexpr const char* kCheckUsage =
     "Usage: runnel check GRAPH\n"
@@ -60,8 +71,8 @@ struct Options {
   std::string verb;
   std::string graph_path;
   bool strict = false;
-  bool stats = false;
   bool help = false;
+  RunOptions run;
 };
 
 int UsageError(const std::string& message, const char* usage) {
@@ -72,6 +83,7 @@ int UsageError(const std::string& message, const char* usage) {
 const char* UsageFor(const std::string& verb) {
   if (verb == "run") return kRunUsage;
   if (verb == "check") return kCheckUsage;
+  if (verb == "plan") return kPlanUsage;
   return kUsage;
 }
 
@@ -86,7 +98,15 @@ int ParseVerbArgs(int argc, char** argv, Options* options) {
     } else if (arg == "--strict" && options->verb == "run") {
       options->strict = true;
     } else if (arg == "--stats" && options->verb == "run") {
-      options->stats = true;
+      options->run.stats_at_exit = true;
+    } else if (arg == "--stats-interval" && options->verb == "run") {
+      char* end = nullptr;
+      double seconds = i + 1 < argc ? strtod(argv[i + 1], &end) : 0;
+      if (i + 1 >= argc || *end != '\0' || !(seconds > 0)) {
+        return UsageError("--stats-interval expects a number of seconds > 0", usage);
+      }
+      options->run.stats_interval_s = seconds;
+      ++i;
     } else if (arg == "--log-level" && options->verb == "run") {
       log::Level level;
       if (i + 1 >= argc || !log::ParseLevel(argv[i + 1], &level)) {
@@ -108,55 +128,30 @@ int ParseVerbArgs(int argc, char** argv, Options* options) {
   return kExitOk;
 }
 
-// Loads, checks and plans the graph. Prints diagnostics and returns null on
-// an invalid graph.
-std::unique_ptr<runtime::Pipeline> LoadAndPlan(const Options& options) {
-  auto file = graph::GraphFile::Load(options.graph_path);
-  if (!file.ok()) {
-    fprintf(stderr, "%s\n", file.status().message().c_str());
-    return nullptr;
-  }
-  graph::Diagnostics diagnostics;
-  graph::LogicalGraph logical = graph::BuildLogicalGraph(file.value(), &diagnostics);
-  std::unique_ptr<runtime::Pipeline> pipeline;
-  if (diagnostics.empty()) {
-    file::CsvOverrides overrides;
-    overrides.strict = options.strict;
-    pipeline = graph::Plan(logical, MakeConnectors(overrides), graph::PlanOptions(),
-                           &diagnostics);
-  }
-  if (!diagnostics.empty()) {
-    fprintf(stderr, "%s\n", file.value()->Format(diagnostics).c_str());
-    fprintf(stderr, "runnel: %zu error%s in %s\n", diagnostics.size(),
-            diagnostics.size() == 1 ? "" : "s", options.graph_path.c_str());
-    return nullptr;
-  }
-  return pipeline;
-}
-
-void PrintStats(const runtime::Pipeline& pipeline) {
-  fprintf(stderr, "%-9s %-20s %12s %12s %10s\n", "stage", "name", "rows_in",
-          "rows_out", "rejected");
-  for (const runtime::StageStats& s : pipeline.Stats()) {
-    fprintf(stderr, "%-9s %-20s %12llu %12llu %10llu\n", s.kind.c_str(),
-            s.name.c_str(), static_cast<unsigned long long>(s.rows_in),
-            static_cast<unsigned long long>(s.rows_out),
-            static_cast<unsigned long long>(s.rejected));
-  }
+file::CsvOverrides CsvOverridesFrom(const Options& options) {
+  file::CsvOverrides overrides;
+  overrides.strict = options.strict;
+  return overrides;
 }
 
 int Check(const Options& options) {
-  std::unique_ptr<runtime::Pipeline> pipeline = LoadAndPlan(options);
-  if (!pipeline) return kExitUsage;
+  graph::PhysicalPlan plan = LoadAndPlan(options.graph_path, CsvOverridesFrom(options));
+  if (!plan.job) return kExitUsage;
   printf("%s: ok\n", options.graph_path.c_str());
   return kExitOk;
 }
 
+int PrintPlan(const Options& options) {
+  graph::PhysicalPlan plan = LoadAndPlan(options.graph_path, CsvOverridesFrom(options));
+  if (!plan.job) return kExitUsage;
+  printf("plan of %s: %s", options.graph_path.c_str(), plan.description.c_str());
+  return kExitOk;
+}
+
 int Run(const Options& options) {
-  std::unique_ptr<runtime::Pipeline> pipeline = LoadAndPlan(options);
-  if (!pipeline) return kExitUsage;
-  Status status = pipeline->Run();
-  if (options.stats) PrintStats(*pipeline);
+  graph::PhysicalPlan plan = LoadAndPlan(options.graph_path, CsvOverridesFrom(options));
+  if (!plan.job) return kExitUsage;
+  Status status = RunJob(plan.job.get(), options.run);
   if (!status.ok()) {
     RUNNEL_LOG_ERROR("%s", status.message().c_str());
     return kExitFailure;
@@ -178,7 +173,7 @@ int Main(int argc, char** argv) {
     printf("runnel %s\n", kVersion);
     return kExitOk;
   }
-  if (options.verb != "run" && options.verb != "check") {
+  if (options.verb != "run" && options.verb != "check" && options.verb != "plan") {
     return UsageError("unknown verb '" + options.verb + "'", kUsage);
   }
   int parsed = ParseVerbArgs(argc, argv, &options);
@@ -187,7 +182,9 @@ int Main(int argc, char** argv) {
     fputs(UsageFor(options.verb), stdout);
     return kExitOk;
   }
-  return options.verb == "run" ? Run(options) : Check(options);
+  if (options.verb == "run") return Run(options);
+  if (options.verb == "plan") return PrintPlan(options);
+  return Check(options);
 }
 
 }  // namespace runnel::cli

@@ -1,21 +1,25 @@
 #include "tools/cli/connectors.h"
 
+#include "transports/generator/generator_connector.h"
+
 namespace runnel::cli {
 
-graph::Connectors MakeConnectors(const file::CsvOverrides& csv_overrides) {
+graph::Connectors MakeConnectors(const file::CsvOverrides& csv_overrides, const Clock* clock) {
   graph::Connectors connectors;
-  // The logical graph has checked that each source and sink sets a kind.
-  connectors.make_source = [csv_overrides](const graph::GraphFile& file,
-                                           const graph::LogicalSource& source,
-                                           const schema::Schema& schema,
-                                           schema::SymbolTable* symbols,
-                                           graph::Diagnostics* diagnostics) {
+  // The logical graph has checked that each source and sink sets one kind.
+  connectors.make_source = [csv_overrides, clock](const graph::GraphFile& file,
+                                                  const graph::LogicalSource& source,
+                                                  const schema::Schema& schema,
+                                                  schema::SymbolTable* symbols,
+                                                  graph::Diagnostics* diagnostics)
+      -> std::unique_ptr<runtime::Source> {
+    if (source.def->generator()) {
+      return generator::MakeGeneratorSource(source, schema, symbols, clock, diagnostics);
+    }
     return file::MakeCsvSource(file, source, schema, symbols, csv_overrides, diagnostics);
   };
-  connectors.make_sink = [](const graph::GraphFile& file,
-                            const graph::LogicalSink& sink,
-                            const schema::Schema& schema,
-                            const schema::SymbolTable* symbols,
+  connectors.make_sink = [](const graph::GraphFile& file, const graph::LogicalSink& sink,
+                            const schema::Schema& schema, const schema::SymbolTable* symbols,
                             graph::Diagnostics* diagnostics) {
     return file::MakeCsvSink(file, sink, schema, symbols, diagnostics);
   };

@@ -1,12 +1,15 @@
 // The transports the runnel binary knows, as planner Connectors: a graph's
-// source or sink is built by the transport whose member (`csv`, ...) it sets.
+// source or sink is built by the transport whose member (`csv`,
+// `generator`, ...) it sets.
 #pragma once
 
+#include "core/common/clock.h"
 #include "core/graph/planner.h"
 #include "transports/file/csv_connectors.h"
 
 namespace runnel::cli {
 
-graph::Connectors MakeConnectors(const file::CsvOverrides& csv_overrides);
+// `clock` must outlive the connectors and what they build.
+graph::Connectors MakeConnectors(const file::CsvOverrides& csv_overrides, const Clock* clock);
 
 }  // namespace runnel::cli

@@ -32,6 +32,7 @@ class CsvSink : public runtime::Sink {
   Status Open() override;
   Status Write(const schema::RowBatch& batch) override;
   Status Close() override;
+  size_t footprint_bytes() const override { return writer_.buffer_bytes(); }
 
  private:
   // Appends `text`, quoted if it needs to be. Returns false when it cannot

@@ -31,6 +31,10 @@ Status CsvSource::ReadHeader() {
   Result<LineReader::Outcome> outcome = reader_.Next(&line);
   if (!outcome.ok()) return outcome.status();
   std::string where = options_.path + ":" + std::to_string(reader_.line_number());
+  while (outcome.ok() && outcome.value() == LineReader::Outcome::kIdle) {
+    outcome = reader_.Next(&line);
+  }
+  if (!outcome.ok()) return outcome.status();
   if (outcome.value() == LineReader::Outcome::kEnd) {
     return DataError(options_.path + ": empty input, expected a header line");
   }
@@ -92,7 +96,7 @@ Status CsvSource::Reject(uint64_t line) {
     return DataError(options_.path + ":" + std::to_string(line) + ": " + error_ +
                      " (strict: stopping)");
   }
-  ++rejected_;
+  rejected_.store(rejected_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   RUNNEL_LOG_WARN("%s:%llu: %s (line skipped)", options_.path.c_str(),
                   static_cast<unsigned long long>(line), error_);
   return Status::Ok();
@@ -107,6 +111,8 @@ Status CsvSource::Read(schema::RowBatch* out, bool* done) {
     switch (outcome.value()) {
       case LineReader::Outcome::kEnd:
         *done = true;
+        return Status::Ok();
+      case LineReader::Outcome::kIdle:  // let the task see a stop request
         return Status::Ok();
       case LineReader::Outcome::kTooLong:
         snprintf(error_, sizeof(error_), "line longer than %zu bytes",

@@ -8,6 +8,7 @@
 // file is read once from the start (replay comes with checkpoints).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -36,7 +37,8 @@ class CsvSource : public runtime::Source {
 
   Status Open() override;
   Status Read(schema::RowBatch* out, bool* done) override;
-  uint64_t rejected() const override { return rejected_; }
+  uint64_t rejected() const override { return rejected_.load(std::memory_order_relaxed); }
+  size_t footprint_bytes() const override { return 2 * options_.max_line_bytes; }
 
  private:
   // Maps schema fields to the header's columns.
@@ -54,7 +56,7 @@ class CsvSource : public runtime::Source {
   CsvFields fields_;
   std::vector<size_t> column_of_field_;
   size_t expected_columns_ = 0;
-  uint64_t rejected_ = 0;
+  std::atomic<uint64_t> rejected_{0};
   char error_[512] = "";
 };
 

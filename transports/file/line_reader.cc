@@ -1,6 +1,8 @@
 #include "transports/file/line_reader.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -20,47 +22,57 @@ LineReader::~LineReader() {
 Status LineReader::Open() {
   if (path_ == "-") {
     fd_ = STDIN_FILENO;
-    return Status::Ok();
+  } else {
+    fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) {
+      return IoError("cannot open " + path_ + ": " + std::strerror(errno));
+    }
+    owns_fd_ = true;
   }
-  fd_ = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) {
-    return IoError("cannot open " + path_ + ": " + std::strerror(errno));
-  }
-  owns_fd_ = true;
+  struct stat info;
+  may_block_ = fstat(fd_, &info) != 0 || !S_ISREG(info.st_mode);
   return Status::Ok();
 }
 
-Result<bool> LineReader::Fill() {
+Result<LineReader::FillOutcome> LineReader::Fill() {
   if (begin_ > 0) {
     std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
     end_ -= begin_;
     begin_ = 0;
   }
-  while (!eof_ && end_ < capacity_) {
+  if (eof_) return FillOutcome::kEnd;
+  if (end_ == capacity_) return FillOutcome::kData;  // full: the caller skips
+  if (may_block_) {
+    pollfd wait{fd_, POLLIN, 0};
+    int ready = ::poll(&wait, 1, kIdleMillis);
+    if (ready == 0 || (ready < 0 && errno == EINTR)) return FillOutcome::kIdle;
+  }
+  while (true) {
     ssize_t n = ::read(fd_, buffer_.get() + end_, capacity_ - end_);
+    if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      if (errno == EINTR) continue;
       return Status(IoError("cannot read " + path_ + ": " + std::strerror(errno)));
     }
     if (n == 0) {
       eof_ = true;
-      break;
+      return FillOutcome::kEnd;
     }
     end_ += static_cast<size_t>(n);
-    return true;
+    return FillOutcome::kData;
   }
-  return end_ > begin_ || !eof_;
 }
 
 Result<LineReader::Outcome> LineReader::Next(std::string_view* line) {
-  bool skipping = false;  // inside a line too long for the buffer
   while (true) {
     char* start = buffer_.get() + begin_;
     char* newline = static_cast<char*>(std::memchr(start, '\n', end_ - begin_));
     if (newline != nullptr) {
       begin_ = static_cast<size_t>(newline - buffer_.get()) + 1;
       ++line_number_;
-      if (skipping) return Outcome::kTooLong;
+      if (skipping_) {
+        skipping_ = false;
+        return Outcome::kTooLong;
+      }
       size_t length = static_cast<size_t>(newline - start);
       if (length > 0 && start[length - 1] == '\r') --length;
       *line = std::string_view(start, length);
@@ -68,7 +80,8 @@ Result<LineReader::Outcome> LineReader::Next(std::string_view* line) {
     }
     if (eof_) {
       if (begin_ == end_) {
-        if (!skipping) return Outcome::kEnd;
+        if (!skipping_) return Outcome::kEnd;
+        skipping_ = false;
         ++line_number_;
         return Outcome::kTooLong;
       }
@@ -76,18 +89,24 @@ Result<LineReader::Outcome> LineReader::Next(std::string_view* line) {
       ++line_number_;
       size_t length = end_ - begin_;
       begin_ = end_;
-      if (skipping) return Outcome::kTooLong;
+      if (skipping_) {
+        skipping_ = false;
+        return Outcome::kTooLong;
+      }
       if (length > 0 && start[length - 1] == '\r') --length;
       *line = std::string_view(start, length);
       return Outcome::kLine;
     }
     if (begin_ == 0 && end_ == capacity_) {
       // No newline in a full buffer: drop what we have and skip to the next.
-      skipping = true;
+      skipping_ = true;
       begin_ = end_ = 0;
     }
-    Result<bool> filled = Fill();
+    Result<FillOutcome> filled = Fill();
     if (!filled.ok()) return filled.status();
+    if (filled.value() == FillOutcome::kIdle) {
+      return Outcome::kIdle;
+    }
   }
 }
 

@@ -4,7 +4,9 @@
 // Lines end with \n (a trailing \r is dropped); a last line without \n is
 // still returned. A line longer than the buffer is reported as too long and
 // skipped, not split. Lines are views into the buffer, valid until the next
-// call. Not thread-safe.
+// call. A pipe or terminal with nothing to read returns kIdle after a short
+// wait instead of blocking, so the caller can notice a stop request.
+// Not thread-safe.
 #pragma once
 
 #include <memory>
@@ -18,6 +20,7 @@ namespace runnel::file {
 class LineReader {
  public:
   static constexpr size_t kDefaultBufferBytes = 1 << 16;
+  static constexpr int kIdleMillis = 100;
 
   // `path` "-" reads standard input.
   explicit LineReader(std::string path, size_t buffer_bytes = kDefaultBufferBytes);
@@ -28,9 +31,10 @@ class LineReader {
 
   Status Open();
 
-  enum class Outcome { kLine, kTooLong, kEnd };
+  enum class Outcome { kLine, kTooLong, kEnd, kIdle };
   // Reads the next line into *line. kTooLong: that line (its number is
-  // line_number()) was skipped. kEnd: no more input.
+  // line_number()) was skipped. kEnd: no more input. kIdle: no complete
+  // line arrived within kIdleMillis (pipes and terminals only); call again.
   Result<Outcome> Next(std::string_view* line);
 
   // 1-based number of the line last returned.
@@ -38,17 +42,21 @@ class LineReader {
   const std::string& path() const { return path_; }
 
  private:
-  // Reads more input after the unread bytes. Returns false at end of input.
-  Result<bool> Fill();
+  // Reads more input after the unread bytes. kIdle: nothing arrived in
+  // time (pipes and terminals only).
+  enum class FillOutcome { kData, kEnd, kIdle };
+  Result<FillOutcome> Fill();
 
   std::string path_;
   int fd_ = -1;
   bool owns_fd_ = false;
+  bool may_block_ = false;  // a pipe, socket or terminal
   std::unique_ptr<char[]> buffer_;
   size_t capacity_;
   size_t begin_ = 0;  // first unread byte
   size_t end_ = 0;    // one past the last byte read
   bool eof_ = false;
+  bool skipping_ = false;  // inside a line too long for the buffer
   uint64_t line_number_ = 0;
 };
 

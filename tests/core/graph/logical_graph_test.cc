@@ -93,7 +93,7 @@ TEST(LogicalGraph, DuplicateNamesAndMissingParts) {
   Built dup = Build(Graph(R"(
     "operators": [{ "name": "readings", "input": "readings", "filter": "temp > 1" }],
     "sinks": [{ "name": "out", "input": "readings", "csv": { "path": "-" } }])"));
-  STRCMP_CONTAINS("operators[0].name: stream name 'readings' is already used by sources[0]",
+  STRCMP_CONTAINS("operators[0].name: name 'readings' is already used by sources[0]",
                   dup.errors.c_str());
   Built no_sink = Build(Graph(R"("operators": [])"));
   STRCMP_CONTAINS("g.json:1: sinks: a graph needs at least one sink", no_sink.errors.c_str());

@@ -1,4 +1,4 @@
-#include "core/runtime/pipeline.h"
+#include "core/runtime/task.h"
 
 #include <CppUTest/TestHarness.h>
 
@@ -7,11 +7,11 @@
 
 using runnel::Status;
 using runnel::runtime::Operator;
-using runnel::runtime::Pipeline;
+using runnel::runtime::JobSignals;
+using runnel::runtime::Task;
 using runnel::runtime::Sink;
 using runnel::runtime::Source;
 using runnel::schema::RowBatch;
-using runnel::schema::SymbolTable;
 
 namespace {
 
@@ -71,14 +71,15 @@ class CollectingSink : public Sink {
 
 }  // namespace
 
-TEST_GROUP(Pipeline) {
-  Pipeline pipeline{16, std::make_unique<SymbolTable>(4, 64)};
+TEST_GROUP(Task) {
+  JobSignals signals;
+  Task pipeline{"task", 16, &signals};
 };
 
-TEST(Pipeline, RunsEveryRowThroughTheChainInOrder) {
+TEST(Task, RunsEveryRowThroughTheChainInOrder) {
   uint32_t in = pipeline.AddStream(1);
   uint32_t even = pipeline.AddStream(1);
-  pipeline.AddSource("numbers", std::make_unique<CountingSource>(1000), in);
+  pipeline.AddSource("numbers", std::make_unique<CountingSource>(1000), in, true);
   pipeline.AddOperator("even", std::make_unique<EvenOperator>(), in, even);
   auto sink = std::make_unique<CollectingSink>();
   CollectingSink* collected = sink.get();
@@ -95,10 +96,10 @@ TEST(Pipeline, RunsEveryRowThroughTheChainInOrder) {
   LONGS_EQUAL(500, stats[2].rows_in);
 }
 
-TEST(Pipeline, FanOutFeedsEveryConsumer) {
+TEST(Task, FanOutFeedsEveryConsumer) {
   uint32_t in = pipeline.AddStream(1);
   uint32_t even = pipeline.AddStream(1);
-  pipeline.AddSource("numbers", std::make_unique<CountingSource>(10), in);
+  pipeline.AddSource("numbers", std::make_unique<CountingSource>(10), in, true);
   pipeline.AddOperator("even", std::make_unique<EvenOperator>(), in, even);
   auto all = std::make_unique<CollectingSink>();
   auto evens = std::make_unique<CollectingSink>();
@@ -111,11 +112,11 @@ TEST(Pipeline, FanOutFeedsEveryConsumer) {
   LONGS_EQUAL(5, even_rows->values.size());
 }
 
-TEST(Pipeline, SeveralSourcesAreAllDrained) {
+TEST(Task, SeveralSourcesAreAllDrained) {
   uint32_t a = pipeline.AddStream(1);
   uint32_t b = pipeline.AddStream(1);
-  pipeline.AddSource("a", std::make_unique<CountingSource>(100), a);
-  pipeline.AddSource("b", std::make_unique<CountingSource>(7), b);
+  pipeline.AddSource("a", std::make_unique<CountingSource>(100), a, true);
+  pipeline.AddSource("b", std::make_unique<CountingSource>(7), b, true);
   auto sink_a = std::make_unique<CollectingSink>();
   auto sink_b = std::make_unique<CollectingSink>();
   CollectingSink* got_a = sink_a.get();
@@ -127,10 +128,10 @@ TEST(Pipeline, SeveralSourcesAreAllDrained) {
   LONGS_EQUAL(7, got_b->values.size());
 }
 
-TEST(Pipeline, AFailingOperatorStopsTheGraphNamingItAndSinksAreClosed) {
+TEST(Task, AFailingOperatorStopsTheGraphNamingItAndSinksAreClosed) {
   uint32_t in = pipeline.AddStream(1);
   uint32_t even = pipeline.AddStream(1);
-  pipeline.AddSource("numbers", std::make_unique<CountingSource>(1000), in);
+  pipeline.AddSource("numbers", std::make_unique<CountingSource>(1000), in, true);
   pipeline.AddOperator("picky", std::make_unique<EvenOperator>(40), in, even);
   auto sink = std::make_unique<CollectingSink>();
   CollectingSink* collected = sink.get();
@@ -142,9 +143,9 @@ TEST(Pipeline, AFailingOperatorStopsTheGraphNamingItAndSinksAreClosed) {
   LONGS_EQUAL(16, collected->values.size());  // the two batches before it
 }
 
-TEST(Pipeline, RowsReadBeforeASourceFailsAreStillDelivered) {
+TEST(Task, RowsReadBeforeASourceFailsAreStillDelivered) {
   uint32_t in = pipeline.AddStream(1);
-  pipeline.AddSource("numbers", std::make_unique<CountingSource>(100, 21), in);
+  pipeline.AddSource("numbers", std::make_unique<CountingSource>(100, 21), in, true);
   auto sink = std::make_unique<CollectingSink>();
   CollectingSink* collected = sink.get();
   pipeline.AddSink("out", std::move(sink), in);

@@ -1,0 +1,86 @@
+#include "core/ops/aggregate.h"
+
+#include "core/schema/row_hash.h"
+
+namespace runnel::ops {
+
+AggregateOperator::AggregateOperator(std::vector<uint32_t> key_fields,
+                                     Accumulators accumulators, bool emit_final,
+                                     const state::KeyedTableOptions& table,
+                                     const Clock* clock)
+    : key_fields_(std::move(key_fields)),
+      accumulators_(std::move(accumulators)),
+      emit_final_(emit_final),
+      table_(table),
+      clock_(clock),
+      key_(new schema::Slot[key_fields_.size() + 1]),
+      drain_cursor_(state::KeyedTable::kEnd) {}
+
+void AggregateOperator::EmitRow(const schema::Slot* key, const schema::Slot* state,
+                                schema::Slot* out) const {
+  const size_t keys = key_fields_.size();
+  for (size_t k = 0; k < keys; ++k) out[k] = key[k];
+  accumulators_.Emit(state, out + keys);
+}
+
+Status AggregateOperator::Process(const schema::RowBatch& in, schema::RowBatch* out) {
+  const int64_t now = clock_->NowMillis();
+  const uint32_t key_count = static_cast<uint32_t>(key_fields_.size());
+  const uint32_t* key_fields = key_fields_.data();
+  schema::Slot* key = key_.get();
+  for (uint32_t r = 0; r < in.size(); ++r) {
+    const schema::Slot* row = in.row(r);
+    for (uint32_t k = 0; k < key_count; ++k) key[k] = row[key_fields[k]];
+    schema::Slot* state;
+    switch (table_.FindOrInsert(key, schema::HashSlots(key, key_count), now, &state)) {
+      case state::KeyedTable::Outcome::kFound:
+      case state::KeyedTable::Outcome::kInserted:
+        break;
+      case state::KeyedTable::Outcome::kDropped:
+        continue;
+      case state::KeyedTable::Outcome::kFull:
+        PublishMetrics();
+        return ResourceExhausted("keyed state is full (" + std::to_string(table_.capacity()) +
+                                 " keys); raise aggregate.state.capacity or set "
+                                 "aggregate.state.on_full to evict_oldest or drop_new");
+    }
+    accumulators_.Update(state, row);
+    if (!emit_final_) EmitRow(key, state, out->Append());
+  }
+  PublishMetrics();
+  return Status::Ok();
+}
+
+Status AggregateOperator::Drain(schema::RowBatch* out, bool* done) {
+  if (!emit_final_) {
+    *done = true;
+    return Status::Ok();
+  }
+  if (!draining_) {
+    draining_ = true;
+    drain_cursor_ = table_.First();
+  }
+  while (drain_cursor_ != state::KeyedTable::kEnd && !out->full()) {
+    EmitRow(table_.KeyAt(drain_cursor_), table_.ValueAt(drain_cursor_), out->Append());
+    drain_cursor_ = table_.Next(drain_cursor_);
+  }
+  *done = drain_cursor_ == state::KeyedTable::kEnd;
+  return Status::Ok();
+}
+
+void AggregateOperator::PublishMetrics() {
+  entries_.store(table_.size(), std::memory_order_relaxed);
+  dropped_.store(table_.dropped(), std::memory_order_relaxed);
+  evicted_.store(table_.evicted(), std::memory_order_relaxed);
+}
+
+runtime::OperatorMetrics AggregateOperator::metrics() const {
+  runtime::OperatorMetrics m;
+  m.dropped = dropped_.load(std::memory_order_relaxed);
+  m.evicted = evicted_.load(std::memory_order_relaxed);
+  m.state_entries = entries_.load(std::memory_order_relaxed);
+  m.state_capacity = table_.capacity();
+  return m;
+}
+
+}  // namespace runnel::ops

@@ -1,0 +1,57 @@
+// AggregateOperator: running aggregates per key (Flink's keyed
+// aggregations), kept in a fixed-capacity KeyedTable.
+//
+// Each row updates its key's accumulators. With emit "updates" the operator
+// emits the key's current results after every row (key fields, then one
+// field per aggregate); with "final" it emits one row per key when the
+// input ends. A key that does not fit follows the table's overflow policy:
+// `fail` stops the job with a message saying which capacity to raise,
+// `drop_new` and `evict_oldest` count what they discard. Keys not updated
+// for the TTL (processing time) are forgotten. Process never allocates.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+#include "core/common/clock.h"
+#include "core/ops/accumulators.h"
+#include "core/runtime/operator.h"
+#include "core/state/keyed_table.h"
+
+namespace runnel::ops {
+
+class AggregateOperator : public runtime::Operator {
+ public:
+  // `key_fields` index the input schema (empty: one global key). `clock`
+  // must outlive the operator.
+  AggregateOperator(std::vector<uint32_t> key_fields, Accumulators accumulators,
+                    bool emit_final, const state::KeyedTableOptions& table,
+                    const Clock* clock);
+
+  Status Process(const schema::RowBatch& in, schema::RowBatch* out) override;
+  Status Drain(schema::RowBatch* out, bool* done) override;
+  runtime::OperatorMetrics metrics() const override;
+
+  size_t footprint_bytes() const override { return table_.footprint_bytes(); }
+
+ private:
+  // Writes the key and results of one entry as an output row.
+  void EmitRow(const schema::Slot* key, const schema::Slot* state, schema::Slot* out) const;
+  void PublishMetrics();
+
+  std::vector<uint32_t> key_fields_;
+  Accumulators accumulators_;
+  bool emit_final_;
+  state::KeyedTable table_;
+  const Clock* clock_;
+  std::unique_ptr<schema::Slot[]> key_;  // the current row's key, gathered
+  uint32_t drain_cursor_;
+  bool draining_ = false;
+  // Mirrors of table counters for metrics() from other threads.
+  std::atomic<uint64_t> entries_{0};
+  std::atomic<uint64_t> dropped_{0};
+  std::atomic<uint64_t> evicted_{0};
+};
+
+}  // namespace runnel::ops

@@ -1,0 +1,40 @@
+#include "core/ops/split_branch.h"
+
+namespace runnel::ops {
+
+Result<std::unique_ptr<SplitBranchOperator>> SplitBranchOperator::Make(
+    const std::vector<expr::Comparison>& earlier, const expr::Comparison* own,
+    const schema::Schema& input, schema::SymbolTable* symbols, uint32_t batch_rows) {
+  std::unique_ptr<SplitBranchOperator> op(new SplitBranchOperator());
+  for (const expr::Comparison& c : earlier) {
+    auto stage = FilterOperator::Make(c, input, symbols, /*negate=*/true);
+    if (!stage.ok()) return stage.status();
+    op->stages_.push_back(std::move(stage.value()));
+  }
+  if (own != nullptr) {
+    auto stage = FilterOperator::Make(*own, input, symbols);
+    if (!stage.ok()) return stage.status();
+    op->stages_.push_back(std::move(stage.value()));
+  }
+  for (size_t i = 0; i + 1 < op->stages_.size(); ++i) {
+    op->scratch_.push_back(std::make_unique<schema::RowBatch>(input.size(), batch_rows));
+  }
+  return op;
+}
+
+Status SplitBranchOperator::Process(const schema::RowBatch& in, schema::RowBatch* out) {
+  if (stages_.empty()) {  // a lone default branch takes everything
+    for (uint32_t i = 0; i < in.size(); ++i) out->AppendCopy(in.row(i));
+    return Status::Ok();
+  }
+  const schema::RowBatch* from = &in;
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    schema::RowBatch* to = i + 1 == stages_.size() ? out : scratch_[i].get();
+    to->Clear();
+    RUNNEL_RETURN_IF_ERROR(stages_[i]->Process(*from, to));
+    from = to;
+  }
+  return Status::Ok();
+}
+
+}  // namespace runnel::ops

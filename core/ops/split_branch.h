@@ -1,0 +1,32 @@
+// SplitBranchOperator: one output of a split — the rows for which no
+// earlier branch's condition holds and this branch's does (or, for a last
+// branch without a condition, all the rest). Built from FilterOperators: the
+// earlier conditions negated, then this one, over preallocated scratch
+// batches. Process never allocates.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "core/ops/filter.h"
+
+namespace runnel::ops {
+
+class SplitBranchOperator : public runtime::Operator {
+ public:
+  // `earlier` are the conditions of the branches before this one; `own` is
+  // this branch's, or null for "the rest". Batches hold `batch_rows` rows.
+  static Result<std::unique_ptr<SplitBranchOperator>> Make(
+      const std::vector<expr::Comparison>& earlier, const expr::Comparison* own,
+      const schema::Schema& input, schema::SymbolTable* symbols, uint32_t batch_rows);
+
+  Status Process(const schema::RowBatch& in, schema::RowBatch* out) override;
+
+ private:
+  SplitBranchOperator() = default;
+
+  std::vector<std::unique_ptr<FilterOperator>> stages_;
+  std::vector<std::unique_ptr<schema::RowBatch>> scratch_;  // between stages
+};
+
+}  // namespace runnel::ops

@@ -1,0 +1,202 @@
+#include "core/state/keyed_table.h"
+
+#include <cstring>
+#include <limits>
+
+#include "core/schema/row_hash.h"
+
+namespace runnel::state {
+namespace {
+
+using schema::Slot;
+
+uint64_t BucketCountFor(uint32_t capacity) {
+  // At most half full, so probe runs stay short and always end.
+  uint64_t buckets = 16;
+  while (buckets < 2 * uint64_t{capacity}) buckets *= 2;
+  return buckets;
+}
+
+}  // namespace
+
+KeyedTable::KeyedTable(const KeyedTableOptions& options)
+    : capacity_(options.capacity < kMaxCapacity ? options.capacity
+                                                : kMaxCapacity),
+      key_slots_(options.key_slots),
+      value_slots_(options.value_slots),
+      policy_(options.policy),
+      ttl_(options.ttl > 0 ? options.ttl : 0),
+      bucket_mask_(static_cast<uint32_t>(BucketCountFor(capacity_) - 1)),
+      buckets_(new Bucket[uint64_t{bucket_mask_} + 1]),
+      keys_(new Slot[size_t{capacity_} * key_slots_]),
+      values_(new Slot[size_t{capacity_} * value_slots_]),
+      stamps_(new int64_t[capacity_]),
+      links_(new Links[capacity_]),
+      bucket_of_(new uint32_t[capacity_]) {
+  for (uint64_t b = 0; b <= bucket_mask_; ++b) buckets_[b] = Bucket{kNil, 0};
+}
+
+uint64_t KeyedTable::HashKey(const Slot* key, uint32_t key_slots) {
+  return schema::HashSlots(key, key_slots);
+}
+
+uint32_t KeyedTable::Probe(const Slot* key, uint64_t hash) const {
+  const uint32_t tag = static_cast<uint32_t>(hash);
+  const size_t key_bytes = sizeof(Slot) * key_slots_;
+  uint32_t bucket = tag & bucket_mask_;
+  for (;;) {
+    const Bucket& b = buckets_[bucket];
+    if (b.entry == kNil) return bucket;
+    if (b.tag == tag && std::memcmp(KeyOf(b.entry), key, key_bytes) == 0) {
+      return bucket;
+    }
+    bucket = (bucket + 1) & bucket_mask_;
+  }
+}
+
+void KeyedTable::LinkNewest(uint32_t entry) {
+  links_[entry] = Links{newest_, kNil};
+  if (newest_ != kNil) {
+    links_[newest_].next = entry;
+  } else {
+    oldest_ = entry;
+  }
+  newest_ = entry;
+}
+
+void KeyedTable::Unlink(uint32_t entry) {
+  const Links links = links_[entry];
+  if (links.prev != kNil) {
+    links_[links.prev].next = links.next;
+  } else {
+    oldest_ = links.next;
+  }
+  if (links.next != kNil) {
+    links_[links.next].prev = links.prev;
+  } else {
+    newest_ = links.prev;
+  }
+}
+
+void KeyedTable::RemoveAt(uint32_t bucket) {
+  const uint32_t entry = buckets_[bucket].entry;
+  Unlink(entry);
+  links_[entry].next = free_;
+  free_ = entry;
+  --size_;
+
+  // Backward shift: walk the rest of the probe run; an entry may move into
+  // the hole if the hole lies between its home bucket and where it sits now
+  // (cyclically), i.e. if moving it does not put it before its home.
+  uint32_t hole = bucket;
+  uint32_t next = bucket;
+  for (;;) {
+    next = (next + 1) & bucket_mask_;
+    const Bucket b = buckets_[next];
+    if (b.entry == kNil) break;
+    const uint32_t home = b.tag & bucket_mask_;
+    if (((next - home) & bucket_mask_) >= ((next - hole) & bucket_mask_)) {
+      buckets_[hole] = b;
+      bucket_of_[b.entry] = hole;
+      hole = next;
+    }
+  }
+  buckets_[hole] = Bucket{kNil, 0};
+}
+
+uint32_t KeyedTable::AdvanceClock(int64_t now) {
+  if (now > clock_) clock_ = now;
+  // Nothing is older than the earliest representable cutoff.
+  if (ttl_ == 0 || clock_ < std::numeric_limits<int64_t>::min() + ttl_) {
+    return 0;
+  }
+  const int64_t cutoff = clock_ - ttl_;
+  uint32_t removed = 0;
+  // Stamps come from the clock, which never decreases, so the recency list
+  // is sorted by stamp and the expired entries are a prefix of it.
+  while (oldest_ != kNil && stamps_[oldest_] < cutoff) {
+    RemoveAt(bucket_of_[oldest_]);
+    ++removed;
+  }
+  expired_ += removed;
+  return removed;
+}
+
+uint32_t KeyedTable::Expire(int64_t now) { return AdvanceClock(now); }
+
+KeyedTable::Outcome KeyedTable::FindOrInsert(const Slot* key, uint64_t hash,
+                                             int64_t now, Slot** value) {
+  AdvanceClock(now);
+  uint32_t bucket = Probe(key, hash);
+  uint32_t entry = buckets_[bucket].entry;
+  if (entry != kNil) {
+    stamps_[entry] = clock_;
+    if (entry != newest_) {
+      Unlink(entry);
+      LinkNewest(entry);
+    }
+    *value = ValueOf(entry);
+    return Outcome::kFound;
+  }
+
+  if (size_ == capacity_) {
+    switch (policy_) {
+      case OverflowPolicy::kFail:
+        return Outcome::kFull;
+      case OverflowPolicy::kDropNew:
+        ++dropped_;
+        return Outcome::kDropped;
+      case OverflowPolicy::kEvictOldest:
+        if (oldest_ == kNil) return Outcome::kFull;  // capacity 0
+        RemoveAt(bucket_of_[oldest_]);
+        ++evicted_;
+        // The shift may have moved the end of this key's probe run.
+        bucket = Probe(key, hash);
+        break;
+    }
+  }
+
+  if (free_ != kNil) {
+    entry = free_;
+    free_ = links_[entry].next;
+  } else {
+    entry = never_used_++;
+  }
+  std::memcpy(KeyOf(entry), key, sizeof(Slot) * key_slots_);
+  std::memset(static_cast<void*>(ValueOf(entry)), 0,
+              sizeof(Slot) * value_slots_);
+  stamps_[entry] = clock_;
+  LinkNewest(entry);
+  buckets_[bucket] = Bucket{entry, static_cast<uint32_t>(hash)};
+  bucket_of_[entry] = bucket;
+  ++size_;
+  *value = ValueOf(entry);
+  return Outcome::kInserted;
+}
+
+const Slot* KeyedTable::Find(const Slot* key, uint64_t hash) const {
+  const uint32_t entry = buckets_[Probe(key, hash)].entry;
+  return entry == kNil ? nullptr : ValueOf(entry);
+}
+
+Slot* KeyedTable::Find(const Slot* key, uint64_t hash) {
+  const uint32_t entry = buckets_[Probe(key, hash)].entry;
+  return entry == kNil ? nullptr : ValueOf(entry);
+}
+
+bool KeyedTable::Erase(const Slot* key, uint64_t hash) {
+  const uint32_t bucket = Probe(key, hash);
+  if (buckets_[bucket].entry == kNil) return false;
+  RemoveAt(bucket);
+  return true;
+}
+
+size_t KeyedTable::footprint_bytes() const {
+  const size_t buckets = size_t{bucket_mask_} + 1;
+  const size_t entries = capacity_;
+  return sizeof(Bucket) * buckets +
+         sizeof(Slot) * entries * (size_t{key_slots_} + value_slots_) +
+         (sizeof(int64_t) + sizeof(Links) + sizeof(uint32_t)) * entries;
+}
+
+}  // namespace runnel::state

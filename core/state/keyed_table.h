@@ -1,0 +1,197 @@
+// KeyedTable: the fixed-capacity hash table that holds one operator's keyed
+// state (a window pane, a running aggregate, a dedupe marker) per key.
+//
+// Keys and values are fixed numbers of 8-byte schema::Slots, copied in and
+// compared bytewise (memcmp), so a key is plain data like a row. The
+// constructor allocates all memory; no other call allocates, so the table
+// can sit on the hot path. When the table is full, the OverflowPolicy decides
+// (fail, drop the new key, or evict the least recently updated entry), and an
+// optional TTL expires entries that have not been updated for a while. Each
+// entry remembers when it was last updated; a recency list through the
+// entries makes eviction and expiry O(1) per entry.
+//
+// The caller supplies each key's hash (HashKey, usually computed once per row
+// by the partitioner), and must pass the same hash for the same key every
+// time. The table uses the hash's low bits.
+//
+// Value pointers returned by FindOrInsert and Find stay valid until their
+// entry is erased, evicted or expired (entries never move in memory), or the
+// table is destroyed.
+//
+// Not thread-safe: a table is owned by one thread (one operator instance).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "core/schema/row.h"
+
+namespace runnel::state {
+
+enum class OverflowPolicy {
+  kFail,         // FindOrInsert of a new key returns kFull
+  kEvictOldest,  // the least recently updated entry makes room
+  kDropNew,      // the new key is dropped and counted
+};
+
+struct KeyedTableOptions {
+  uint32_t capacity = 1024;  // max live entries; at most kMaxCapacity
+  uint32_t key_slots = 1;    // key width in 8-byte schema::Slots
+  uint32_t value_slots = 1;  // value width in Slots
+  OverflowPolicy policy = OverflowPolicy::kFail;
+  int64_t ttl = 0;  // <= 0: entries never expire; else same unit as `now`
+};
+
+class KeyedTable {
+ public:
+  // Larger capacities are clamped to this (the bucket array is indexed by
+  // uint32 and is at least twice the capacity).
+  static constexpr uint32_t kMaxCapacity = uint32_t{1} << 31;
+
+  // Allocates all the memory the table will ever use.
+  explicit KeyedTable(const KeyedTableOptions& options);
+
+  KeyedTable(const KeyedTable&) = delete;
+  KeyedTable& operator=(const KeyedTable&) = delete;
+
+  enum class Outcome { kFound, kInserted, kFull, kDropped };
+
+  // Finds the entry for `key` (key_slots Slots) or inserts one with its value
+  // slots zeroed. Sets *value to its value slots and stamps its last-update
+  // time to `now`, making it the most recently updated entry.
+  //
+  // When a new key meets a full table: kFail returns kFull and kDropNew
+  // returns kDropped (counted in dropped()), both leaving the entries and
+  // *value untouched; kEvictOldest evicts the least recently updated entry
+  // (counted in evicted()) and inserts.
+  //
+  // If ttl > 0, entries last updated before now - ttl are expired first
+  // (counted in expired()), so an expired key is inserted afresh and a table
+  // full of expired entries has room.
+  //
+  // Time never runs backwards inside the table: the table's clock is the
+  // largest `now` given to FindOrInsert or Expire, and stamps and expiry use
+  // that clock. (This keeps the recency list sorted by stamp.)
+  Outcome FindOrInsert(const schema::Slot* key, uint64_t hash, int64_t now,
+                       schema::Slot** value);
+
+  // The value slots of `key`, or nullptr. Does not change recency. With a
+  // TTL, sees exactly the entries live at the table's clock (every call that
+  // advances the clock expires first).
+  schema::Slot* Find(const schema::Slot* key, uint64_t hash);
+  const schema::Slot* Find(const schema::Slot* key, uint64_t hash) const;
+
+  // Removes the entry for `key`; false if there is none.
+  bool Erase(const schema::Slot* key, uint64_t hash);
+
+  // Removes the entries last updated before now - ttl (none when ttl == 0)
+  // and returns how many. Costs O(1) per entry removed plus O(1).
+  uint32_t Expire(int64_t now);
+
+  // Calls fn(const schema::Slot* key, const schema::Slot* value) for each
+  // live entry, least recently updated first.
+  // REQUIRES: fn does not modify the table.
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    for (uint32_t e = oldest_; e != kNil; e = links_[e].next) {
+      const schema::Slot* key = KeyOf(e);
+      const schema::Slot* value = ValueOf(e);
+      fn(key, value);
+    }
+  }
+
+  // Cursor iteration, least recently updated first, for callers that must
+  // stop and resume (emitting results batch by batch):
+  //   for (uint32_t c = t.First(); c != KeyedTable::kEnd; c = t.Next(c)) ...
+  // REQUIRES: the table is not modified while a cursor is in use.
+  static constexpr uint32_t kEnd = UINT32_MAX;
+  uint32_t First() const { return oldest_; }
+  uint32_t Next(uint32_t cursor) const { return links_[cursor].next; }
+  const schema::Slot* KeyAt(uint32_t cursor) const { return KeyOf(cursor); }
+  const schema::Slot* ValueAt(uint32_t cursor) const { return ValueOf(cursor); }
+
+  uint32_t size() const { return size_; }
+  uint32_t capacity() const { return capacity_; }
+  uint32_t key_slots() const { return key_slots_; }
+  uint32_t value_slots() const { return value_slots_; }
+  uint64_t evicted() const { return evicted_; }
+  uint64_t dropped() const { return dropped_; }
+  uint64_t expired() const { return expired_; }
+  // Bytes allocated by the constructor.
+  size_t footprint_bytes() const;
+
+  // schema::HashSlots (core/schema/row_hash.h): a well-mixed 64-bit hash of
+  // a key's raw slot bits. Tables use the LOW bits; partitioners that spread
+  // keys over threads use the high 32 bits, so that the keys routed to one
+  // instance still spread over its table.
+  static uint64_t HashKey(const schema::Slot* key, uint32_t key_slots);
+
+ private:
+  static constexpr uint32_t kNil = UINT32_MAX;
+
+  // Layout: the bucket array holds entry indices, and each entry's key,
+  // value, stamp and links live in flat per-entry arrays. Backward shift
+  // moves only buckets (updating bucket_of_), so entries keep their index:
+  // value pointers stay valid and the recency links never need fixing.
+  //
+  // One bucket of the open-addressing array. `tag` is the low 32 bits of the
+  // entry's hash: it picks the home bucket (the array has at most 2^32
+  // buckets) and rules out most non-matching keys before a memcmp.
+  struct Bucket {
+    uint32_t entry;  // index into the entry arrays, or kNil when empty
+    uint32_t tag;
+  };
+
+  // Recency list links; free entries chain through `next`.
+  struct Links {
+    uint32_t prev;
+    uint32_t next;
+  };
+
+  schema::Slot* KeyOf(uint32_t entry) const {
+    return keys_.get() + size_t{entry} * key_slots_;
+  }
+  schema::Slot* ValueOf(uint32_t entry) const {
+    return values_.get() + size_t{entry} * value_slots_;
+  }
+
+  // The bucket holding `key`, or the empty bucket that ends its probe run.
+  uint32_t Probe(const schema::Slot* key, uint64_t hash) const;
+  // Empties `bucket` and frees its entry, then shifts the rest of the probe
+  // run back so no lookup crosses a hole (no tombstones).
+  void RemoveAt(uint32_t bucket);
+  // Advances the clock to `now` (if later) and expires entries last updated
+  // before clock - ttl.
+  uint32_t AdvanceClock(int64_t now);
+
+  void LinkNewest(uint32_t entry);
+  void Unlink(uint32_t entry);
+
+  uint32_t capacity_;
+  uint32_t key_slots_;
+  uint32_t value_slots_;
+  OverflowPolicy policy_;
+  int64_t ttl_;
+  uint32_t bucket_mask_;
+
+  uint32_t size_ = 0;
+  uint32_t never_used_ = 0;  // entries [never_used_, capacity_) are unused
+  uint32_t free_ = kNil;     // head of the freed-entry chain
+  uint32_t oldest_ = kNil;   // recency list ends
+  uint32_t newest_ = kNil;
+  int64_t clock_ = INT64_MIN;
+  uint64_t evicted_ = 0;
+  uint64_t dropped_ = 0;
+  uint64_t expired_ = 0;
+
+  std::unique_ptr<Bucket[]> buckets_;
+  // Per entry:
+  std::unique_ptr<schema::Slot[]> keys_;    // key_slots_ each
+  std::unique_ptr<schema::Slot[]> values_;  // value_slots_ each
+  std::unique_ptr<int64_t[]> stamps_;       // last update time
+  std::unique_ptr<Links[]> links_;
+  std::unique_ptr<uint32_t[]> bucket_of_;  // the bucket pointing at it
+};
+
+}  // namespace runnel::state

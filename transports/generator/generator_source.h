@@ -1,0 +1,52 @@
+// GeneratorSource: makes rows for load tests, benchmarks and demos, with no
+// input file. Row i has a key k drawn pseudo-randomly from `keys` keys;
+// sym fields get "key-k", i64 fields k, f64 fields a pseudo-random value in
+// [0, 100), bool fields a random bit, ts fields start_ms + i * interval_ms.
+// Deterministic for a given seed. With a rate, paces itself to that many
+// rows per second; otherwise it is as fast as the graph consumes.
+// Guarantee: replayable (the same seed gives the same rows).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "core/common/clock.h"
+#include "core/runtime/operator.h"
+#include "core/schema/schema.h"
+#include "core/schema/symbol_table.h"
+
+namespace runnel::generator {
+
+struct GeneratorOptions {
+  uint64_t rows = 1000000;
+  uint32_t keys = 1000;
+  uint64_t seed = 1;
+  int64_t start_ms = 1700000000000;
+  uint32_t interval_ms = 1;
+  uint32_t rate = 0;  // rows per second; 0: unpaced
+};
+
+class GeneratorSource : public runtime::Source {
+ public:
+  // `symbols` and `clock` must outlive the source.
+  GeneratorSource(const GeneratorOptions& options, schema::Schema schema,
+                  schema::SymbolTable* symbols, const Clock* clock);
+
+  // Interns the key names (when the schema has sym fields).
+  Status Open() override;
+  Status Read(schema::RowBatch* out, bool* done) override;
+
+ private:
+  uint64_t NextRandom();
+
+  GeneratorOptions options_;
+  schema::Schema schema_;
+  schema::SymbolTable* symbols_;
+  const Clock* clock_;
+  std::unique_ptr<int64_t[]> key_symbols_;  // symbol id of "key-k"
+  uint64_t state_;
+  uint64_t emitted_ = 0;
+  int64_t started_ms_ = 0;
+};
+
+}  // namespace runnel::generator
