@@ -60,12 +60,14 @@ std::vector<std::string> KindsSet(const fb::Operator& op) {
   if (op.project()) kinds.push_back("project");
   if (op.key_by()) kinds.push_back("key_by");
   if (op.aggregate()) kinds.push_back("aggregate");
+  if (op.process()) kinds.push_back("process");
   if (op.union_()) kinds.push_back("union");
   if (op.split()) kinds.push_back("split");
   return kinds;
 }
 
-constexpr const char* kOperatorKinds = "filter, project, key_by, aggregate, union, split";
+constexpr const char* kOperatorKinds =
+    "filter, project, key_by, aggregate, process, union, split";
 
 // The streams an operator reads, by name.
 std::vector<std::string> InputNames(const fb::Operator& op) {
@@ -87,8 +89,9 @@ void AddItemError(Diagnostics* diagnostics, const std::string& path,
 
 class Builder {
  public:
-  Builder(std::shared_ptr<const GraphFile> file, Diagnostics* diagnostics)
-      : diagnostics_(diagnostics) {
+  Builder(std::shared_ptr<const GraphFile> file, Diagnostics* diagnostics,
+          const ops::ProcessRegistry* processes)
+      : diagnostics_(diagnostics), processes_(processes) {
     graph_.file = std::move(file);
   }
 
@@ -341,6 +344,8 @@ class Builder {
       }
     } else if (op.aggregate()) {
       AddAggregate(op, path, in, &logical, &out);
+    } else if (op.process()) {
+      AddProcess(op, path, in, &logical, &out);
     } else if (op.union_()) {
       logical.kind = OperatorKind::kUnion;
       for (size_t k = 1; k < logical.inputs.size(); ++k) {
@@ -384,12 +389,7 @@ class Builder {
     }
     logical->accumulators = acc.value();
     logical->emit_final = agg.emit() == fb::Emit::final;
-    if (agg.state()) {
-      logical->state.capacity = agg.state()->capacity();
-      logical->state.on_full = agg.state()->on_full();
-      logical->state.ttl_ms = agg.state()->ttl_ms();
-      if (logical->state.capacity == 0) Error(path + ".aggregate.state.capacity", "must be at least 1");
-    }
+    ReadState(agg.state(), path + ".aggregate.state", &logical->state);
     schema::Schema output;
     for (uint32_t k : in.key_fields) output.Add(in.schema.field(k));
     for (const schema::Field& f : logical->accumulators.OutputFields()) {
@@ -400,6 +400,40 @@ class Builder {
       output.Add(f);
     }
     out->schema = std::move(output);
+  }
+
+  void ReadState(const fb::State* state, const std::string& path, StateOptions* out) {
+    if (!state) return;
+    out->capacity = state->capacity();
+    out->on_full = state->on_full();
+    out->ttl_ms = state->ttl_ms();
+    if (out->capacity == 0) Error(path + ".capacity", "must be at least 1");
+  }
+
+  void AddProcess(const fb::Operator& op, const std::string& path, const LogicalStream& in,
+                  LogicalOperator* logical, LogicalStream* out) {
+    logical->kind = OperatorKind::kProcess;
+    const fb::Process& process = *op.process();
+    std::string name = process.function()->str();
+    logical->process = processes_ ? processes_->Find(name) : nullptr;
+    if (!logical->process) {
+      Error(path + ".process.function",
+            "unknown process function " + Quoted(name) + " (this program registers: " +
+                (processes_ ? processes_->Names() : std::string("none")) + ")");
+      return;
+    }
+    if (in.key_fields.empty()) {
+      Error(path + ".input", "a process function needs a keyed stream; key_by first");
+      return;
+    }
+    ReadState(process.state(), path + ".process.state", &logical->state);
+    logical->timer_capacity = process.timers();
+    Result<schema::Schema> output = logical->process->output_schema(in.schema);
+    if (!output.ok()) {
+      Error(path + ".process.function", output.status().message());
+      return;
+    }
+    out->schema = output.value();
   }
 
   // A split becomes one kSplitBranch operator per branch.
@@ -459,6 +493,7 @@ class Builder {
   }
 
   Diagnostics* diagnostics_;
+  const ops::ProcessRegistry* processes_;
   LogicalGraph graph_;
   std::map<std::string, schema::Schema> schemas_;
   std::map<std::string, std::string> declared_;   // every name -> where declared
@@ -469,8 +504,9 @@ class Builder {
 }  // namespace
 
 LogicalGraph BuildLogicalGraph(std::shared_ptr<const GraphFile> file,
-                               Diagnostics* diagnostics) {
-  return Builder(std::move(file), diagnostics).Build();
+                               Diagnostics* diagnostics,
+                               const ops::ProcessRegistry* processes) {
+  return Builder(std::move(file), diagnostics, processes).Build();
 }
 
 }  // namespace runnel::graph

@@ -16,6 +16,7 @@
 #include "core/graph/diagnostics.h"
 #include "core/graph/graph_file.h"
 #include "core/ops/accumulators.h"
+#include "core/ops/process_registry.h"
 #include "core/ops/project.h"
 #include "core/schema/schema.h"
 
@@ -38,7 +39,9 @@ struct LogicalSource {
   uint32_t output_stream;
 };
 
-enum class OperatorKind { kFilter, kProject, kKeyBy, kAggregate, kUnion, kSplitBranch };
+enum class OperatorKind {
+  kFilter, kProject, kKeyBy, kAggregate, kProcess, kUnion, kSplitBranch
+};
 
 // Keyed state sizing, from the graph's `state` tables.
 struct StateOptions {
@@ -59,7 +62,10 @@ struct LogicalOperator {
   // kAggregate: the functions (the key comes from the input stream).
   ops::Accumulators accumulators;
   bool emit_final = false;
-  StateOptions state;
+  StateOptions state;  // kAggregate, kProcess
+  // kProcess: the registered function and its timer capacity.
+  const ops::ProcessFactory* process = nullptr;
+  uint32_t timer_capacity = 0;
   // kSplitBranch: a row belongs here if no earlier condition holds and this
   // branch's does (or it has none).
   std::vector<expr::Comparison> earlier_branches;
@@ -81,9 +87,11 @@ struct LogicalGraph {
   std::vector<LogicalSink> sinks;
 };
 
-// Checks and resolves `file`. Adds every problem found to *diagnostics; the
-// returned graph is complete only if none were added.
+// Checks and resolves `file`, with `processes` the process functions the
+// program offers (may be null: none). Adds every problem found to
+// *diagnostics; the returned graph is complete only if none were added.
 LogicalGraph BuildLogicalGraph(std::shared_ptr<const GraphFile> file,
-                               Diagnostics* diagnostics);
+                               Diagnostics* diagnostics,
+                               const ops::ProcessRegistry* processes = nullptr);
 
 }  // namespace runnel::graph

@@ -83,13 +83,19 @@ class Planner {
   }
 
  private:
+  Task* NewTask(std::string name, uint32_t batch_rows) {
+    Task* task = job_->AddTask(std::move(name), batch_rows);
+    task->set_clock(options_.clock);
+    return task;
+  }
+
   void AddSource(const LogicalSource& s) {
     const LogicalStream& stream = graph_.streams[s.output_stream];
     auto source = connectors_.make_source(*graph_.file, s, stream.schema, job_->symbols(),
                                           diagnostics_);
     if (!source) return;
     plan_.memory.io += source->footprint_bytes();
-    Task* task = job_->AddTask("source " + s.name, batch_rows_);
+    Task* task = NewTask("source " + s.name, batch_rows_);
     uint32_t out = task->AddStream(stream.schema.size());
     task->AddSource(s.name, std::move(source), out, /*external=*/true);
     placements_[s.output_stream] = {{task, out}};
@@ -138,7 +144,7 @@ class Planner {
       }
     }
     for (uint32_t i = 0; i < consumers; ++i) {
-      Task* task = job_->AddTask(InstanceName(consumer_name, i, consumers), batch_rows_);
+      Task* task = NewTask(InstanceName(consumer_name, i, consumers), batch_rows_);
       uint32_t in = task->AddStream(width);
       task->AddSource("<= rings (" + std::to_string(into[i].size()) + ")",
                       std::make_unique<runtime::RingSource>(into[i], job_->signals()), in,
@@ -173,7 +179,7 @@ class Planner {
       task->AddOperator(InstanceName(o.name, i, p), std::move(op), inputs[i].stream, out);
       outputs.push_back({task, out});
     }
-    if (o.kind == OperatorKind::kAggregate) {
+    if (o.kind == OperatorKind::kAggregate || o.kind == OperatorKind::kProcess) {
       state_lines_.push_back("  " + o.name + ": " + std::to_string(o.state.capacity) +
                              " keys x " + std::to_string(p) + " instance(s), " +
                              Bytes(instance_bytes) + " each, on_full " +
@@ -206,6 +212,18 @@ class Planner {
       case OperatorKind::kAggregate:
         return std::make_unique<ops::AggregateOperator>(
             in.key_fields, o.accumulators, o.emit_final, TableOptions(o), options_.clock);
+      case OperatorKind::kProcess: {
+        ops::ProcessSpec spec;
+        spec.input = in.schema;
+        spec.key_fields = in.key_fields;
+        spec.state = TableOptions(o);
+        spec.timer_capacity = o.timer_capacity;
+        spec.clock = options_.clock;
+        auto op = o.process->make(spec);
+        if (op.ok()) return std::move(op.value());
+        diagnostics_->Add(o.field_path + ".process", op.status().message());
+        return nullptr;
+      }
       case OperatorKind::kSplitBranch: {
         auto branch = ops::SplitBranchOperator::Make(
             o.earlier_branches, o.has_condition ? &o.comparison : nullptr, in.schema,

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <climits>
 
 #include "core/common/status.h"
 #include "core/schema/row.h"
@@ -51,6 +52,16 @@ class Operator {
   virtual Status Drain(schema::RowBatch* out, bool* done) {
     (void)out;
     *done = true;
+    return Status::Ok();
+  }
+  // Processing-time work (timers): the clock time (ms) at which
+  // OnProcessingTime next has something to do; INT64_MAX for never.
+  virtual int64_t next_processing_time_ms() const { return INT64_MAX; }
+  // Called once the clock reaches next_processing_time_ms(): appends rows to
+  // the empty batch `out` (if it fills, the rest waits for the next call).
+  virtual Status OnProcessingTime(int64_t now_ms, schema::RowBatch* out) {
+    (void)now_ms;
+    (void)out;
     return Status::Ok();
   }
   virtual OperatorMetrics metrics() const { return {}; }

@@ -23,6 +23,7 @@ RingSource::RingSource(std::vector<BatchRing*> rings, const JobSignals* signals)
 
 Status RingSource::Read(schema::RowBatch* out, bool* done) {
   Backoff backoff;
+  uint32_t idle_rounds = 0;
   while (true) {
     size_t open = 0;
     for (size_t k = 0; k < rings_.size(); ++k) {
@@ -48,6 +49,10 @@ Status RingSource::Read(schema::RowBatch* out, bool* done) {
       return Status::Ok();
     }
     if (signals_->cancel.load(std::memory_order_relaxed)) return Cancelled();
+    if (++idle_rounds > kIdleRounds) {
+      *done = false;  // nothing yet: let the task run its timers
+      return Status::Ok();
+    }
     backoff.Wait();
   }
 }

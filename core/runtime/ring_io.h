@@ -2,7 +2,8 @@
 //
 //   RingSource      reads the rings feeding one task (merging several
 //                   producers), waiting for batches; done when every ring is
-//                   closed and drained.
+//                   closed and drained. After about 10 ms without input it
+//                   returns an empty batch so the task can fire timers.
 //   RingSink        forwards each batch to one ring (one producer, one
 //                   consumer).
 //   PartitionSink   routes each row to one of N rings by the hash of its key
@@ -32,6 +33,10 @@ class RingSource : public Source {
   Status Read(schema::RowBatch* out, bool* done) override;
 
  private:
+  // Backoff rounds (spins, yields, then sleeps up to 100 µs) before an
+  // empty return: about 10 ms.
+  static constexpr uint32_t kIdleRounds = 230;
+
   std::vector<BatchRing*> rings_;
   std::vector<bool> closed_;
   size_t next_ = 0;  // ring to look at first, for fairness

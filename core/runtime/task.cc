@@ -93,6 +93,24 @@ Status Task::DrainOperators() {
   return Status::Ok();
 }
 
+Status Task::FireProcessingTime() {
+  int64_t now = INT64_MIN;
+  for (size_t i = 0; i < operators_.size(); ++i) {
+    OperatorStage& o = operators_[i];
+    int64_t due = o.op->next_processing_time_ms();
+    if (due == INT64_MAX) continue;
+    if (now == INT64_MIN) now = clock_->NowMillis();
+    if (due > now) continue;
+    schema::RowBatch* out = batches_[o.output].get();
+    out->Clear();
+    Status status = o.op->OnProcessingTime(now, out);
+    o.rows_out->Add(out->size());
+    if (!status.ok()) return Named("operator", o.name, status);
+    RUNNEL_RETURN_IF_ERROR(Propagate(i + 1));
+  }
+  return Status::Ok();
+}
+
 Status Task::CloseSinks() {
   Status first;
   for (SinkStage& s : sinks_) {
@@ -126,6 +144,7 @@ Status Task::Run() {
       if (s.done) --remaining;
       status = Propagate(0);
       if (!read.ok()) status = Named("source", s.name, read);
+      if (status.ok()) status = FireProcessingTime();
       if (!status.ok()) break;
     }
   }

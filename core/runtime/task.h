@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "core/common/clock.h"
 #include "core/common/status.h"
 #include "core/runtime/operator.h"
 #include "core/schema/row.h"
@@ -61,6 +62,9 @@ class Task {
   // `internal` sinks (ring writers) are not listed in Stats().
   void AddSink(std::string name, std::unique_ptr<Sink> sink,
                uint32_t input_stream, bool internal = false);
+
+  // The clock processing-time timers follow (default: the system's).
+  void set_clock(const Clock* clock) { clock_ = clock; }
 
   const std::string& name() const { return name_; }
   uint32_t batch_rows() const { return batch_rows_; }
@@ -115,12 +119,15 @@ class Task {
   // rows now in the stream batches; then clears every batch.
   Status Propagate(size_t first_operator);
   Status DrainOperators();
+  // Lets operators whose processing-time work is due run it.
+  Status FireProcessingTime();
   // Closes every sink; returns the first failure.
   Status CloseSinks();
 
   std::string name_;
   uint32_t batch_rows_;
   const JobSignals* signals_;
+  const Clock* clock_ = SystemClock::Get();
   std::vector<std::unique_ptr<schema::RowBatch>> batches_;  // one per stream
   std::vector<SourceStage> sources_;
   std::vector<OperatorStage> operators_;

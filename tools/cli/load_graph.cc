@@ -4,7 +4,7 @@
 
 #include "core/graph/graph_file.h"
 #include "core/graph/logical_graph.h"
-#include "tools/cli/connectors.h"
+#include "transports/connectors/connectors.h"
 
 namespace runnel::cli {
 
@@ -20,7 +20,7 @@ graph::PhysicalPlan LoadAndPlan(const std::string& path,
   graph::PhysicalPlan plan;
   if (diagnostics.empty()) {
     graph::PlanOptions options;
-    plan = graph::Plan(logical, MakeConnectors(csv_overrides, options.clock), options,
+    plan = graph::Plan(logical, transports::MakeConnectors(csv_overrides, options.clock), options,
                        &diagnostics);
   }
   if (!diagnostics.empty()) {

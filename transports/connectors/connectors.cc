@@ -1,8 +1,8 @@
-#include "tools/cli/connectors.h"
+#include "transports/connectors/connectors.h"
 
 #include "transports/generator/generator_connector.h"
 
-namespace runnel::cli {
+namespace runnel::transports {
 
 graph::Connectors MakeConnectors(const file::CsvOverrides& csv_overrides, const Clock* clock) {
   graph::Connectors connectors;
@@ -26,4 +26,4 @@ graph::Connectors MakeConnectors(const file::CsvOverrides& csv_overrides, const 
   return connectors;
 }
 
-}  // namespace runnel::cli
+}  // namespace runnel::transports

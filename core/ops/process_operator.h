@@ -1,0 +1,90 @@
+// ProcessOperator<Fn>: runs a keyed process function (process_function.h)
+// as an operator. Fn is called through the template, so there is one
+// virtual call per batch (Process) and none per row.
+//
+// Each row makes its key current and calls Fn::ProcessElement; afterwards
+// the context's recorded problems (state or timers full, too many rows
+// emitted) become the batch's Status, naming what to raise. Processing-time
+// timers fire from OnProcessingTime as the clock passes them; event-time
+// timers fire in Drain at the end of input (the final watermark).
+#pragma once
+
+#include <atomic>
+#include <climits>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include "core/ops/process_context.h"
+#include "core/runtime/operator.h"
+
+namespace runnel::ops {
+
+template <typename Fn>
+class ProcessOperator : public runtime::Operator {
+ public:
+  ProcessOperator(Fn fn, std::vector<uint32_t> key_fields, const state::KeyedTableOptions& table,
+                  uint32_t timer_capacity, const Clock* clock)
+      : fn_(std::move(fn)), ctx_(std::move(key_fields), table, timer_capacity, clock) {}
+
+  Status Process(const schema::RowBatch& in, schema::RowBatch* out) override {
+    ctx_.BeginBatch(out);
+    for (uint32_t r = 0; r < in.size(); ++r) {
+      const schema::Slot* row = in.row(r);
+      ctx_.SetKeyFromRow(row);
+      fn_.ProcessElement(row, ctx_);
+    }
+    return Finish();
+  }
+
+  int64_t next_processing_time_ms() const override { return ctx_.next_processing_timer(); }
+
+  Status OnProcessingTime(int64_t now_ms, schema::RowBatch* out) override {
+    return FireTimers(TimeDomain::kProcessingTime, now_ms, out);
+  }
+
+  Status Drain(schema::RowBatch* out, bool* done) override {
+    RUNNEL_RETURN_IF_ERROR(FireTimers(TimeDomain::kEventTime, INT64_MAX, out));
+    *done = !out->full();
+    return Status::Ok();
+  }
+
+  runtime::OperatorMetrics metrics() const override {
+    runtime::OperatorMetrics m;
+    m.state_entries = entries_.load(std::memory_order_relaxed);
+    m.dropped = dropped_.load(std::memory_order_relaxed);
+    m.evicted = evicted_.load(std::memory_order_relaxed);
+    m.state_capacity = ctx_.table().capacity();
+    return m;
+  }
+
+  size_t footprint_bytes() const override { return ctx_.footprint_bytes(); }
+
+ private:
+  // Fires due timers of `domain` while the output has room (a full batch
+  // leaves the rest for the next call).
+  Status FireTimers(TimeDomain domain, int64_t up_to, schema::RowBatch* out) {
+    ctx_.BeginBatch(out);
+    int64_t time;
+    while (!out->full() && ctx_.PopTimer(domain, up_to, &time)) {
+      fn_.OnTimer(time, domain, ctx_);
+    }
+    return Finish();
+  }
+
+  Status Finish() {
+    const state::KeyedTable& table = ctx_.table();
+    entries_.store(table.size(), std::memory_order_relaxed);
+    dropped_.store(table.dropped(), std::memory_order_relaxed);
+    evicted_.store(table.evicted(), std::memory_order_relaxed);
+    return ctx_.TakeProblem();
+  }
+
+  Fn fn_;
+  ProcessContext ctx_;
+  std::atomic<uint64_t> entries_{0};
+  std::atomic<uint64_t> dropped_{0};
+  std::atomic<uint64_t> evicted_{0};
+};
+
+}  // namespace runnel::ops
