@@ -60,6 +60,7 @@ std::vector<std::string> KindsSet(const fb::Operator& op) {
   if (op.project()) kinds.push_back("project");
   if (op.key_by()) kinds.push_back("key_by");
   if (op.aggregate()) kinds.push_back("aggregate");
+  if (op.window()) kinds.push_back("window");
   if (op.process()) kinds.push_back("process");
   if (op.union_()) kinds.push_back("union");
   if (op.split()) kinds.push_back("split");
@@ -67,7 +68,7 @@ std::vector<std::string> KindsSet(const fb::Operator& op) {
 }
 
 constexpr const char* kOperatorKinds =
-    "filter, project, key_by, aggregate, process, union, split";
+    "filter, project, key_by, aggregate, window, process, union, split";
 
 // The streams an operator reads, by name.
 std::vector<std::string> InputNames(const fb::Operator& op) {
@@ -115,10 +116,11 @@ class Builder {
 
   // Registers the name a source, operator or branch at `path` declares
   // (in its `name` field); reports a duplicate.
-  bool ClaimName(const std::string& name, const std::string& path) {
+  bool ClaimName(const std::string& name, const std::string& path,
+                 const char* field = "name") {
     auto [it, inserted] = declared_.emplace(name, path);
     if (!inserted) {
-      Error(path + ".name", "name " + Quoted(name) + " is already used by " + it->second);
+      Error(path + "." + field, "name " + Quoted(name) + " is already used by " + it->second);
     }
     return inserted;
   }
@@ -178,9 +180,32 @@ class Builder {
         Error(path, std::string(kinds == 0 ? "a source needs" : "a source has exactly") +
                         " one of: csv, generator");
       }
-      uint32_t stream = AddStream({name, schema->second, {}, 1});
-      graph_.sources.push_back({name, path, s, stream});
+      LogicalStream stream{name, schema->second, {}, 1};
+      LogicalSource source{name, path, s, 0};
+      if (s->event_time()) ReadEventTime(*s->event_time(), path + ".event_time", &stream, &source);
+      source.output_stream = AddStream(std::move(stream));
+      graph_.sources.push_back(source);
     }
+  }
+
+  void ReadEventTime(const fb::EventTime& def, const std::string& path, LogicalStream* stream,
+                     LogicalSource* source) {
+    int field = stream->schema.IndexOf(def.field()->str());
+    if (field == schema::Schema::kNotFound) {
+      Error(path + ".field", "unknown field " + Quoted(def.field()->str()) + " (fields: " +
+                                 stream->schema.FieldNames() + ")");
+      return;
+    }
+    const schema::Field& f = stream->schema.field(static_cast<uint32_t>(field));
+    if (f.type != schema::FieldType::kTs) {
+      Error(path + ".field", "event time needs a ts field; " + Quoted(f.name) + " is " +
+                                 std::string(schema::FieldTypeName(f.type)));
+      return;
+    }
+    stream->event_time_field = field;
+    stream->has_watermark = true;
+    source->max_out_of_orderness_ns = static_cast<int64_t>(def.max_out_of_orderness_ms()) * 1000000;
+    source->idle_timeout_ms = static_cast<int64_t>(def.idle_timeout_ms());
   }
 
   void AddOperators(const fb::Graph& g) {
@@ -192,6 +217,10 @@ class Builder {
       const fb::Operator* op = g.operators()->Get(static_cast<uint32_t>(i));
       std::string path = Indexed("operators", i);
       named[i] = ClaimName(op->name()->str(), path);
+      if (op->window() && op->window()->late_output()) {
+        named[i] = ClaimName(op->window()->late_output()->str(), path + ".window", "late_output") &&
+                   named[i];
+      }
       if (op->split()) {
         split_names_.insert(op->name()->str());
         for (size_t b = 0; b < op->split()->size(); ++b) {
@@ -256,6 +285,9 @@ class Builder {
       if (op->split()) {
         for (const fb::SplitBranch* b : *op->split()) producers.push_back(b->name()->str());
       }
+      if (op->window() && op->window()->late_output()) {
+        producers.push_back(op->window()->late_output()->str());
+      }
       for (const std::string& p : producers) inputs_of[p] = InputNames(*op);
     }
     std::string name = g.operators()->Get(static_cast<uint32_t>(start))->name()->str();
@@ -310,7 +342,8 @@ class Builder {
     logical.parallelism = op.parallelism();
     for (const std::string& input : InputNames(op)) logical.inputs.push_back(stream_index_[input]);
     const LogicalStream& in = graph_.streams[logical.inputs[0]];
-    LogicalStream out{logical.name, in.schema, {}, logical.parallelism};
+    LogicalStream out{logical.name, in.schema, {}, logical.parallelism, in.event_time_field,
+                      in.has_watermark};
 
     if (op.filter()) {
       logical.kind = OperatorKind::kFilter;
@@ -321,6 +354,14 @@ class Builder {
       if (projection.ok()) {
         logical.projection = projection.value();
         out.schema = logical.projection.output;
+        out.event_time_field = -1;  // unless the event-time field is kept
+        const auto& kept = logical.projection.source_fields;
+        for (size_t k = 0; k < kept.size(); ++k) {
+          if (static_cast<int>(kept[k]) == in.event_time_field) {
+            out.event_time_field = static_cast<int>(k);
+            break;
+          }
+        }
       } else {
         AddItemError(diagnostics_, path + ".project", projection.status().message());
       }
@@ -344,6 +385,8 @@ class Builder {
       }
     } else if (op.aggregate()) {
       AddAggregate(op, path, in, &logical, &out);
+    } else if (op.window()) {
+      AddWindow(op, path, in, &logical, &out);
     } else if (op.process()) {
       AddProcess(op, path, in, &logical, &out);
     } else if (op.union_()) {
@@ -359,12 +402,37 @@ class Builder {
         }
       }
       if (logical.inputs.size() < 2) Error(path + ".union", "needs at least two streams");
+      for (size_t k = 1; k < logical.inputs.size(); ++k) {
+        const LogicalStream& other = graph_.streams[logical.inputs[k]];
+        if (other.has_watermark != in.has_watermark) {
+          Error(Indexed(path + ".union", k),
+                "stream " + Quoted(other.name) + (other.has_watermark ? " has" : " has no") +
+                    " event time but " + Quoted(in.name) + (in.has_watermark ? " has" : " has no") +
+                    "; a union needs all or none of its inputs in event time");
+        }
+      }
     } else {
       AddSplit(op, path, in, logical);
       return;
     }
     logical.output_stream = AddStream(std::move(out));
     graph_.operators.push_back(std::move(logical));
+    if (op.window() && op.window()->late_output()) AddLateOutput(op, path);
+  }
+
+  // The window's late rows, as a stream of their own: a filter beside the
+  // window deciding lateness by the same rule.
+  void AddLateOutput(const fb::Operator& op, const std::string& path) {
+    const LogicalOperator& window = graph_.operators.back();
+    LogicalOperator late = window;
+    late.kind = OperatorKind::kLateFilter;
+    late.name = op.window()->late_output()->str();
+    late.field_path = path + ".window.late_output";
+    const LogicalStream& in = graph_.streams[window.inputs[0]];
+    late.parallelism = in.parallelism;  // a pure function of the row: no exchange
+    late.output_stream = AddStream({late.name, in.schema, {}, in.parallelism,
+                                    in.event_time_field, in.has_watermark});
+    graph_.operators.push_back(std::move(late));
   }
 
   static bool SameTypes(const schema::Schema& a, const schema::Schema& b) {
@@ -400,6 +468,119 @@ class Builder {
       output.Add(f);
     }
     out->schema = std::move(output);
+    out->event_time_field = -1;  // rows carry the input's watermark on
+  }
+
+  void AddWindow(const fb::Operator& op, const std::string& path, const LogicalStream& in,
+                 LogicalOperator* logical, LogicalStream* out) {
+    logical->kind = OperatorKind::kWindow;
+    const fb::Window& w = *op.window();
+    std::string at = path + ".window";
+    ops::WindowSpec& spec = logical->window;
+    spec.processing_time = w.time() == fb::WindowTime::processing;
+    constexpr int64_t kNsPerMs = 1000000;
+    auto positive = [&](uint64_t value, const char* field) {
+      if (value == 0) Error(at + "." + field, "must be set, and more than 0");
+      return value > 0;
+    };
+    switch (w.type()) {
+      case fb::WindowType::tumbling:
+        spec.type = ops::WindowSpec::Type::kTumbling;
+        positive(w.size_ms(), "size_ms");
+        break;
+      case fb::WindowType::sliding:
+        spec.type = ops::WindowSpec::Type::kSliding;
+        if (positive(w.size_ms(), "size_ms") && positive(w.slide_ms(), "slide_ms") &&
+            w.slide_ms() > w.size_ms()) {
+          Error(at + ".slide_ms", "must not exceed size_ms (" + std::to_string(w.size_ms()) + ")");
+        }
+        break;
+      case fb::WindowType::session:
+        spec.type = ops::WindowSpec::Type::kSession;
+        positive(w.gap_ms(), "gap_ms");
+        break;
+      case fb::WindowType::count:
+        spec.type = ops::WindowSpec::Type::kCount;
+        if (positive(w.count(), "count") && w.count_slide() > 0 && w.count() % w.count_slide() != 0) {
+          Error(at + ".count_slide", "must divide count (" + std::to_string(w.count()) + ")");
+        }
+        break;
+    }
+    spec.size_ns = static_cast<int64_t>(w.size_ms()) * kNsPerMs;
+    spec.slide_ns = static_cast<int64_t>(w.slide_ms()) * kNsPerMs;
+    spec.gap_ns = static_cast<int64_t>(w.gap_ms()) * kNsPerMs;
+    spec.count = w.count();
+    spec.count_slide = w.count_slide();
+    spec.allowed_lateness_ns = static_cast<int64_t>(w.allowed_lateness_ms()) * kNsPerMs;
+    spec.emit_final = w.emit() == fb::WindowEmit::final;
+    spec.early_every_ms = static_cast<int64_t>(w.early_every_ms());
+    spec.early_every_rows = w.early_every_rows();
+    bool event_time = !spec.processing_time && spec.type != ops::WindowSpec::Type::kCount;
+    if (event_time && (in.event_time_field < 0 || !in.has_watermark)) {
+      Error(at + ".time", "an event-time window needs an input with event time: declare the "
+                          "source's event_time (and keep its field), or use \"time\": \"processing\"");
+    }
+    if (!event_time && (w.allowed_lateness_ms() > 0 || w.late_output())) {
+      Error(at + ".allowed_lateness_ms", "lateness applies to event-time windows only");
+    }
+    if (spec.emit_final && (spec.early_every_ms > 0 || spec.early_every_rows > 0)) {
+      Error(at + ".emit", "early firings need emit \"updates\"");
+    }
+    if (in.key_fields.empty() && op.parallelism() > 1) {
+      Error(path + ".parallelism", "a window over an unkeyed stream runs as one instance; key_by first");
+    }
+    spec.key_fields = in.key_fields;
+    spec.ts_field = in.event_time_field;
+    spec.watermark_slot = in.has_watermark ? static_cast<int>(in.schema.size()) : -1;
+    Result<ops::Accumulators> acc = ops::Accumulators::Parse(Strings(w.values()), in.schema);
+    if (!acc.ok()) {
+      AddItemError(diagnostics_, at + ".values", acc.status().message());
+      return;
+    }
+    spec.accumulators = acc.value();
+    StateOptions state;
+    ReadState(w.state(), at + ".state", &state);
+    spec.state.capacity = state.capacity;
+    spec.state.policy = ToPolicy(state.on_full);
+    spec.state.ttl = static_cast<int64_t>(state.ttl_ms);
+    logical->state = state;
+
+    // Output: key fields, window_start, window_end, aggregates, is_update.
+    schema::Schema output;
+    for (uint32_t k : in.key_fields) output.Add(in.schema.field(k));
+    schema::TimeUnit unit = in.event_time_field >= 0
+                                ? in.schema.field(static_cast<uint32_t>(in.event_time_field)).unit
+                                : schema::TimeUnit::kMs;
+    schema::FieldType bound_type =
+        spec.type == ops::WindowSpec::Type::kCount ? schema::FieldType::kI64 : schema::FieldType::kTs;
+    for (const char* name : {"window_start", "window_end"}) {
+      if (output.IndexOf(name) != schema::Schema::kNotFound) {
+        Error(at, std::string("a key field is called ") + name + "; rename it before the window");
+      }
+      output.Add({name, bound_type, unit});
+    }
+    for (const schema::Field& f : spec.accumulators.OutputFields()) {
+      if (output.IndexOf(f.name) != schema::Schema::kNotFound) {
+        Error(at + ".values", "result field " + Quoted(f.name) +
+                                  " has the name of another output field; rename it with 'as'");
+      }
+      output.Add(f);
+    }
+    output.Add({"is_update", schema::FieldType::kBool, schema::TimeUnit::kMs});
+    out->schema = std::move(output);
+    out->has_watermark = event_time && in.has_watermark;
+    out->event_time_field = event_time ? static_cast<int>(in.key_fields.size()) : -1;  // window_start
+    spec.out_watermark = out->has_watermark;
+    spec.out_width = out->width();
+  }
+
+  static state::OverflowPolicy ToPolicy(fb::OverflowPolicy policy) {
+    switch (policy) {
+      case fb::OverflowPolicy::fail: return state::OverflowPolicy::kFail;
+      case fb::OverflowPolicy::evict_oldest: return state::OverflowPolicy::kEvictOldest;
+      case fb::OverflowPolicy::drop_new: return state::OverflowPolicy::kDropNew;
+    }
+    return state::OverflowPolicy::kFail;
   }
 
   void ReadState(const fb::State* state, const std::string& path, StateOptions* out) {
@@ -434,10 +615,14 @@ class Builder {
       return;
     }
     out->schema = output.value();
+    // A process function's rows carry no event time of their own (yet).
+    out->event_time_field = -1;
+    out->has_watermark = false;
   }
 
   // A split becomes one kSplitBranch operator per branch.
-  void AddSplit(const fb::Operator& op, const std::string& path, const LogicalStream& in,
+  // `in` by value: each branch adds a stream, which may reallocate graph_.streams.
+  void AddSplit(const fb::Operator& op, const std::string& path, LogicalStream in,
                 const LogicalOperator& base) {
     std::vector<expr::Comparison> earlier;
     size_t branches = op.split()->size();
@@ -459,7 +644,8 @@ class Builder {
       } else if (b + 1 != branches) {
         Error(branch_path + ".when", "only the last branch may omit `when` (it takes the rest)");
       }
-      logical.output_stream = AddStream({logical.name, in.schema, {}, logical.parallelism});
+      logical.output_stream = AddStream({logical.name, in.schema, {}, logical.parallelism,
+                                         in.event_time_field, in.has_watermark});
       graph_.operators.push_back(std::move(logical));
     }
   }

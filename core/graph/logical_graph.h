@@ -18,6 +18,7 @@
 #include "core/ops/accumulators.h"
 #include "core/ops/process_registry.h"
 #include "core/ops/project.h"
+#include "core/ops/window_spec.h"
 #include "core/schema/schema.h"
 
 namespace runnel::graph {
@@ -30,6 +31,12 @@ struct LogicalStream {
   std::vector<uint32_t> key_fields;
   // Instances of the stage producing it.
   uint32_t parallelism = 1;
+  // Event time: the field holding it (-1: none), and whether rows carry the
+  // hidden watermark slot after the schema's fields (core/schema/row.h).
+  int event_time_field = -1;
+  bool has_watermark = false;
+  // Slots per row, the hidden watermark slot included.
+  uint32_t width() const { return schema.size() + (has_watermark ? 1 : 0); }
 };
 
 struct LogicalSource {
@@ -37,10 +44,13 @@ struct LogicalSource {
   std::string field_path;  // "sources[0]"
   const fb::Source* def;
   uint32_t output_stream;
+  // Event time (when the stream has a watermark).
+  int64_t max_out_of_orderness_ns = 0;
+  int64_t idle_timeout_ms = 0;
 };
 
 enum class OperatorKind {
-  kFilter, kProject, kKeyBy, kAggregate, kProcess, kUnion, kSplitBranch
+  kFilter, kProject, kKeyBy, kAggregate, kWindow, kLateFilter, kProcess, kUnion, kSplitBranch
 };
 
 // Keyed state sizing, from the graph's `state` tables.
@@ -63,6 +73,8 @@ struct LogicalOperator {
   ops::Accumulators accumulators;
   bool emit_final = false;
   StateOptions state;  // kAggregate, kProcess
+  // kWindow, and kLateFilter (the late rows of that window, a side output).
+  ops::WindowSpec window;
   // kProcess: the registered function and its timer capacity.
   const ops::ProcessFactory* process = nullptr;
   uint32_t timer_capacity = 0;

@@ -6,6 +6,7 @@
 #include "core/ops/filter.h"
 #include "core/ops/project.h"
 #include "core/ops/split_branch.h"
+#include "core/ops/watermark_assigner.h"
 #include "core/runtime/ring_io.h"
 
 namespace runnel::graph {
@@ -55,7 +56,11 @@ class Planner {
         diagnostics_(diagnostics),
         batch_rows_(graph.file->graph().batch_rows()),
         ring_slots_(graph.file->graph().ring_slots()),
-        placements_(graph.streams.size()) {}
+        placements_(graph.streams.size()) {
+    for (const LogicalSource& s : graph.sources) {
+      if (s.idle_timeout_ms > idle_timeout_ms_) idle_timeout_ms_ = s.idle_timeout_ms;
+    }
+  }
 
   PhysicalPlan Build() {
     const fb::Graph& g = graph_.file->graph();
@@ -98,6 +103,15 @@ class Planner {
     Task* task = NewTask("source " + s.name, batch_rows_);
     uint32_t out = task->AddStream(stream.schema.size());
     task->AddSource(s.name, std::move(source), out, /*external=*/true);
+    if (stream.has_watermark) {
+      // Rows of an event-time source get their watermark slot right away.
+      uint32_t timed = task->AddStream(stream.width());
+      task->AddOperator("watermarks", std::make_unique<ops::WatermarkAssigner>(
+                                          static_cast<uint32_t>(stream.event_time_field),
+                                          stream.schema.size(), s.max_out_of_orderness_ns),
+                        out, timed);
+      out = timed;
+    }
     placements_[s.output_stream] = {{task, out}};
   }
 
@@ -115,7 +129,9 @@ class Planner {
                                   const std::string& consumer_name) {
     std::vector<Placement> inputs;
     std::vector<std::vector<BatchRing*>> into(consumers);  // rings per consumer
-    uint32_t width = graph_.streams[streams[0]].schema.size();
+    const LogicalStream& first = graph_.streams[streams[0]];
+    uint32_t width = first.width();
+    int watermark_slot = first.has_watermark ? static_cast<int>(first.schema.size()) : -1;
     for (uint32_t stream : streams) {
       const LogicalStream& s = graph_.streams[stream];
       for (uint32_t j = 0; j < s.parallelism; ++j) {
@@ -147,7 +163,10 @@ class Planner {
       Task* task = NewTask(InstanceName(consumer_name, i, consumers), batch_rows_);
       uint32_t in = task->AddStream(width);
       task->AddSource("<= rings (" + std::to_string(into[i].size()) + ")",
-                      std::make_unique<runtime::RingSource>(into[i], job_->signals()), in,
+                      std::make_unique<runtime::RingSource>(into[i], job_->signals(),
+                                                            watermark_slot, idle_timeout_ms_,
+                                                            options_.clock),
+                      in,
                       /*external=*/false);
       inputs.push_back({task, in});
     }
@@ -167,7 +186,7 @@ class Planner {
       outputs = inputs;  // no work of their own: the stream is the input
       return;
     }
-    const schema::Schema& out_schema = graph_.streams[o.output_stream].schema;
+    const LogicalStream& out_stream = graph_.streams[o.output_stream];
     size_t instance_bytes = 0;
     for (uint32_t i = 0; i < p; ++i) {
       std::unique_ptr<runtime::Operator> op = MakeOperator(o);
@@ -175,11 +194,12 @@ class Planner {
       instance_bytes = op->footprint_bytes();
       plan_.memory.state += instance_bytes;
       Task* task = inputs[i].task;
-      uint32_t out = task->AddStream(out_schema.size());
+      uint32_t out = task->AddStream(out_stream.width());
       task->AddOperator(InstanceName(o.name, i, p), std::move(op), inputs[i].stream, out);
       outputs.push_back({task, out});
     }
-    if (o.kind == OperatorKind::kAggregate || o.kind == OperatorKind::kProcess) {
+    if (o.kind == OperatorKind::kAggregate || o.kind == OperatorKind::kProcess ||
+        o.kind == OperatorKind::kWindow) {
       state_lines_.push_back("  " + o.name + ": " + std::to_string(o.state.capacity) +
                              " keys x " + std::to_string(p) + " instance(s), " +
                              Bytes(instance_bytes) + " each, on_full " +
@@ -207,11 +227,24 @@ class Planner {
         diagnostics_->Add(o.field_path + ".filter", filter.status().message());
         return nullptr;
       }
-      case OperatorKind::kProject:
-        return std::make_unique<ops::ProjectOperator>(o.projection.source_fields);
-      case OperatorKind::kAggregate:
-        return std::make_unique<ops::AggregateOperator>(
-            in.key_fields, o.accumulators, o.emit_final, TableOptions(o), options_.clock);
+      case OperatorKind::kProject: {
+        std::vector<uint32_t> fields = o.projection.source_fields;
+        if (in.has_watermark) fields.push_back(in.schema.size());  // the hidden slot rides along
+        return std::make_unique<ops::ProjectOperator>(std::move(fields));
+      }
+      case OperatorKind::kAggregate: {
+        const LogicalStream& out = graph_.streams[o.output_stream];
+        int watermark_in = in.has_watermark ? static_cast<int>(in.schema.size()) : -1;
+        int watermark_out = out.has_watermark ? static_cast<int>(out.schema.size()) : -1;
+        return std::make_unique<ops::AggregateOperator>(schema::KeyFields(in.schema, in.key_fields),
+                                                        o.accumulators,
+                                                        o.emit_final, TableOptions(o),
+                                                        options_.clock, watermark_in, watermark_out);
+      }
+      case OperatorKind::kWindow:
+      case OperatorKind::kLateFilter:
+        diagnostics_->Add(o.field_path, "window operators are being built and cannot run yet");
+        return nullptr;
       case OperatorKind::kProcess: {
         ops::ProcessSpec spec;
         spec.input = in.schema;
@@ -227,7 +260,7 @@ class Planner {
       case OperatorKind::kSplitBranch: {
         auto branch = ops::SplitBranchOperator::Make(
             o.earlier_branches, o.has_condition ? &o.comparison : nullptr, in.schema,
-            job_->symbols(), batch_rows_);
+            in.width(), job_->symbols(), batch_rows_);
         if (branch.ok()) return std::move(branch.value());
         diagnostics_->Add(o.field_path, branch.status().message());
         return nullptr;
@@ -288,6 +321,9 @@ class Planner {
   Diagnostics* diagnostics_;
   uint32_t batch_rows_;
   uint32_t ring_slots_;
+  // Where inputs merge, how long one may be silent before it stops holding
+  // back the watermark: the longest any event-time source asks for.
+  int64_t idle_timeout_ms_ = 0;
   PhysicalPlan plan_;
   runtime::Job* job_ = nullptr;
   std::vector<std::vector<Placement>> placements_;  // per stream, per instance

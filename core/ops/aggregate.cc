@@ -4,15 +4,17 @@
 
 namespace runnel::ops {
 
-AggregateOperator::AggregateOperator(std::vector<uint32_t> key_fields,
+AggregateOperator::AggregateOperator(schema::KeyFields key_fields,
                                      Accumulators accumulators, bool emit_final,
                                      const state::KeyedTableOptions& table,
-                                     const Clock* clock)
+                                     const Clock* clock, int watermark_in, int watermark_out)
     : key_fields_(std::move(key_fields)),
       accumulators_(std::move(accumulators)),
       emit_final_(emit_final),
       table_(table),
       clock_(clock),
+      watermark_in_(watermark_in),
+      watermark_out_(watermark_out),
       key_(new schema::Slot[key_fields_.size() + 1]),
       drain_cursor_(state::KeyedTable::kEnd) {}
 
@@ -21,16 +23,16 @@ void AggregateOperator::EmitRow(const schema::Slot* key, const schema::Slot* sta
   const size_t keys = key_fields_.size();
   for (size_t k = 0; k < keys; ++k) out[k] = key[k];
   accumulators_.Emit(state, out + keys);
+  if (watermark_out_ >= 0) out[watermark_out_].i64 = last_watermark_;
 }
 
 Status AggregateOperator::Process(const schema::RowBatch& in, schema::RowBatch* out) {
   const int64_t now = clock_->NowMillis();
-  const uint32_t key_count = static_cast<uint32_t>(key_fields_.size());
-  const uint32_t* key_fields = key_fields_.data();
+  const uint32_t key_count = key_fields_.size();
   schema::Slot* key = key_.get();
   for (uint32_t r = 0; r < in.size(); ++r) {
     const schema::Slot* row = in.row(r);
-    for (uint32_t k = 0; k < key_count; ++k) key[k] = row[key_fields[k]];
+    key_fields_.Gather(row, key);
     schema::Slot* state;
     switch (table_.FindOrInsert(key, schema::HashSlots(key, key_count), now, &state)) {
       case state::KeyedTable::Outcome::kFound:
@@ -45,6 +47,7 @@ Status AggregateOperator::Process(const schema::RowBatch& in, schema::RowBatch* 
                                  "aggregate.state.on_full to evict_oldest or drop_new");
     }
     accumulators_.Update(state, row);
+    if (watermark_in_ >= 0) last_watermark_ = row[watermark_in_].i64;
     if (!emit_final_) EmitRow(key, state, out->Append());
   }
   PublishMetrics();

@@ -17,17 +17,20 @@
 #include "core/common/clock.h"
 #include "core/ops/accumulators.h"
 #include "core/runtime/operator.h"
+#include "core/schema/key_fields.h"
 #include "core/state/keyed_table.h"
 
 namespace runnel::ops {
 
 class AggregateOperator : public runtime::Operator {
  public:
-  // `key_fields` index the input schema (empty: one global key). `clock`
-  // must outlive the operator.
-  AggregateOperator(std::vector<uint32_t> key_fields, Accumulators accumulators,
+  // `key` names the key fields of the input (none: one global key). `clock`
+  // must outlive the operator. `watermark_in`/`watermark_out`: the hidden
+  // watermark slots of input and output rows for event-time streams (-1:
+  // none); an output row carries the watermark of the row that produced it.
+  AggregateOperator(schema::KeyFields key, Accumulators accumulators,
                     bool emit_final, const state::KeyedTableOptions& table,
-                    const Clock* clock);
+                    const Clock* clock, int watermark_in = -1, int watermark_out = -1);
 
   Status Process(const schema::RowBatch& in, schema::RowBatch* out) override;
   Status Drain(schema::RowBatch* out, bool* done) override;
@@ -40,11 +43,14 @@ class AggregateOperator : public runtime::Operator {
   void EmitRow(const schema::Slot* key, const schema::Slot* state, schema::Slot* out) const;
   void PublishMetrics();
 
-  std::vector<uint32_t> key_fields_;
+  schema::KeyFields key_fields_;
   Accumulators accumulators_;
   bool emit_final_;
   state::KeyedTable table_;
   const Clock* clock_;
+  int watermark_in_;
+  int watermark_out_;
+  int64_t last_watermark_ = INT64_MIN;  // for rows emitted at the end
   std::unique_ptr<schema::Slot[]> key_;  // the current row's key, gathered
   uint32_t drain_cursor_;
   bool draining_ = false;

@@ -1,5 +1,7 @@
 #include "core/ops/filter.h"
 
+#include <algorithm>
+#include <cstring>
 #include <functional>
 
 namespace runnel::ops {
@@ -22,11 +24,46 @@ void WithOp(expr::CompareOp op, Fn&& fn) {
   }
 }
 
+// Appends the rows `selected[0..count)` of `in` to `out`. Rows are a few
+// slots wide, so a copy of a width known at compile time (a couple of moves)
+// beats a memcpy call per row; wider rows take the memcpy.
+template <uint32_t kWidth>
+void GatherFixed(const RowBatch& in, const uint32_t* selected, uint32_t count, RowBatch* out) {
+  for (uint32_t k = 0; k < count; ++k) {
+    std::memcpy(out->Append(), in.row(selected[k]), sizeof(Slot) * kWidth);
+  }
+}
+
+void Gather(const RowBatch& in, const uint32_t* selected, uint32_t count, RowBatch* out) {
+  switch (in.width()) {
+    case 1: return GatherFixed<1>(in, selected, count, out);
+    case 2: return GatherFixed<2>(in, selected, count, out);
+    case 3: return GatherFixed<3>(in, selected, count, out);
+    case 4: return GatherFixed<4>(in, selected, count, out);
+    case 5: return GatherFixed<5>(in, selected, count, out);
+    case 6: return GatherFixed<6>(in, selected, count, out);
+    case 7: return GatherFixed<7>(in, selected, count, out);
+    case 8: return GatherFixed<8>(in, selected, count, out);
+    default:
+      for (uint32_t k = 0; k < count; ++k) out->AppendCopy(in.row(selected[k]));
+  }
+}
+
+// Selects in chunks: first the indices of the rows that pass, written
+// without a branch on the comparison (one mispredicts on about every other
+// row when the data is unpredictable), then a copy of those rows.
 template <typename Pred>
 void Select(const RowBatch& in, RowBatch* out, bool negate, Pred holds) {
-  for (uint32_t i = 0; i < in.size(); ++i) {
-    const Slot* row = in.row(i);
-    if (holds(row) != negate) out->AppendCopy(row);
+  constexpr uint32_t kChunk = 256;
+  uint32_t selected[kChunk];
+  for (uint32_t begin = 0; begin < in.size(); begin += kChunk) {
+    const uint32_t end = std::min(in.size(), begin + kChunk);
+    uint32_t count = 0;
+    for (uint32_t i = begin; i < end; ++i) {
+      selected[count] = i;
+      count += holds(in.row(i)) != negate;
+    }
+    Gather(in, selected, count, out);
   }
 }
 

@@ -6,7 +6,7 @@
 
 namespace runnel::ops {
 
-ProcessContext::ProcessContext(std::vector<uint32_t> key_fields,
+ProcessContext::ProcessContext(schema::KeyFields key_fields,
                                const state::KeyedTableOptions& table,
                                uint32_t timer_capacity, const Clock* clock)
     : key_fields_(std::move(key_fields)),
@@ -23,13 +23,13 @@ void ProcessContext::BeginBatch(schema::RowBatch* out) {
 
 void ProcessContext::SetKey(const schema::Slot* key) {
   if (key != key_.get()) std::memcpy(key_.get(), key, sizeof(schema::Slot) * key_fields_.size());
-  key_hash_ = schema::HashSlots(key_.get(), static_cast<uint32_t>(key_fields_.size()));
+  key_hash_ = schema::HashSlots(key_.get(), key_fields_.size());
   state_ = nullptr;
   state_looked_up_ = false;
 }
 
 void ProcessContext::SetKeyFromRow(const schema::Slot* row) {
-  for (size_t k = 0; k < key_fields_.size(); ++k) key_[k] = row[key_fields_[k]];
+  key_fields_.Gather(row, key_.get());
   SetKey(key_.get());
 }
 

@@ -18,6 +18,7 @@
 #include "core/common/clock.h"
 #include "core/common/status.h"
 #include "core/ops/process_function.h"
+#include "core/schema/key_fields.h"
 #include "core/schema/row.h"
 #include "core/state/keyed_table.h"
 #include "core/state/timer_heap.h"
@@ -26,9 +27,9 @@ namespace runnel::ops {
 
 class ProcessContext {
  public:
-  // `key_fields` index the input rows; `table.key_slots` must equal their
-  // count. `clock` must outlive the context.
-  ProcessContext(std::vector<uint32_t> key_fields, const state::KeyedTableOptions& table,
+  // `key_fields` are the key of the input rows; `table.key_slots` must
+  // equal their count. `clock` must outlive the context.
+  ProcessContext(schema::KeyFields key_fields, const state::KeyedTableOptions& table,
                  uint32_t timer_capacity, const Clock* clock);
 
   // --- For process functions, during ProcessElement and OnTimer. ---
@@ -67,7 +68,7 @@ class ProcessContext {
  private:
   void SetKey(const schema::Slot* key);
 
-  std::vector<uint32_t> key_fields_;
+  schema::KeyFields key_fields_;
   state::KeyedTable table_;
   state::TimerHeap event_timers_;
   state::TimerHeap processing_timers_;

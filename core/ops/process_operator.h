@@ -23,7 +23,7 @@ namespace runnel::ops {
 template <typename Fn>
 class ProcessOperator : public runtime::Operator {
  public:
-  ProcessOperator(Fn fn, std::vector<uint32_t> key_fields, const state::KeyedTableOptions& table,
+  ProcessOperator(Fn fn, schema::KeyFields key_fields, const state::KeyedTableOptions& table,
                   uint32_t timer_capacity, const Clock* clock)
       : fn_(std::move(fn)), ctx_(std::move(key_fields), table, timer_capacity, clock) {}
 

@@ -53,7 +53,8 @@ ProcessFactory MakeProcessFactory(Fn prototype) {
     state::KeyedTableOptions table = spec.state;
     table.value_slots = Fn::kStateSlots;
     return std::unique_ptr<runtime::Operator>(new ProcessOperator<Fn>(
-        std::move(fn), spec.key_fields, table, spec.timer_capacity, spec.clock));
+        std::move(fn), schema::KeyFields(spec.input, spec.key_fields), table, spec.timer_capacity,
+        spec.clock));
   };
   return factory;
 }

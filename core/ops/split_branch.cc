@@ -4,7 +4,8 @@ namespace runnel::ops {
 
 Result<std::unique_ptr<SplitBranchOperator>> SplitBranchOperator::Make(
     const std::vector<expr::Comparison>& earlier, const expr::Comparison* own,
-    const schema::Schema& input, schema::SymbolTable* symbols, uint32_t batch_rows) {
+    const schema::Schema& input, uint32_t width, schema::SymbolTable* symbols,
+    uint32_t batch_rows) {
   std::unique_ptr<SplitBranchOperator> op(new SplitBranchOperator());
   for (const expr::Comparison& c : earlier) {
     auto stage = FilterOperator::Make(c, input, symbols, /*negate=*/true);
@@ -17,7 +18,7 @@ Result<std::unique_ptr<SplitBranchOperator>> SplitBranchOperator::Make(
     op->stages_.push_back(std::move(stage.value()));
   }
   for (size_t i = 0; i + 1 < op->stages_.size(); ++i) {
-    op->scratch_.push_back(std::make_unique<schema::RowBatch>(input.size(), batch_rows));
+    op->scratch_.push_back(std::make_unique<schema::RowBatch>(width, batch_rows));
   }
   return op;
 }

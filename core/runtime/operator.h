@@ -26,6 +26,11 @@ class Source {
   // once the input is exhausted (the batch may still hold final rows). Rows
   // appended before a failure are still processed. May wait for input.
   virtual Status Read(schema::RowBatch* out, bool* done) = 0;
+  // A graceful stop. A source that buffers input returns true and from then
+  // on reads nothing new: Read hands over what is already buffered
+  // (complete records only), then reports done. The default returns false:
+  // the task ends the source at once. Same thread as Read.
+  virtual bool Stop() { return false; }
   // Bad records reported and skipped so far (any thread).
   virtual uint64_t rejected() const { return 0; }
   // Bytes preallocated at construction (buffers), for the plan's budget.
@@ -46,6 +51,15 @@ class Operator {
   // Appends the rows produced from `in` to the empty batch `out`, whose
   // capacity is at least in.size() (planned so).
   virtual Status Process(const schema::RowBatch& in, schema::RowBatch* out) = 0;
+  // Operators that can produce more rows than their input (windows firing
+  // many keys at once) queue them internally and report so here; the task
+  // then calls Flush with an empty `out` until nothing is pending, passing
+  // each batch downstream, before it gives the operator more input.
+  virtual bool has_pending_output() const { return false; }
+  virtual Status Flush(schema::RowBatch* out) {
+    (void)out;
+    return Status::Ok();
+  }
   // Called after the input has ended, repeatedly until *done: appends
   // rows still held back (final aggregates, remaining timers) to the empty
   // batch `out`.

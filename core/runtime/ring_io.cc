@@ -11,6 +11,7 @@ namespace {
 // Copies all of `from` into the empty batch `to` of the same width.
 // REQUIRES: to->capacity() >= from.size().
 void CopyBatch(const schema::RowBatch& from, schema::RowBatch* to) {
+  to->set_watermark(from.watermark());
   if (from.empty()) return;
   std::memcpy(to->Append(), from.row(0), sizeof(schema::Slot) * from.width() * from.size());
   for (uint32_t i = 1; i < from.size(); ++i) to->Append();
@@ -18,8 +19,43 @@ void CopyBatch(const schema::RowBatch& from, schema::RowBatch* to) {
 
 }  // namespace
 
-RingSource::RingSource(std::vector<BatchRing*> rings, const JobSignals* signals)
-    : rings_(std::move(rings)), closed_(rings_.size(), false), signals_(signals) {}
+RingSource::RingSource(std::vector<BatchRing*> rings, const JobSignals* signals,
+                       int watermark_slot, int64_t idle_timeout_ms, const Clock* clock)
+    : rings_(std::move(rings)),
+      closed_(rings_.size(), false),
+      latest_(rings_.size(), schema::RowBatch::kNoWatermark),
+      last_delivery_ms_(rings_.size(), clock->NowMillis()),
+      idle_timeout_ms_(idle_timeout_ms),
+      clock_(clock),
+      signals_(signals),
+      watermark_slot_(watermark_slot) {}
+
+int64_t RingSource::MinWatermark() const {
+  int64_t min = INT64_MAX, min_active = INT64_MAX;
+  for (size_t i = 0; i < rings_.size(); ++i) {
+    if (closed_[i]) continue;
+    if (latest_[i] < min) min = latest_[i];
+    bool idle = idle_timeout_ms_ > 0 && now_ms_ - last_delivery_ms_[i] > idle_timeout_ms_;
+    if (!idle && latest_[i] < min_active) min_active = latest_[i];
+  }
+  // Idle inputs are left out, unless all are idle.
+  return min_active != INT64_MAX ? min_active : min;
+}
+
+void RingSource::MergeWatermarks(size_t ring, schema::RowBatch* out) {
+  if (rings_.size() > 1) {
+    // An operator's watermark is the minimum over its inputs: each row's
+    // watermark slot becomes that minimum as of the row.
+    for (uint32_t r = 0; r < out->size(); ++r) {
+      schema::Slot& slot = out->row(r)[watermark_slot_];
+      if (slot.i64 > latest_[ring]) latest_[ring] = slot.i64;
+      slot.i64 = MinWatermark();
+    }
+  }
+  if (out->watermark() > latest_[ring]) latest_[ring] = out->watermark();
+  out->set_watermark(MinWatermark());
+  if (out->watermark() > last_sent_) last_sent_ = out->watermark();
+}
 
 Status RingSource::Read(schema::RowBatch* out, bool* done) {
   Backoff backoff;
@@ -34,12 +70,14 @@ Status RingSource::Read(schema::RowBatch* out, bool* done) {
       if (batch != nullptr) {
         CopyBatch(*batch, out);
         rings_[i]->EndRead();
+        if (idle_timeout_ms_ > 0) last_delivery_ms_[i] = now_ms_ = clock_->NowMillis();
+        if (watermark_slot_ >= 0) MergeWatermarks(i, out);
         next_ = i + 1;
         *done = false;
         return Status::Ok();
       }
       if (closed) {
-        closed_[i] = true;
+        closed_[i] = true;  // an ended input no longer holds time back
       } else {
         ++open;
       }
@@ -47,6 +85,18 @@ Status RingSource::Read(schema::RowBatch* out, bool* done) {
     if (open == 0) {
       *done = true;
       return Status::Ok();
+    }
+    if (idle_timeout_ms_ > 0 && watermark_slot_ >= 0 && idle_rounds == 0) {
+      // Time passes while we wait: idle inputs may stop holding time back.
+      now_ms_ = clock_->NowMillis();
+      int64_t before = out->watermark();
+      int64_t now = MinWatermark();
+      if (now > before && now != INT64_MAX && now > last_sent_) {
+        out->set_watermark(now);
+        last_sent_ = now;
+        *done = false;
+        return Status::Ok();
+      }
     }
     if (signals_->cancel.load(std::memory_order_relaxed)) return Cancelled();
     if (++idle_rounds > kIdleRounds) {
@@ -76,7 +126,8 @@ PartitionSink::PartitionSink(std::vector<BatchRing*> rings,
     : rings_(std::move(rings)),
       key_fields_(std::move(key_fields)),
       signals_(signals),
-      open_(rings_.size(), nullptr) {}
+      open_(rings_.size(), nullptr),
+      sent_watermark_(rings_.size(), schema::RowBatch::kNoWatermark) {}
 
 Status PartitionSink::Write(const schema::RowBatch& batch) {
   const uint32_t partitions = static_cast<uint32_t>(rings_.size());
@@ -92,8 +143,17 @@ Status PartitionSink::Write(const schema::RowBatch& batch) {
     open_[p]->AppendCopy(row);
   }
   // Ring batches hold as many rows as the input batch, so none overflowed.
+  // Every instance hears of a newer watermark, rows or not (Flink
+  // broadcasts watermarks to all channels).
   for (uint32_t p = 0; p < partitions; ++p) {
-    if (open_[p] == nullptr) continue;
+    bool newer = batch.watermark() > sent_watermark_[p];
+    if (open_[p] == nullptr && !newer) continue;
+    if (open_[p] == nullptr) {
+      open_[p] = rings_[p]->BeginWrite(signals_->cancel);
+      if (open_[p] == nullptr) return Cancelled();
+    }
+    open_[p]->set_watermark(batch.watermark());
+    if (newer) sent_watermark_[p] = batch.watermark();
     rings_[p]->EndWrite();
     open_[p] = nullptr;
   }
@@ -106,12 +166,22 @@ Status PartitionSink::Close() {
 }
 
 Status RebalanceSink::Write(const schema::RowBatch& batch) {
-  BatchRing* ring = rings_[next_];
+  size_t target = next_;
   next_ = (next_ + 1) % rings_.size();
-  schema::RowBatch* out = ring->BeginWrite(signals_->cancel);
-  if (out == nullptr) return Cancelled();
-  CopyBatch(batch, out);
-  ring->EndWrite();
+  for (size_t i = 0; i < rings_.size(); ++i) {
+    // The rows go to one ring; a newer watermark goes to all.
+    bool newer = batch.watermark() > sent_watermark_[i];
+    if (i != target && !newer) continue;
+    schema::RowBatch* out = rings_[i]->BeginWrite(signals_->cancel);
+    if (out == nullptr) return Cancelled();
+    if (i == target) {
+      CopyBatch(batch, out);
+    } else {
+      out->set_watermark(batch.watermark());
+    }
+    if (newer) sent_watermark_[i] = batch.watermark();
+    rings_[i]->EndWrite();
+  }
   return Status::Ok();
 }
 

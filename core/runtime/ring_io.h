@@ -11,6 +11,10 @@
 //                   parallel instance.
 //   RebalanceSink   sends batches round-robin over N rings.
 //
+// Event time: writers pass each batch's watermark on, and send a newer
+// watermark to every ring, with rows or without (an empty batch), so no
+// instance waits for time that has passed elsewhere.
+//
 // Each Write publishes what it wrote before returning, so rows never wait in
 // a half-filled ring batch (latency stays low at low rates). Writers wait
 // when a ring is full (backpressure) and give up only when the job is
@@ -20,6 +24,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/common/clock.h"
 #include "core/runtime/batch_ring.h"
 #include "core/runtime/operator.h"
 #include "core/runtime/task.h"
@@ -28,7 +33,15 @@ namespace runnel::runtime {
 
 class RingSource : public Source {
  public:
-  RingSource(std::vector<BatchRing*> rings, const JobSignals* signals);
+  // `watermark_slot`: the rows' hidden watermark slot when the stream
+  // carries event time, else -1. The output watermark is the minimum over
+  // the rings still open (Flink's rule for operators with several inputs).
+  // With `idle_timeout_ms` > 0, a ring that has delivered nothing for that
+  // long (on `clock`) stops holding the watermark back until it delivers
+  // again, unless every ring is idle.
+  RingSource(std::vector<BatchRing*> rings, const JobSignals* signals,
+             int watermark_slot = -1, int64_t idle_timeout_ms = 0,
+             const Clock* clock = SystemClock::Get());
   Status Open() override { return Status::Ok(); }
   Status Read(schema::RowBatch* out, bool* done) override;
 
@@ -37,11 +50,23 @@ class RingSource : public Source {
   // empty return: about 10 ms.
   static constexpr uint32_t kIdleRounds = 230;
 
+  int64_t MinWatermark() const;
+  // Folds the batch just read from `ring` into the per-ring watermarks.
+  void MergeWatermarks(size_t ring, schema::RowBatch* out);
+
   std::vector<BatchRing*> rings_;
   std::vector<bool> closed_;
-  size_t next_ = 0;  // ring to look at first, for fairness
+  std::vector<int64_t> latest_;  // newest watermark seen per ring
+  std::vector<int64_t> last_delivery_ms_;  // per ring, when idle timeouts apply
+  int64_t idle_timeout_ms_;
+  const Clock* clock_;
+  int64_t now_ms_ = 0;
+  int64_t last_sent_ = INT64_MIN;  // newest watermark handed on
+  size_t next_ = 0;              // ring to look at first, for fairness
   const JobSignals* signals_;
+  int watermark_slot_;
 };
+
 
 class RingSink : public Sink {
  public:
@@ -75,12 +100,15 @@ class PartitionSink : public Sink {
   std::vector<uint32_t> key_fields_;
   const JobSignals* signals_;
   std::vector<schema::RowBatch*> open_;  // batch being filled per ring
+  std::vector<int64_t> sent_watermark_;  // per ring
 };
 
 class RebalanceSink : public Sink {
  public:
   RebalanceSink(std::vector<BatchRing*> rings, const JobSignals* signals)
-      : rings_(std::move(rings)), signals_(signals) {}
+      : rings_(std::move(rings)),
+        signals_(signals),
+        sent_watermark_(rings_.size(), schema::RowBatch::kNoWatermark) {}
   Status Open() override { return Status::Ok(); }
   Status Write(const schema::RowBatch& batch) override;
   Status Close() override;
@@ -89,6 +117,7 @@ class RebalanceSink : public Sink {
   std::vector<BatchRing*> rings_;
   size_t next_ = 0;
   const JobSignals* signals_;
+  std::vector<int64_t> sent_watermark_;  // per ring
 };
 
 }  // namespace runnel::runtime

@@ -58,17 +58,31 @@ Status Task::Propagate(size_t first_operator) {
   for (size_t i = first_operator; i < operators_.size(); ++i) {
     OperatorStage& o = operators_[i];
     const schema::RowBatch& in = *batches_[o.input];
-    if (in.empty()) continue;
+    if (in.empty() && in.watermark() == schema::RowBatch::kNoWatermark) continue;
     schema::RowBatch* out = batches_[o.output].get();
     out->Clear();
     Status status = o.op->Process(in, out);
+    // Event time flows on with the rows; an operator may hold it back.
+    if (out->watermark() == schema::RowBatch::kNoWatermark) out->set_watermark(in.watermark());
     o.rows_in->Add(in.size());
     o.rows_out->Add(out->size());
     if (!status.ok()) return Named("operator", o.name, status);
+    const int64_t watermark = out->watermark();
+    while (o.op->has_pending_output()) {
+      // Pass what is ready downstream (this runs and clears every batch, so
+      // each is still processed once), then take more from the operator.
+      RUNNEL_RETURN_IF_ERROR(Propagate(i + 1));
+      out->Clear();
+      out->set_watermark(watermark);
+      status = o.op->Flush(out);
+      o.rows_out->Add(out->size());
+      if (!status.ok()) return Named("operator", o.name, status);
+    }
   }
   for (SinkStage& s : sinks_) {
     const schema::RowBatch& in = *batches_[s.input];
-    if (in.empty()) continue;
+    // Ring writers pass watermark-only batches on; file sinks ignore them.
+    if (in.empty() && (in.watermark() == schema::RowBatch::kNoWatermark || !s.internal)) continue;
     Status status = s.sink->Write(in);
     if (!status.ok()) return Named("sink", s.name, status);
     s.rows_in->Add(in.size());
@@ -132,10 +146,13 @@ Status Task::Run() {
     // Round-robin, one batch per input, so no input starves the others.
     for (SourceStage& s : sources_) {
       if (s.done) continue;
-      if (stopping && s.external) {
-        s.done = true;
-        --remaining;
-        continue;
+      if (stopping && s.external && !s.stopped) {
+        s.stopped = true;
+        if (!s.source->Stop()) {  // nothing buffered to hand over
+          s.done = true;
+          --remaining;
+          continue;
+        }
       }
       schema::RowBatch* out = batches_[s.output].get();
       Status read = s.source->Read(out, &s.done);

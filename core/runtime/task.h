@@ -96,6 +96,7 @@ class Task {
     uint32_t output;
     bool external;
     bool done = false;
+    bool stopped = false;  // told to stop; drains its buffer first
     std::unique_ptr<Counter> rows_out = std::make_unique<Counter>();
   };
   struct OperatorStage {

@@ -5,8 +5,15 @@
 // hashed and snapshotted with memcpy. Rows travel in RowBatches whose storage
 // is allocated once, at plan time; filling, reading and clearing a batch never
 // allocates. A batch is owned by one thread at a time.
+//
+// Event time: a stream that carries event time has one hidden slot after its
+// schema's fields holding the watermark in effect just before that row (ns;
+// Flink's "a watermark after every record", made part of the row so results
+// never depend on how rows were batched), and each batch carries the
+// watermark in effect after its last row (watermark()).
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -55,12 +62,23 @@ class RowBatch {
   // REQUIRES: !empty().
   void DropLast() { --size_; }
 
-  void Clear() { size_ = 0; }
+  // Empties the batch and forgets its watermark.
+  void Clear() {
+    size_ = 0;
+    watermark_ = kNoWatermark;
+  }
+
+  static constexpr int64_t kNoWatermark = INT64_MIN;
+  // The event-time watermark after the batch's last row (ns), or
+  // kNoWatermark when the stream carries no event time.
+  int64_t watermark() const { return watermark_; }
+  void set_watermark(int64_t watermark) { watermark_ = watermark; }
 
  private:
   uint32_t width_;
   uint32_t capacity_;
   uint32_t size_ = 0;
+  int64_t watermark_ = kNoWatermark;
   std::unique_ptr<Slot[]> slots_;
 };
 

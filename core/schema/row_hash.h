@@ -27,6 +27,9 @@ inline uint64_t Start(uint32_t slots) { return kPrime5 + uint64_t{slots} * 8; }
 inline uint64_t AddLane(uint64_t h, Slot slot) {
   uint64_t lane;
   std::memcpy(&lane, &slot, sizeof(lane));
+  // -0.0 (the bits of INT64_MIN) hashes as 0, so an f64 key routes the same
+  // way whichever zero it holds; an i64 INT64_MIN only shares a hash with 0.
+  if (lane == 0x8000000000000000ull) lane = 0;
   h ^= Rotl(lane * kPrime2, 31) * kPrime1;
   return Rotl(h, 27) * kPrime1 + kPrime4;
 }

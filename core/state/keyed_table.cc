@@ -17,6 +17,15 @@ uint64_t BucketCountFor(uint32_t capacity) {
   return buckets;
 }
 
+// Bytewise equality of two keys, a slot at a time: an inlined compare of
+// one or two words where a memcmp call would cost more than the lookup.
+inline bool SameKey(const Slot* a, const Slot* b, uint32_t slots) {
+  for (uint32_t i = 0; i < slots; ++i) {
+    if (a[i].i64 != b[i].i64) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 KeyedTable::KeyedTable(const KeyedTableOptions& options)
@@ -42,14 +51,11 @@ uint64_t KeyedTable::HashKey(const Slot* key, uint32_t key_slots) {
 
 uint32_t KeyedTable::Probe(const Slot* key, uint64_t hash) const {
   const uint32_t tag = static_cast<uint32_t>(hash);
-  const size_t key_bytes = sizeof(Slot) * key_slots_;
   uint32_t bucket = tag & bucket_mask_;
   for (;;) {
     const Bucket& b = buckets_[bucket];
     if (b.entry == kNil) return bucket;
-    if (b.tag == tag && std::memcmp(KeyOf(b.entry), key, key_bytes) == 0) {
-      return bucket;
-    }
+    if (b.tag == tag && SameKey(KeyOf(b.entry), key, key_slots_)) return bucket;
     bucket = (bucket + 1) & bucket_mask_;
   }
 }
@@ -126,11 +132,17 @@ uint32_t KeyedTable::Expire(int64_t now) { return AdvanceClock(now); }
 
 KeyedTable::Outcome KeyedTable::FindOrInsert(const Slot* key, uint64_t hash,
                                              int64_t now, Slot** value) {
-  AdvanceClock(now);
+  // Without a TTL nothing expires and stamps are never read, so the hot
+  // path skips both.
+  if (ttl_ == 0) {
+    if (now > clock_) clock_ = now;
+  } else {
+    AdvanceClock(now);
+  }
   uint32_t bucket = Probe(key, hash);
   uint32_t entry = buckets_[bucket].entry;
   if (entry != kNil) {
-    stamps_[entry] = clock_;
+    if (ttl_ != 0) stamps_[entry] = clock_;
     if (entry != newest_) {
       Unlink(entry);
       LinkNewest(entry);

@@ -189,7 +189,7 @@ class KeyedTable {
   // Per entry:
   std::unique_ptr<schema::Slot[]> keys_;    // key_slots_ each
   std::unique_ptr<schema::Slot[]> values_;  // value_slots_ each
-  std::unique_ptr<int64_t[]> stamps_;       // last update time
+  std::unique_ptr<int64_t[]> stamps_;       // last update time; kept only with a TTL
   std::unique_ptr<Links[]> links_;
   std::unique_ptr<uint32_t[]> bucket_of_;  // the bucket pointing at it
 };

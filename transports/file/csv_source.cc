@@ -22,20 +22,27 @@ CsvSource::CsvSource(CsvSourceOptions options, schema::Schema schema,
 }
 
 Status CsvSource::Open() {
-  RUNNEL_RETURN_IF_ERROR(reader_.Open());
-  return options_.header ? ReadHeader() : Status::Ok();
+  header_pending_ = options_.header;
+  return reader_.Open();
 }
 
-Status CsvSource::ReadHeader() {
+bool CsvSource::Stop() {
+  stopping_ = true;
+  reader_.StopReading();
+  return true;
+}
+
+Status CsvSource::ReadHeader(bool* idle) {
   std::string_view line;
   Result<LineReader::Outcome> outcome = reader_.Next(&line);
   if (!outcome.ok()) return outcome.status();
+  *idle = outcome.value() == LineReader::Outcome::kIdle;
+  if (*idle) return Status::Ok();  // a pipe with nothing yet: try again later
+  header_pending_ = false;
   std::string where = options_.path + ":" + std::to_string(reader_.line_number());
-  while (outcome.ok() && outcome.value() == LineReader::Outcome::kIdle) {
-    outcome = reader_.Next(&line);
-  }
-  if (!outcome.ok()) return outcome.status();
   if (outcome.value() == LineReader::Outcome::kEnd) {
+    // Stopped before anything arrived: nothing to read, nothing wrong.
+    if (stopping_) return Status::Ok();
     return DataError(options_.path + ": empty input, expected a header line");
   }
   if (outcome.value() == LineReader::Outcome::kTooLong || !fields_.Split(line)) {
@@ -104,6 +111,11 @@ Status CsvSource::Reject(uint64_t line) {
 
 Status CsvSource::Read(schema::RowBatch* out, bool* done) {
   *done = false;
+  if (header_pending_) {
+    bool idle = false;
+    Status header = ReadHeader(&idle);
+    if (!header.ok() || idle) return header;
+  }
   while (!out->full()) {
     std::string_view line;
     Result<LineReader::Outcome> outcome = reader_.Next(&line);

@@ -35,14 +35,17 @@ class CsvSource : public runtime::Source {
   CsvSource(CsvSourceOptions options, schema::Schema schema,
             schema::SymbolTable* symbols);
 
+  // Opens the input; the header (if any) is read by the first Read, so a
+  // job waiting for a pipe can still be stopped.
   Status Open() override;
   Status Read(schema::RowBatch* out, bool* done) override;
+  bool Stop() override;
   uint64_t rejected() const override { return rejected_.load(std::memory_order_relaxed); }
   size_t footprint_bytes() const override { return 2 * options_.max_line_bytes; }
 
  private:
-  // Maps schema fields to the header's columns.
-  Status ReadHeader();
+  // Maps schema fields to the header's columns. *idle: no line yet.
+  Status ReadHeader(bool* idle);
   // Decodes the split line into `row`. On failure fills error_ and returns
   // false; `fatal` is set when the failure is not the line's fault.
   bool Decode(schema::Slot* row, bool* fatal);
@@ -56,6 +59,8 @@ class CsvSource : public runtime::Source {
   CsvFields fields_;
   std::vector<size_t> column_of_field_;
   size_t expected_columns_ = 0;
+  bool header_pending_ = false;
+  bool stopping_ = false;
   std::atomic<uint64_t> rejected_{0};
   char error_[512] = "";
 };

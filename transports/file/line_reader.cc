@@ -97,6 +97,7 @@ Result<LineReader::Outcome> LineReader::Next(std::string_view* line) {
       *line = std::string_view(start, length);
       return Outcome::kLine;
     }
+    if (stopped_) return Outcome::kEnd;
     if (begin_ == 0 && end_ == capacity_) {
       // No newline in a full buffer: drop what we have and skip to the next.
       skipping_ = true;

@@ -37,6 +37,10 @@ class LineReader {
   // line arrived within kIdleMillis (pipes and terminals only); call again.
   Result<Outcome> Next(std::string_view* line);
 
+  // Reads nothing more: Next returns the complete lines already buffered,
+  // then kEnd (a partial last line is dropped, as it never arrived whole).
+  void StopReading() { stopped_ = true; }
+
   // 1-based number of the line last returned.
   uint64_t line_number() const { return line_number_; }
   const std::string& path() const { return path_; }
@@ -57,6 +61,7 @@ class LineReader {
   size_t end_ = 0;    // one past the last byte read
   bool eof_ = false;
   bool skipping_ = false;  // inside a line too long for the buffer
+  bool stopped_ = false;
   uint64_t line_number_ = 0;
 };
 

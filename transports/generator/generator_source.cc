@@ -5,6 +5,19 @@
 #include <string>
 
 namespace runnel::generator {
+namespace {
+
+// xorshift must not start from 0 (it would stay there): spread the seed
+// with SplitMix64, and step off zero.
+uint64_t StateFromSeed(uint64_t seed) {
+  uint64_t z = seed + 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  return z != 0 ? z : 0x9E3779B97F4A7C15ull;
+}
+
+}  // namespace
 
 using schema::FieldType;
 
@@ -15,7 +28,7 @@ GeneratorSource::GeneratorSource(const GeneratorOptions& options, schema::Schema
       symbols_(symbols),
       clock_(clock),
       key_symbols_(new int64_t[options.keys > 0 ? options.keys : 1]()),
-      state_(options.seed * 0x9E3779B97F4A7C15ull + 1) {}
+      state_(StateFromSeed(options.seed)) {}
 
 Status GeneratorSource::Open() {
   bool has_sym = false;
@@ -53,7 +66,7 @@ Status GeneratorSource::Read(schema::RowBatch* out, bool* done) {
     if (emitted_ >= limit) {
       timespec pause{0, 1000000};
       nanosleep(&pause, nullptr);
-      *done = false;
+      *done = emitted_ >= options_.rows;
       return Status::Ok();
     }
   }

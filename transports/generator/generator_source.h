@@ -35,6 +35,11 @@ class GeneratorSource : public runtime::Source {
   // Interns the key names (when the schema has sym fields).
   Status Open() override;
   Status Read(schema::RowBatch* out, bool* done) override;
+  // Ends the rows at what has been generated.
+  bool Stop() override {
+    options_.rows = emitted_;
+    return true;
+  }
 
  private:
   uint64_t NextRandom();

@@ -89,8 +89,8 @@ TEST_GROUP(ProcessOperator) {
     table.key_slots = 1;
     table.value_slots = Recorder::kStateSlots;
     table.policy = policy;
-    return std::make_unique<ProcessOperator<Recorder>>(Recorder{}, std::vector<uint32_t>{0},
-                                                       table, timers, &clock);
+    return std::make_unique<ProcessOperator<Recorder>>(
+        Recorder{}, runnel::schema::KeyFields(Input(), {0}), table, timers, &clock);
   }
 
   void Add(int64_t key, int64_t ts, int64_t value) {

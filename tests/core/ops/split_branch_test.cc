@@ -84,7 +84,7 @@ TEST_GROUP(SplitBranch) {
     Comparison mine;
     if (own != nullptr) mine = Parse(own);
     auto branch = SplitBranchOperator::Make(before, own != nullptr ? &mine : nullptr,
-                                            Readings(), &symbols, kBatchRows);
+                                            Readings(), Readings().size(), &symbols, kBatchRows);
     CHECK_TEXT(branch.ok(), branch.status().message().c_str());
     return std::move(branch.value());
   }
@@ -197,12 +197,39 @@ TEST(SplitBranch, FullBatchesOneAfterAnother) {
   }
 }
 
+TEST(SplitBranch, HiddenSlotsBeyondTheSchemaTravelWithTheRow) {
+  // Rows 5 slots wide over a 3-field schema: the scratch batches between
+  // the stages must be as wide as the rows.
+  const uint32_t kWide = 5;
+  std::vector<Comparison> earlier = {Parse("temp > 30"), Parse("temp < 10")};
+  Comparison own = Parse("seq != 2");
+  auto branch = SplitBranchOperator::Make(earlier, &own, Readings(), kWide, &symbols, kBatchRows);
+  CHECK(branch.ok());
+  RowBatch wide_in(kWide, kBatchRows);
+  RowBatch wide_out(kWide, kBatchRows);
+  for (int64_t i = 0; i < 6; ++i) {
+    Slot* row = wide_in.Append();
+    row[0].i64 = 0;
+    row[1].f64 = 15.0 + static_cast<double>(i);  // all in the middle band
+    row[2].i64 = i;
+    row[3].i64 = 1000 + i;
+    row[4].i64 = -1000 - i;
+  }
+  CHECK(branch.value()->Process(wide_in, &wide_out).ok());
+  LONGS_EQUAL(5, wide_out.size());  // all but seq 2
+  for (uint32_t i = 0; i < wide_out.size(); ++i) {
+    const Slot* row = wide_out.row(i);
+    LONGS_EQUAL(1000 + row[2].i64, row[3].i64);
+    LONGS_EQUAL(-1000 - row[2].i64, row[4].i64);
+  }
+}
+
 TEST(SplitBranch, AFullSymbolTableIsReported) {
   SymbolTable tiny(1, 64);
   uint32_t id;
   CHECK(tiny.Intern("taken", &id));
   std::vector<Comparison> earlier = {Parse("device == 'dev-9'")};
-  auto branch = SplitBranchOperator::Make(earlier, nullptr, Readings(), &tiny, kBatchRows);
+  auto branch = SplitBranchOperator::Make(earlier, nullptr, Readings(), 3, &tiny, kBatchRows);
   CHECK_FALSE(branch.ok());
   CHECK(branch.status().code() == StatusCode::kResourceExhausted);
 }

@@ -1,0 +1,34 @@
+// WatermarkAssigner: gives each row of an event-time source the watermark
+// in effect just before it — Flink's bounded out-of-orderness, advanced as
+// if a watermark followed every record: after a row, watermark = largest
+// event time so far - max_out_of_orderness - 1 (ns; Flink's "- 1 ms" is one
+// unit of its ms clock, this is one unit of ours, and window results are the
+// same). Writes it into the row's hidden watermark slot and the watermark
+// after the batch's last row into the batch. Deterministic: it depends only
+// on the order of the rows.
+#pragma once
+
+#include <cstdint>
+
+#include "core/runtime/operator.h"
+
+namespace runnel::ops {
+
+class WatermarkAssigner : public runtime::Operator {
+ public:
+  // `ts_field`: the event-time field; `watermark_slot`: the hidden slot.
+  WatermarkAssigner(uint32_t ts_field, uint32_t watermark_slot, int64_t max_out_of_orderness_ns)
+      : ts_field_(ts_field), watermark_slot_(watermark_slot), bound_(max_out_of_orderness_ns) {}
+
+  Status Process(const schema::RowBatch& in, schema::RowBatch* out) override;
+
+ private:
+  int64_t Watermark() const;
+
+  uint32_t ts_field_;
+  uint32_t watermark_slot_;
+  int64_t bound_;
+  int64_t max_ts_ = INT64_MIN;
+};
+
+}  // namespace runnel::ops
