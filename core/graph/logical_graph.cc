@@ -450,7 +450,8 @@ class Builder {
       Error(path + ".parallelism",
             "an aggregate over an unkeyed stream runs as one instance; key_by first");
     }
-    Result<ops::Accumulators> acc = ops::Accumulators::Parse(Strings(agg.values()), in.schema);
+    Result<ops::Accumulators> acc = ops::Accumulators::Parse(Strings(agg.values()), in.schema,
+                                                             in.event_time_field);
     if (!acc.ok()) {
       AddItemError(diagnostics_, path + ".aggregate.values", acc.status().message());
       return;
@@ -532,7 +533,8 @@ class Builder {
     spec.key_fields = in.key_fields;
     spec.ts_field = in.event_time_field;
     spec.watermark_slot = in.has_watermark ? static_cast<int>(in.schema.size()) : -1;
-    Result<ops::Accumulators> acc = ops::Accumulators::Parse(Strings(w.values()), in.schema);
+    Result<ops::Accumulators> acc = ops::Accumulators::Parse(Strings(w.values()), in.schema,
+                                                             in.event_time_field);
     if (!acc.ok()) {
       AddItemError(diagnostics_, at + ".values", acc.status().message());
       return;

@@ -6,7 +6,9 @@
 #include "core/ops/filter.h"
 #include "core/ops/project.h"
 #include "core/ops/split_branch.h"
+#include "core/ops/late_filter.h"
 #include "core/ops/watermark_assigner.h"
+#include "core/ops/window.h"
 #include "core/runtime/ring_io.h"
 
 namespace runnel::graph {
@@ -242,9 +244,9 @@ class Planner {
                                                         options_.clock, watermark_in, watermark_out);
       }
       case OperatorKind::kWindow:
+        return std::make_unique<ops::WindowOperator>(o.window, options_.clock);
       case OperatorKind::kLateFilter:
-        diagnostics_->Add(o.field_path, "window operators are being built and cannot run yet");
-        return nullptr;
+        return std::make_unique<ops::LateRowFilter>(o.window);
       case OperatorKind::kProcess: {
         ops::ProcessSpec spec;
         spec.input = in.schema;

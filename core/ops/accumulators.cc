@@ -329,8 +329,7 @@ class SketchReader {
   double Quantile(double q) const {
     const Store neg = store(kNegative);
     const Store pos = store(kPositive);
-    const uint64_t neg_total = StoreTotal(neg.width == 0 ? kBuckets : kBuckets - neg.width,
-                                          kBuckets);
+    const uint64_t neg_total = StoreTotal(kBuckets - neg.width, kBuckets);
     const uint64_t pos_total = StoreTotal(0, pos.width);
     const uint64_t below_pos = infinities(kNegative) + neg_total + zeros();
     const uint64_t total = below_pos + pos_total + infinities(kPositive);

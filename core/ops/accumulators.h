@@ -25,7 +25,7 @@
 //                      260 slots: a relative-error quantile sketch (below)
 // Functions that keep the same kind of state over the same field share it:
 // p50(temp), p99(temp) and quantile(temp, 0.95) use one sketch, var_pop(x)
-// and stddev_samp(x) one Welford pair, two count_distinct(x) one register
+// and stddev_samp(x) one Welford state, two count_distinct(x) one register
 // set. A sharing function has slots == 0 and the owner's offset.
 // state_slots() == 1 + the sum of every function's slots.
 //
@@ -88,7 +88,9 @@
 // slots, 2080 bytes.
 //
 // Update, Emit and Merge never allocate and are shared by every operator
-// that aggregates (rolling aggregates now, windows later).
+// that aggregates (rolling aggregates, windows). An Accumulators does not
+// change after Parse, so any number of threads may use one, each on its own
+// states.
 #pragma once
 
 #include <cstdint>
@@ -156,7 +158,8 @@ class Accumulators {
   // Writes one slot per function (the result fields) to `out`. An empty
   // state (no rows) gives 0 for every function.
   void Emit(const schema::Slot* state, schema::Slot* out) const;
-  // Adds the partial state `from` to `into` (both of this function list):
+  // Adds the partial state `from` to `into`. REQUIRES: both are states of
+  // this Accumulators (or of one parsed from the same items and schema):
   // afterwards `into` is the state of `into`'s rows followed by `from`'s,
   // so ties in first/last resolve as if `into`'s rows arrived first. An
   // empty `from` changes nothing; an empty `into` becomes a copy of `from`.

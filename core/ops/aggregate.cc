@@ -61,6 +61,7 @@ Status AggregateOperator::Drain(schema::RowBatch* out, bool* done) {
   }
   if (!draining_) {
     draining_ = true;
+    table_.Expire(clock_->NowMillis());  // keys past their TTL are gone
     drain_cursor_ = table_.First();
   }
   while (drain_cursor_ != state::KeyedTable::kEnd && !out->full()) {

@@ -62,14 +62,15 @@ int64_t FloorDiv(int64_t a, int64_t b) {
 }
 
 // [start, end) of every window holding ts (tumbling or sliding).
-std::vector<std::pair<int64_t, int64_t>> WindowsOf(const WindowSpec& spec, int64_t ts) {
+std::vector<std::pair<int64_t, int64_t>> WindowsOf(const WindowSpec& spec,
+                                                   int64_t ts) {
   std::vector<std::pair<int64_t, int64_t>> windows;
   if (spec.type == Type::kTumbling) {
     const int64_t start = FloorDiv(ts, spec.size_ns) * spec.size_ns;
     windows.push_back({start, start + spec.size_ns});
   } else {
-    for (int64_t start = FloorDiv(ts, spec.slide_ns) * spec.slide_ns; start > ts - spec.size_ns;
-         start -= spec.slide_ns) {
+    for (int64_t start = FloorDiv(ts, spec.slide_ns) * spec.slide_ns;
+         start > ts - spec.size_ns; start -= spec.slide_ns) {
       windows.push_back({start, start + spec.size_ns});
     }
   }
@@ -83,9 +84,15 @@ bool PastLateness(const WindowSpec& spec, int64_t end, int64_t wm) {
 bool ModelLate(const WindowSpec& spec, int64_t ts, int64_t wm) {
   int64_t end;
   switch (spec.type) {
-    case Type::kTumbling: end = FloorDiv(ts, spec.size_ns) * spec.size_ns + spec.size_ns; break;
-    case Type::kSliding: end = FloorDiv(ts, spec.slide_ns) * spec.slide_ns + spec.size_ns; break;
-    default: end = ts + spec.gap_ns; break;
+    case Type::kTumbling:
+      end = FloorDiv(ts, spec.size_ns) * spec.size_ns + spec.size_ns;
+      break;
+    case Type::kSliding:
+      end = FloorDiv(ts, spec.slide_ns) * spec.slide_ns + spec.size_ns;
+      break;
+    default:
+      end = ts + spec.gap_ns;
+      break;
   }
   return PastLateness(spec, end, wm);
 }
@@ -96,7 +103,8 @@ std::map<WindowKey, std::vector<Result>> ModelTimeWindows(const Case& c) {
   for (const In& row : c.rows) {
     if (ModelLate(c.spec, row.ts, row.wm)) continue;
     for (const auto& [start, end] : WindowsOf(c.spec, row.ts)) {
-      if (!PastLateness(c.spec, end, row.wm)) rows_of[{row.key, start, end}].push_back(&row);
+      if (!PastLateness(c.spec, end, row.wm))
+        rows_of[{row.key, start, end}].push_back(&row);
     }
   }
   std::map<WindowKey, std::vector<Result>> results;
@@ -109,10 +117,13 @@ std::map<WindowKey, std::vector<Result>> ModelTimeWindows(const Case& c) {
       if (c.spec.emit_final) continue;
       const bool on_time = rows[i]->wm == kNoWm || rows[i]->wm < end - 1;
       const bool more_on_time =
-          on_time && i + 1 < rows.size() && (rows[i + 1]->wm == kNoWm || rows[i + 1]->wm < end - 1);
-      if (!more_on_time) out.push_back({static_cast<int64_t>(i + 1), sum, out.empty() ? 0 : 1});
+          on_time && i + 1 < rows.size() &&
+          (rows[i + 1]->wm == kNoWm || rows[i + 1]->wm < end - 1);
+      if (!more_on_time)
+        out.push_back({static_cast<int64_t>(i + 1), sum, out.empty() ? 0 : 1});
     }
-    if (c.spec.emit_final) out.push_back({static_cast<int64_t>(rows.size()), sum, 0});
+    if (c.spec.emit_final)
+      out.push_back({static_cast<int64_t>(rows.size()), sum, 0});
   }
   return results;
 }
@@ -140,7 +151,8 @@ std::vector<Session> ModelSessions(const Case& c) {
     Session merged{row.key, row.ts, row.ts + c.spec.gap_ns, 1, row.v};
     for (size_t i = 0; i < live.size();) {
       const Session& s = live[i];
-      if (s.key == row.key && s.start <= row.ts + c.spec.gap_ns && s.end >= row.ts) {
+      if (s.key == row.key && s.start <= row.ts + c.spec.gap_ns &&
+          s.end >= row.ts) {
         merged.start = std::min(merged.start, s.start);
         merged.end = std::max(merged.end, s.end);
         merged.n += s.n;
@@ -167,7 +179,8 @@ Case MakeCase(Type type, uint64_t seed) {
   c.spec.size_ns = 1 + below(15);
   c.spec.slide_ns = 1 + below(c.spec.size_ns);
   c.spec.gap_ns = 1 + below(10);
-  if (!c.spec.emit_final && below(4) == 0) c.spec.early_every_rows = 1 + below(4);
+  if (!c.spec.emit_final && below(4) == 0)
+    c.spec.early_every_rows = 1 + below(4);
   c.batch_rows = 1 + static_cast<uint32_t>(below(9));
   const int64_t keys = 1 + below(4);
   const int64_t rows = 10 + below(120);
@@ -184,27 +197,55 @@ Case MakeCase(Type type, uint64_t seed) {
   }
   SetWatermarks(&c.rows, lag);
   if (below(2) == 0) c.final_wm = max_ts - lag;
-  c.name = "seed " + std::to_string(seed) + " size " + std::to_string(c.spec.size_ns) +
-           " slide " + std::to_string(c.spec.slide_ns) + " gap " + std::to_string(c.spec.gap_ns) +
-           " lateness " + std::to_string(c.spec.allowed_lateness_ns) +
+  c.name = "seed " + std::to_string(seed) + " size " +
+           std::to_string(c.spec.size_ns) + " slide " +
+           std::to_string(c.spec.slide_ns) + " gap " +
+           std::to_string(c.spec.gap_ns) + " lateness " +
+           std::to_string(c.spec.allowed_lateness_ns) +
            (c.spec.emit_final ? " final" : " updates") + " early_rows " +
-           std::to_string(c.spec.early_every_rows) + " batch " + std::to_string(c.batch_rows);
+           std::to_string(c.spec.early_every_rows) + " batch " +
+           std::to_string(c.batch_rows);
   return c;
 }
 
 // The operator's results per window, in order.
-std::map<WindowKey, std::vector<Result>> ByWindow(const std::vector<Out>& results) {
+std::map<WindowKey, std::vector<Result>> ByWindow(
+    const std::vector<Out>& results) {
   std::map<WindowKey, std::vector<Result>> by_window;
-  for (const Out& o : results) by_window[{o.key, o.start, o.end}].push_back({o.n, o.sum, o.is_update});
+  for (const Out& o : results)
+    by_window[{o.key, o.start, o.end}].push_back({o.n, o.sum, o.is_update});
   return by_window;
 }
 
-std::string Describe(const WindowKey& w) {
-  return "window key " + std::to_string(std::get<0>(w)) + " [" + std::to_string(std::get<1>(w)) +
-         ", " + std::to_string(std::get<2>(w)) + ")";
+size_t ByWindowCount(const std::vector<Out>& results) {
+  return ByWindow(results).size();
 }
 
-void Fail(const Case& c, const std::string& what) { FAIL((c.name + ": " + what).c_str()); }
+std::string Describe(const WindowKey& w) {
+  return "window key " + std::to_string(std::get<0>(w)) + " [" +
+         std::to_string(std::get<1>(w)) + ", " +
+         std::to_string(std::get<2>(w)) + ")";
+}
+
+void Fail(const Case& c, const std::string& what) {
+  FAIL((c.name + ": " + what).c_str());
+}
+
+// What the cases exercised, so a test can insist that they did.
+struct Coverage {
+  uint64_t late_rows = 0;
+  uint64_t updates = 0;  // results with is_update = 1
+  uint64_t windows = 0;
+  uint64_t flushes = 0;
+};
+Coverage coverage;
+
+void Count(Runner& runner) {
+  coverage.late_rows += runner.late_rows().size();
+  coverage.flushes += runner.flushes();
+  for (const Out& o : runner.results()) coverage.updates += o.is_update != 0;
+  coverage.windows += ByWindowCount(runner.results());
+}
 
 void CheckLateRows(const Case& c, Runner& runner) {
   std::vector<In> late;
@@ -212,7 +253,8 @@ void CheckLateRows(const Case& c, Runner& runner) {
     if (ModelLate(c.spec, row.ts, row.wm)) late.push_back(row);
   }
   if (runner.op().metrics().dropped != late.size()) Fail(c, "dropped count");
-  if (runner.late_rows().size() != late.size()) Fail(c, "late side output size");
+  if (runner.late_rows().size() != late.size())
+    Fail(c, "late side output size");
   for (size_t i = 0; i < late.size(); ++i) {
     const In& got = runner.late_rows()[i];
     if (got.key != late[i].key || got.ts != late[i].ts || got.v != late[i].v) {
@@ -228,6 +270,7 @@ void RunTimeWindowCase(const Case& c) {
   if (status.ok()) status = runner.Drain();
   if (!status.ok()) Fail(c, status.message());
   CheckLateRows(c, runner);
+  Count(runner);
   const auto expected = ModelTimeWindows(c);
   const auto actual = ByWindow(runner.results());
   if (expected.size() != actual.size()) {
@@ -247,7 +290,8 @@ void RunTimeWindowCase(const Case& c) {
       }
     }
   }
-  if (runner.op().metrics().state_entries != 0) Fail(c, "state left after Drain");
+  if (runner.op().metrics().state_entries != 0)
+    Fail(c, "state left after Drain");
 }
 
 void RunSessionCase(const Case& c) {
@@ -257,6 +301,7 @@ void RunSessionCase(const Case& c) {
   if (status.ok()) status = runner.Drain();
   if (!status.ok()) Fail(c, status.message());
   CheckLateRows(c, runner);
+  Count(runner);
   const std::vector<Session> sessions = ModelSessions(c);
   const auto actual = ByWindow(runner.results());
   for (const Session& s : sessions) {
@@ -264,7 +309,8 @@ void RunSessionCase(const Case& c) {
     auto it = actual.find(window);
     if (it == actual.end()) Fail(c, "missing session " + Describe(window));
     const Result& last = it->second.back();
-    if (last.n != s.n || last.sum != s.sum) Fail(c, "last result of session " + Describe(window));
+    if (last.n != s.n || last.sum != s.sum)
+      Fail(c, "last result of session " + Describe(window));
     if (c.spec.emit_final && (it->second.size() != 1 || last.is_update != 0)) {
       Fail(c, "emit final: not one result for " + Describe(window));
     }
@@ -278,30 +324,45 @@ void RunSessionCase(const Case& c) {
       if (s.key == std::get<0>(window) && s.start <= std::get<1>(window) &&
           std::get<2>(window) <= s.end) {
         inside = true;
-        if (s.start == std::get<1>(window) && s.end == std::get<2>(window)) ++final_windows;
+        if (s.start == std::get<1>(window) && s.end == std::get<2>(window))
+          ++final_windows;
       }
     }
     if (!inside) Fail(c, "result for no session: " + Describe(window));
   }
   if (final_windows != sessions.size()) Fail(c, "session count");
-  if (c.spec.emit_final && actual.size() != sessions.size()) Fail(c, "emit final: extra results");
-  if (runner.op().metrics().state_entries != 0) Fail(c, "state left after Drain");
+  if (c.spec.emit_final && actual.size() != sessions.size())
+    Fail(c, "emit final: extra results");
+  if (runner.op().metrics().state_entries != 0)
+    Fail(c, "state left after Drain");
 }
 
 constexpr uint64_t kCases = 2000;
 
 }  // namespace
 
-TEST_GROUP(WindowProperty){};
+TEST_GROUP(WindowProperty){void setup() override{coverage = Coverage();
+}
+void teardown() override {
+  // The random streams do exercise lateness: late rows, updates.
+  CHECK(coverage.late_rows > 1000);
+  CHECK(coverage.updates > 1000);
+  CHECK(coverage.windows > 10000);
+}
+}
+;
 
 TEST(WindowProperty, TumblingMatchesTheModel) {
-  for (uint64_t seed = 0; seed < kCases; ++seed) RunTimeWindowCase(MakeCase(Type::kTumbling, seed));
+  for (uint64_t seed = 0; seed < kCases; ++seed)
+    RunTimeWindowCase(MakeCase(Type::kTumbling, seed));
 }
 
 TEST(WindowProperty, SlidingMatchesTheModel) {
-  for (uint64_t seed = 0; seed < kCases; ++seed) RunTimeWindowCase(MakeCase(Type::kSliding, seed));
+  for (uint64_t seed = 0; seed < kCases; ++seed)
+    RunTimeWindowCase(MakeCase(Type::kSliding, seed));
 }
 
 TEST(WindowProperty, SessionsMatchTheModel) {
-  for (uint64_t seed = 0; seed < kCases; ++seed) RunSessionCase(MakeCase(Type::kSession, seed));
+  for (uint64_t seed = 0; seed < kCases; ++seed)
+    RunSessionCase(MakeCase(Type::kSession, seed));
 }

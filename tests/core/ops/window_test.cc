@@ -31,18 +31,22 @@ const ManualClock& Clock0() {
   return clock;
 }
 
-void CheckOk(const Status& status) { CHECK_TEXT(status.ok(), status.message().c_str()); }
+void CheckOk(const Status& status) {
+  CHECK_TEXT(status.ok(), status.message().c_str());
+}
 
-void CheckResults(const std::vector<Out>& expected, const std::vector<Out>& actual) {
+void CheckResults(const std::vector<Out>& expected,
+                  const std::vector<Out>& actual) {
   if (expected != actual) {
-    FAIL(("expected:\n" + ToString(expected) + "actual:\n" + ToString(actual)).c_str());
+    FAIL(("expected:\n" + ToString(expected) + "actual:\n" + ToString(actual))
+             .c_str());
   }
 }
 
 // Runs `rows` through a fresh operator in batches of `batch_rows`, then
 // drains it; returns the results.
-std::vector<Out> Run(const WindowSpec& spec, const std::vector<In>& rows, uint32_t batch_rows,
-                     int64_t final_wm = kNoWm) {
+std::vector<Out> Run(const WindowSpec& spec, const std::vector<In>& rows,
+                     uint32_t batch_rows, int64_t final_wm = kNoWm) {
   Runner runner(spec, &Clock0(), batch_rows);
   CheckOk(runner.Feed(rows, final_wm));
   CheckOk(runner.Drain());
@@ -51,7 +55,8 @@ std::vector<Out> Run(const WindowSpec& spec, const std::vector<In>& rows, uint32
 
 // The same results whatever the batch size.
 void CheckAllBatchSizes(const WindowSpec& spec, const std::vector<In>& rows,
-                        const std::vector<Out>& expected, int64_t final_wm = kNoWm) {
+                        const std::vector<Out>& expected,
+                        int64_t final_wm = kNoWm) {
   for (uint32_t batch : {1u, 2u, 3u, 7u, 1024u}) {
     CheckResults(expected, Run(spec, rows, batch, final_wm));
   }
@@ -96,9 +101,9 @@ TEST_GROUP(WindowTumbling){};
 TEST(WindowTumbling, FiresInOrderOfEndThenOfFirstRow) {
   // key, ts, v, watermark slot. Key 2's window [0, 10) got its first row
   // before key 1's, so it fires first; ts 8 arrives out of order.
-  std::vector<In> rows = {{2, 3, 1, kNoWm}, {1, 1, 10, kNoWm}, {1, 5, 20, kNoWm},
-                          {1, 12, 30, 0},   {1, 8, 40, 6},     {2, 15, 2, 6},
-                          {1, 21, 50, 9}};
+  std::vector<In> rows = {
+      {2, 3, 1, kNoWm}, {1, 1, 10, kNoWm}, {1, 5, 20, kNoWm}, {1, 12, 30, 0},
+      {1, 8, 40, 6},    {2, 15, 2, 6},     {1, 21, 50, 9}};
   CheckAllBatchSizes(Tumbling(10), rows,
                      {{2, 0, 10, 1, 1, 0, 0},
                       {1, 0, 10, 3, 70, 0, 0},
@@ -111,9 +116,9 @@ TEST(WindowTumbling, ResultsCarryTheWatermarkBeforeTheAdvanceThatFiredThem) {
   WindowSpec spec = Tumbling(10);
   spec.out_watermark = true;
   spec.out_width = 7;
-  std::vector<In> rows = {{2, 3, 1, kNoWm}, {1, 1, 10, kNoWm}, {1, 5, 20, kNoWm},
-                          {1, 12, 30, 0},   {1, 8, 40, 6},     {2, 15, 2, 6},
-                          {1, 21, 50, 9}};
+  std::vector<In> rows = {
+      {2, 3, 1, kNoWm}, {1, 1, 10, kNoWm}, {1, 5, 20, kNoWm}, {1, 12, 30, 0},
+      {1, 8, 40, 6},    {2, 15, 2, 6},     {1, 21, 50, 9}};
   // [0, 10) fires as the watermark goes 6 -> 9; the rest as it goes 9 -> 100
   // after the last batch.
   CheckAllBatchSizes(spec, rows,
@@ -135,11 +140,13 @@ TEST(WindowTumbling, BatchWatermarkPassesOnOnceTheWindowsItFiredAreOut) {
 TEST(WindowTumbling, LateRowBeyondLatenessIsDroppedCountedAndSideOutput) {
   // Lateness 0: ts 3 with watermark 8 still counts; with watermark 9 (the
   // window's end - 1) it is late.
-  std::vector<In> rows = {{1, 1, 1, kNoWm}, {1, 15, 2, kNoWm}, {1, 3, 4, 8}, {1, 3, 8, 9}};
+  std::vector<In> rows = {
+      {1, 1, 1, kNoWm}, {1, 15, 2, kNoWm}, {1, 3, 4, 8}, {1, 3, 8, 9}};
   Runner runner(Tumbling(10), &Clock0(), 2);
   CheckOk(runner.Feed(rows));
   CheckOk(runner.Drain());
-  CheckResults({{1, 0, 10, 2, 5, 0, 0}, {1, 10, 20, 1, 2, 0, 0}}, runner.results());
+  CheckResults({{1, 0, 10, 2, 5, 0, 0}, {1, 10, 20, 1, 2, 0, 0}},
+               runner.results());
   LONGS_EQUAL(1, runner.op().metrics().dropped);
   LONGS_EQUAL(1, runner.late_rows().size());
   LONGS_EQUAL(3, runner.late_rows()[0].ts);
@@ -149,10 +156,15 @@ TEST(WindowTumbling, LateRowBeyondLatenessIsDroppedCountedAndSideOutput) {
 TEST(WindowTumbling, LateRowWithinLatenessUpdatesTheWindow) {
   // Lateness 5: [0, 10) fires at watermark 9 and is kept until 14; ts 3 at
   // watermark 11 re-fires it as an update, ts 4 at watermark 14 is late.
-  std::vector<In> rows = {{1, 1, 1, kNoWm}, {1, 12, 2, kNoWm}, {1, 3, 4, 11},
-                          {1, 4, 8, 14},    {1, 13, 1, 14}};
+  std::vector<In> rows = {{1, 1, 1, kNoWm},
+                          {1, 12, 2, kNoWm},
+                          {1, 3, 4, 11},
+                          {1, 4, 8, 14},
+                          {1, 13, 1, 14}};
   CheckAllBatchSizes(Tumbling(10, 5), rows,
-                     {{1, 0, 10, 1, 1, 0, 0}, {1, 0, 10, 2, 5, 1, 0}, {1, 10, 20, 2, 3, 0, 0}});
+                     {{1, 0, 10, 1, 1, 0, 0},
+                      {1, 0, 10, 2, 5, 1, 0},
+                      {1, 10, 20, 2, 3, 0, 0}});
   Runner runner(Tumbling(10, 5), &Clock0(), 1);
   CheckOk(runner.Feed(rows));
   LONGS_EQUAL(1, runner.op().metrics().dropped);
@@ -165,19 +177,26 @@ TEST(WindowTumbling, LateRowOpensAWindowThatNeverFired) {
   // lateness makes it fire once, as a first result.
   std::vector<In> rows = {{1, 25, 1, kNoWm}, {1, 5, 2, 12}, {1, 6, 4, 12}};
   CheckAllBatchSizes(Tumbling(10, 10), rows,
-                     {{1, 0, 10, 1, 2, 0, 0}, {1, 0, 10, 2, 6, 1, 0}, {1, 20, 30, 1, 1, 0, 0}});
+                     {{1, 0, 10, 1, 2, 0, 0},
+                      {1, 0, 10, 2, 6, 1, 0},
+                      {1, 20, 30, 1, 1, 0, 0}});
 }
 
 TEST(WindowTumbling, EmitFinalGivesOneResultOnceTheLatenessIsOver) {
   WindowSpec spec = Tumbling(10, 5);
   spec.emit_final = true;
-  std::vector<In> rows = {{1, 1, 1, kNoWm}, {1, 12, 2, kNoWm}, {1, 3, 4, 11},
-                          {1, 4, 8, 14},    {1, 13, 1, 14}};
-  CheckAllBatchSizes(spec, rows, {{1, 0, 10, 2, 5, 0, 0}, {1, 10, 20, 2, 3, 0, 0}});
+  std::vector<In> rows = {{1, 1, 1, kNoWm},
+                          {1, 12, 2, kNoWm},
+                          {1, 3, 4, 11},
+                          {1, 4, 8, 14},
+                          {1, 13, 1, 14}};
+  CheckAllBatchSizes(spec, rows,
+                     {{1, 0, 10, 2, 5, 0, 0}, {1, 10, 20, 2, 3, 0, 0}});
 }
 
 TEST(WindowTumbling, WindowsAtZeroAndNegativeTimes) {
-  std::vector<In> rows = {{1, -15, 1}, {1, -10, 2}, {1, -1, 4}, {1, 0, 8}, {1, 9, 16}, {1, 10, 32}};
+  std::vector<In> rows = {{1, -15, 1}, {1, -10, 2}, {1, -1, 4},
+                          {1, 0, 8},   {1, 9, 16},  {1, 10, 32}};
   CheckAllBatchSizes(Tumbling(10), rows,
                      {{1, -20, -10, 1, 1, 0, 0},
                       {1, -10, 0, 2, 6, 0, 0},
@@ -197,7 +216,8 @@ TEST(WindowTumbling, WindowsAtZeroAndNegativeTimes) {
 
 TEST(WindowTumbling, EmptyWindowsEmitNothing) {
   CheckAllBatchSizes(Tumbling(10), {{1, 1, 1}, {1, 55, 2}},
-                     {{1, 0, 10, 1, 1, 0, 0}, {1, 50, 60, 1, 2, 0, 0}}, /*final_wm=*/1000);
+                     {{1, 0, 10, 1, 1, 0, 0}, {1, 50, 60, 1, 2, 0, 0}},
+                     /*final_wm=*/1000);
 }
 
 TEST(WindowTumbling, OneKeyFarAheadMakesTheOthersLate) {
@@ -206,7 +226,8 @@ TEST(WindowTumbling, OneKeyFarAheadMakesTheOthersLate) {
   Runner runner(Tumbling(10), &Clock0(), 7);
   CheckOk(runner.Feed(rows));
   CheckOk(runner.Drain());
-  CheckResults({{1, 0, 10, 2, 3, 0, 0}, {2, 1000, 1010, 1, 4, 0, 0}}, runner.results());
+  CheckResults({{1, 0, 10, 2, 3, 0, 0}, {2, 1000, 1010, 1, 4, 0, 0}},
+               runner.results());
   LONGS_EQUAL(1, runner.op().metrics().dropped);
   LONGS_EQUAL(1, runner.late_rows().size());
   LONGS_EQUAL(3, runner.late_rows()[0].ts);
@@ -232,8 +253,11 @@ TEST(WindowTumbling, MoreResultsThanTheOutputBatchWaitForFlush) {
 TEST(WindowTumbling, EarlyEveryRows) {
   WindowSpec spec = Tumbling(100);
   spec.early_every_rows = 2;
-  CheckAllBatchSizes(spec, {{1, 1, 1}, {1, 2, 1}, {1, 3, 1}, {1, 4, 1}, {1, 5, 1}},
-                     {{1, 0, 100, 2, 2, 0, 0}, {1, 0, 100, 4, 4, 1, 0}, {1, 0, 100, 5, 5, 1, 0}});
+  CheckAllBatchSizes(spec,
+                     {{1, 1, 1}, {1, 2, 1}, {1, 3, 1}, {1, 4, 1}, {1, 5, 1}},
+                     {{1, 0, 100, 2, 2, 0, 0},
+                      {1, 0, 100, 4, 4, 1, 0},
+                      {1, 0, 100, 5, 5, 1, 0}});
 }
 
 TEST(WindowTumbling, EarlyEveryMsReEmitsChangedOpenWindows) {
@@ -245,17 +269,20 @@ TEST(WindowTumbling, EarlyEveryMsReEmitsChangedOpenWindows) {
   LONGS_EQUAL(10, runner.op().next_processing_time_ms());
   clock.Set(10);
   CheckOk(runner.ProcessingTime(10));
-  CheckResults({{1, 0, 1000, 1, 1, 0, 0}, {2, 0, 1000, 1, 2, 0, 0}}, runner.results());
+  CheckResults({{1, 0, 1000, 1, 1, 0, 0}, {2, 0, 1000, 1, 2, 0, 0}},
+               runner.results());
   LONGS_EQUAL(20, runner.op().next_processing_time_ms());
   CheckOk(runner.Feed({{1, 3, 4}}));
   runner.results().clear();
   CheckOk(runner.ProcessingTime(20));
-  CheckResults({{1, 0, 1000, 2, 5, 1, 0}}, runner.results());  // key 2 did not change
+  CheckResults({{1, 0, 1000, 2, 5, 1, 0}},
+               runner.results());  // key 2 did not change
   runner.results().clear();
   CheckOk(runner.ProcessingTime(30));
   CHECK(runner.results().empty());
   CheckOk(runner.Drain());
-  CheckResults({{1, 0, 1000, 2, 5, 1, 0}, {2, 0, 1000, 1, 2, 1, 0}}, runner.results());
+  CheckResults({{1, 0, 1000, 2, 5, 1, 0}, {2, 0, 1000, 1, 2, 1, 0}},
+               runner.results());
 }
 
 TEST(WindowTumbling, StateFullWithFailNamesTheCapacity) {
@@ -264,8 +291,9 @@ TEST(WindowTumbling, StateFullWithFailNamesTheCapacity) {
   Runner runner(spec, &Clock0(), 8);
   Status status = runner.Feed({{1, 1, 1}, {1, 11, 1}, {1, 21, 1}});
   CHECK(status.code() == StatusCode::kResourceExhausted);
-  CHECK_TEXT(status.message().find("window.state.capacity") != std::string::npos,
-             status.message().c_str());
+  CHECK_TEXT(
+      status.message().find("window.state.capacity") != std::string::npos,
+      status.message().c_str());
 }
 
 TEST(WindowTumbling, StateFullWithDropNewOrEvictOldest) {
@@ -275,7 +303,8 @@ TEST(WindowTumbling, StateFullWithDropNewOrEvictOldest) {
   Runner drop(spec, &Clock0(), 8);
   CheckOk(drop.Feed({{1, 1, 1}, {1, 11, 2}, {1, 21, 4}, {1, 2, 8}}));
   CheckOk(drop.Drain());
-  CheckResults({{1, 0, 10, 2, 9, 0, 0}, {1, 10, 20, 1, 2, 0, 0}}, drop.results());
+  CheckResults({{1, 0, 10, 2, 9, 0, 0}, {1, 10, 20, 1, 2, 0, 0}},
+               drop.results());
   LONGS_EQUAL(1, drop.op().metrics().dropped);
   LONGS_EQUAL(2, drop.op().metrics().state_capacity);
 
@@ -285,7 +314,8 @@ TEST(WindowTumbling, StateFullWithDropNewOrEvictOldest) {
   LONGS_EQUAL(1, evict.op().metrics().evicted);
   LONGS_EQUAL(2, evict.op().metrics().state_entries);
   CheckOk(evict.Drain());
-  CheckResults({{1, 10, 20, 1, 2, 0, 0}, {1, 20, 30, 1, 4, 0, 0}}, evict.results());
+  CheckResults({{1, 10, 20, 1, 2, 0, 0}, {1, 20, 30, 1, 4, 0, 0}},
+               evict.results());
   LONGS_EQUAL(0, evict.op().metrics().state_entries);
 }
 
@@ -295,7 +325,8 @@ TEST(WindowTumbling, InvalidSpecIsReportedByProcess) {
   Runner runner(spec, &Clock0(), 8);
   Status status = runner.Feed({{1, 1, 1}});
   CHECK(status.code() == StatusCode::kInvalidArgument);
-  CHECK_TEXT(status.message().find("out_width") != std::string::npos, status.message().c_str());
+  CHECK_TEXT(status.message().find("out_width") != std::string::npos,
+             status.message().c_str());
 }
 
 // ---------------------------------------------------------------------------
@@ -358,6 +389,19 @@ TEST(WindowSliding, MergesPanes) {
                       {1, 10, 20, 1, 4, 0, 0}});
 }
 
+TEST(WindowSliding, EqualEndsFireInOrderOfTheWindowsFirstRow) {
+  // Key 1's windows up to [0, 10) got their first row first; [5, 15) got
+  // key 2's (ts 7) before key 1's (ts 8).
+  CheckAllBatchSizes(Sliding(10, 5),
+                     {{1, 1, 1}, {2, 2, 2}, {2, 7, 4}, {1, 8, 8}},
+                     {{1, -5, 5, 1, 1, 0, 0},
+                      {2, -5, 5, 1, 2, 0, 0},
+                      {1, 0, 10, 2, 9, 0, 0},
+                      {2, 0, 10, 2, 6, 0, 0},
+                      {2, 5, 15, 1, 4, 0, 0},
+                      {1, 5, 15, 1, 8, 0, 0}});
+}
+
 TEST(WindowSliding, SizeNotAMultipleOfSlide) {
   // Panes of gcd(10, 4) = 2; windows start at multiples of 4.
   CheckAllBatchSizes(Sliding(10, 4), {{1, 0, 1}, {1, 3, 2}, {1, 9, 4}},
@@ -368,10 +412,21 @@ TEST(WindowSliding, SizeNotAMultipleOfSlide) {
                       {1, 8, 18, 1, 4, 0, 0}});
 }
 
+TEST(WindowSliding, SlideLongerThanSizeLeavesGaps) {
+  // Windows [0, 5), [10, 15), ...: ts 7 and 8 are in none.
+  CheckAllBatchSizes(Sliding(5, 10),
+                     {{1, 3, 1}, {1, 7, 2}, {1, 8, 4}, {1, 12, 8}, {1, 31, 16}},
+                     {{1, 0, 5, 1, 1, 0, 0},
+                      {1, 10, 15, 1, 8, 0, 0},
+                      {1, 30, 35, 1, 16, 0, 0}},
+                     /*final_wm=*/100);
+}
+
 TEST(WindowSliding, LateRowWithinLatenessUpdatesTheWindowsStillKept) {
   // At watermark 10, [-5, 5) is past its lateness (4 + 5 <= 10) and
   // [0, 10) is not: ts 3 updates only [0, 10).
-  CheckAllBatchSizes(Sliding(10, 5, 5), {{1, 1, 1}, {1, 7, 2}, {1, 12, 4}, {1, 3, 8, 10}},
+  CheckAllBatchSizes(Sliding(10, 5, 5),
+                     {{1, 1, 1}, {1, 7, 2}, {1, 12, 4}, {1, 3, 8, 10}},
                      {{1, -5, 5, 1, 1, 0, 0},
                       {1, 0, 10, 2, 3, 0, 0},
                       {1, 0, 10, 3, 11, 1, 0},
@@ -405,7 +460,8 @@ TEST(WindowSliding, EmitFinal) {
   WindowSpec spec = Sliding(10, 5, 5);
   spec.emit_final = true;
   // ts 3 at watermark 10 is too late for [-5, 5) but not for [0, 10).
-  CheckAllBatchSizes(spec, {{1, 1, 1}, {1, 7, 2}, {1, 3, 4, 10}, {1, 12, 8, 10}},
+  CheckAllBatchSizes(spec,
+                     {{1, 1, 1}, {1, 7, 2}, {1, 3, 4, 10}, {1, 12, 8, 10}},
                      {{1, -5, 5, 1, 1, 0, 0},
                       {1, 0, 10, 3, 7, 0, 0},
                       {1, 5, 15, 2, 10, 0, 0},
@@ -434,9 +490,11 @@ TEST(WindowSliding, AWatermarkJumpBeyondTheQueueResumesInFlush) {
   spec.state.capacity = 16;
   std::vector<In> rows = {{1, 0, 1, kNoWm}, {2, 10000, 2, 10000}};
   std::vector<Out> expected;
-  for (int64_t s = -4999; s <= 0; ++s) expected.push_back({1, s, s + 5000, 1, 1, 0, 0});
+  for (int64_t s = -4999; s <= 0; ++s)
+    expected.push_back({1, s, s + 5000, 1, 1, 0, 0});
   // Key 2's row is too late for [5001, 10001), whose end - 1 is the watermark.
-  for (int64_t s = 5002; s <= 10000; ++s) expected.push_back({2, s, s + 5000, 1, 2, 0, 0});
+  for (int64_t s = 5002; s <= 10000; ++s)
+    expected.push_back({2, s, s + 5000, 1, 2, 0, 0});
   Runner runner(spec, &Clock0(), 2);
   CheckOk(runner.Feed(rows));
   CHECK(runner.flushes() > 1000);
@@ -453,9 +511,10 @@ TEST_GROUP(WindowSession){};
 TEST(WindowSession, ARowBridgingTwoSessionsMergesThem) {
   // [0, 15) and [20, 40) (ts 20 touches [30, 40): merged, as Flink), then
   // ts 12's [12, 22) meets both.
-  CheckAllBatchSizes(Session(10),
-                     {{1, 0, 1}, {1, 5, 2}, {1, 30, 4}, {1, 20, 8}, {1, 12, 16}, {2, 100, 32}},
-                     {{1, 0, 40, 5, 31, 0, 0}, {2, 100, 110, 1, 32, 0, 0}});
+  CheckAllBatchSizes(
+      Session(10),
+      {{1, 0, 1}, {1, 5, 2}, {1, 30, 4}, {1, 20, 8}, {1, 12, 16}, {2, 100, 32}},
+      {{1, 0, 40, 5, 31, 0, 0}, {2, 100, 110, 1, 32, 0, 0}});
 }
 
 TEST(WindowSession, FiredSessionMergedByLateRowsIsAnUpdate) {
@@ -476,7 +535,8 @@ TEST(WindowSession, LatenessIsJudgedOnTheRowsOwnWindow) {
   Runner runner(Session(10), &Clock0(), 2);
   CheckOk(runner.Feed(rows));
   CheckOk(runner.Drain());
-  CheckResults({{1, 0, 10, 1, 1, 0, 0}, {1, 30, 40, 1, 2, 0, 0}}, runner.results());
+  CheckResults({{1, 0, 10, 1, 1, 0, 0}, {1, 30, 40, 1, 2, 0, 0}},
+               runner.results());
   LONGS_EQUAL(1, runner.op().metrics().dropped);
   LONGS_EQUAL(1, runner.late_rows().size());
   LONGS_EQUAL(5, runner.late_rows()[0].ts);
@@ -497,7 +557,9 @@ TEST(WindowSession, EarlyEveryRows) {
   WindowSpec spec = Session(10);
   spec.early_every_rows = 2;
   CheckAllBatchSizes(spec, {{1, 0, 1}, {1, 5, 2}, {1, 30, 4}, {1, 8, 8}},
-                     {{1, 0, 15, 2, 3, 0, 0}, {1, 0, 18, 3, 11, 1, 0}, {1, 30, 40, 1, 4, 0, 0}});
+                     {{1, 0, 15, 2, 3, 0, 0},
+                      {1, 0, 18, 3, 11, 1, 0},
+                      {1, 30, 40, 1, 4, 0, 0}});
 }
 
 // ---------------------------------------------------------------------------
@@ -507,15 +569,18 @@ TEST_GROUP(WindowCount){};
 
 TEST(WindowCount, Tumbling) {
   // Incomplete windows are not emitted at the end (as Flink's countWindow).
-  std::vector<In> rows = {{1, 0, 1}, {2, 0, 100}, {1, 0, 2}, {1, 0, 3}, {1, 0, 4},
-                          {2, 0, 200}, {1, 0, 5}, {1, 0, 6}, {1, 0, 7}};
-  CheckAllBatchSizes(Count(3), rows, {{1, 0, 3, 3, 6, 0, 0}, {1, 3, 6, 3, 15, 0, 0}});
+  std::vector<In> rows = {{1, 0, 1}, {2, 0, 100}, {1, 0, 2},
+                          {1, 0, 3}, {1, 0, 4},   {2, 0, 200},
+                          {1, 0, 5}, {1, 0, 6},   {1, 0, 7}};
+  CheckAllBatchSizes(Count(3), rows,
+                     {{1, 0, 3, 3, 6, 0, 0}, {1, 3, 6, 3, 15, 0, 0}});
 }
 
 TEST(WindowCount, Sliding) {
   std::vector<In> rows = {{1, 0, 1}, {1, 0, 2}, {1, 0, 3}, {1, 0, 4},
                           {1, 0, 5}, {1, 0, 6}, {1, 0, 7}};
-  CheckAllBatchSizes(Count(4, 2), rows, {{1, 0, 4, 4, 10, 0, 0}, {1, 2, 6, 4, 18, 0, 0}});
+  CheckAllBatchSizes(Count(4, 2), rows,
+                     {{1, 0, 4, 4, 10, 0, 0}, {1, 2, 6, 4, 18, 0, 0}});
 }
 
 TEST(WindowCount, IgnoresWatermarks) {
@@ -545,7 +610,8 @@ TEST(WindowDeterminism, SameResultsForAnyBatchSize) {
     t += static_cast<int64_t>(rng() % 4);
     if (rng() % 200 == 0) t += 300;  // a jump: many windows fire at once
     const int64_t ts = t - static_cast<int64_t>(rng() % 40);
-    rows.push_back({static_cast<int64_t>(rng() % 20), ts, static_cast<int64_t>(rng() % 100)});
+    rows.push_back({static_cast<int64_t>(rng() % 20), ts,
+                    static_cast<int64_t>(rng() % 100)});
   }
   SetWatermarks(&rows, 15);
 

@@ -44,14 +44,15 @@ struct In {
 struct Out {
   int64_t key, start, end, n, sum, is_update, wm;
   bool operator==(const Out& o) const {
-    return key == o.key && start == o.start && end == o.end && n == o.n && sum == o.sum &&
-           is_update == o.is_update && wm == o.wm;
+    return key == o.key && start == o.start && end == o.end && n == o.n &&
+           sum == o.sum && is_update == o.is_update && wm == o.wm;
   }
   bool operator!=(const Out& o) const { return !(*this == o); }
   std::string ToString() const {
     return "{key " + std::to_string(key) + " [" + std::to_string(start) + ", " +
-           std::to_string(end) + ") n " + std::to_string(n) + " sum " + std::to_string(sum) +
-           " upd " + std::to_string(is_update) + " wm " + std::to_string(wm) + "}";
+           std::to_string(end) + ") n " + std::to_string(n) + " sum " +
+           std::to_string(sum) + " upd " + std::to_string(is_update) + " wm " +
+           std::to_string(wm) + "}";
   }
 };
 
@@ -63,8 +64,9 @@ inline std::string ToString(const std::vector<Out>& rows) {
 
 inline runnel::schema::Schema InputSchema() {
   using runnel::schema::FieldType;
-  return runnel::schema::Schema(
-      {{"key", FieldType::kI64, {}}, {"ts", FieldType::kTs, {}}, {"v", FieldType::kI64, {}}});
+  return runnel::schema::Schema({{"key", FieldType::kI64, {}},
+                                 {"ts", FieldType::kTs, {}},
+                                 {"v", FieldType::kI64, {}}});
 }
 
 // A spec over InputSchema(): key, event time ts, count() and sum(v).
@@ -74,7 +76,8 @@ inline WindowSpec MakeSpec(Type type) {
   spec.key_fields = {kKey};
   spec.ts_field = kTs;
   spec.watermark_slot = kWmSlot;
-  auto acc = Accumulators::Parse({"count() as n", "sum(v) as s"}, InputSchema());
+  auto acc =
+      Accumulators::Parse({"count() as n", "sum(v) as s"}, InputSchema());
   spec.accumulators = acc.value();
   spec.out_width = 6;  // key, start, end, n, s, is_update
   spec.state.capacity = 1024;
@@ -92,14 +95,20 @@ inline void SetWatermarks(std::vector<In>* rows, int64_t lag) {
 }
 
 inline Out ToOut(const Slot* row, bool with_wm) {
-  return Out{row[0].i64, row[1].i64, row[2].i64, row[3].i64, row[4].i64, row[5].i64,
+  return Out{row[0].i64,
+             row[1].i64,
+             row[2].i64,
+             row[3].i64,
+             row[4].i64,
+             row[5].i64,
              with_wm ? row[6].i64 : 0};
 }
 
 // Runs a WindowOperator (and, alongside, a LateRowFilter) like a task.
 class Runner {
  public:
-  Runner(const WindowSpec& spec, const runnel::Clock* clock, uint32_t batch_rows)
+  Runner(const WindowSpec& spec, const runnel::Clock* clock,
+         uint32_t batch_rows)
       : spec_(spec),
         op_(spec, clock),
         filter_(spec),
@@ -165,7 +174,8 @@ class Runner {
     if (!status.ok()) return status;
     for (uint32_t r = 0; r < late_.size(); ++r) {
       const Slot* row = late_.row(r);
-      late_rows_.push_back(In{row[kKey].i64, row[kTs].i64, row[kV].i64, row[kWmSlot].i64});
+      late_rows_.push_back(
+          In{row[kKey].i64, row[kTs].i64, row[kV].i64, row[kWmSlot].i64});
     }
     out_.Clear();
     status = op_.Process(in_, &out_);

@@ -1,0 +1,1336 @@
+// WindowOperator::Impl — how window.h's contract is kept.
+//
+// State. One KeyedTable `table_` holds every live window-sized thing, keyed
+// by (key fields, id):
+//   tumbling  one entry per window,        id = window start
+//   sliding   one entry per pane,          id = pane start (pane = gcd(size,
+//   slide)) session   one entry per session,       id = arrival number of the
+//   row that
+//                                          opened it (a merge never re-keys)
+//   count     one entry per pane of count_slide (or count) rows,
+//                                          id = sequence number of its first
+//                                          row
+// Each value is kMeta bookkeeping slots followed by the accumulator state.
+// Sliding panes and sessions of one key are chained in time order through
+// their kPrev/kNext slots (ids, not pointers: the state stays plain data),
+// with the list ends in a per-key header in `keys_`; count windows keep the
+// key's row count there.
+//
+// Time. `time_` is the operator's clock: the watermark for event time, the
+// processing clock (ns) for processing time, INT64_MAX once draining. Every
+// result is produced by a timer in `fire_` whose time is the window's emit
+// time (end - 1, or end - 1 + lateness for emit final); a row that changes a
+// window the clock has already passed re-registers that timer, so updates
+// come out of the same ordered path. FireDue pops all timers of the
+// earliest due time at once and fires them in order of the window's first
+// row (arrival number), then `cleanup_` timers (end - 1 + lateness) drop the
+// state — always after every due firing, so a pane or window is never
+// dropped before the last window that needs it has fired.
+//
+// Sliding windows have no timer per window: each key has one "chain" timer
+// for the earliest window not yet fired that holds a live pane; firing it
+// registers the next one (a row that opens an earlier pane moves it back).
+// Windows already fired that a late row changes get a re-fire timer (tag
+// kRefire, or kLateFirst when the window had no rows before and so never
+// emitted). Per-window marks (emitted flag, rows since the last result) are
+// kept only when early firings are configured, in `marks_`.
+//
+// Output. Rows go to the caller's batch, then (during Process only) to a
+// preallocated queue that Flush drains. When both are full, firing stops
+// and the due timers simply stay in `fire_`; Flush resumes them. Rows of the
+// rest of the batch are still assigned meanwhile, so a late row can then be
+// folded into a window's pending result instead of producing its own update
+// (the final state is the same). The queue is sized so that this happens only
+// when one batch fires more than `state.capacity + 1024` results.
+#include "core/ops/window.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <numeric>
+#include <string>
+
+#include "core/schema/row_hash.h"
+#include "core/state/timer_heap.h"
+
+namespace runnel::ops {
+namespace {
+
+using schema::RowBatch;
+using schema::Slot;
+using state::KeyedTable;
+using state::KeyedTableOptions;
+using state::OverflowPolicy;
+using state::TimerHeap;
+using Type = WindowSpec::Type;
+
+constexpr int64_t kNsPerMs = 1000000;
+// Results that fit neither the caller's batch nor a queue of
+// state.capacity + kQueueSlackRows rows wait as due timers (see above).
+constexpr uint32_t kQueueSlackRows = 1024;
+
+// Entry value layout: bookkeeping, then the accumulator state.
+enum : uint32_t {
+  kEmitted,   // 1 once the window (tumbling, session) has emitted a result
+  kRows,      // rows since the last result (early_every_rows, early_every_ms)
+  kFirstSeq,  // arrival number of the first row: orders equal-time firings
+  kStart,     // window / pane / session start (count: first row's number)
+  kEnd,       // its end (exclusive)
+  kPrev,      // list links (sliding panes, sessions): ids of the neighbours
+  kNext,
+  kLinks,  // kHasPrev | kHasNext
+  kMeta,
+};
+constexpr int64_t kHasPrev = 1;
+constexpr int64_t kHasNext = 2;
+
+// Per-key header layout.
+enum : uint32_t {
+  kHead,  // first and last id of the key's list
+  kTail,
+  kSize,           // entries in the list
+  kChain,          // sliding: start of the window the chain timer is for
+  kFiredThrough,   // sliding: start of the last window the chain fired
+  kFlags,          // kHasChain | kHasFired
+  kRowCount,       // count windows: rows of the key so far
+  kChainFirstSeq,  // sliding: first row (arrival number) of the chain window
+  kHeaderSlots,
+};
+constexpr int64_t kHasChain = 1;
+constexpr int64_t kHasFired = 2;
+
+// Sliding-window marks (only with early firings).
+enum : uint32_t { kMarkEmitted, kMarkRows, kMarkSlots };
+
+// The last slot of a timer key: why the timer fires.
+enum : int64_t {
+  kOnTime = 0,     // first result (and, for tumbling/session, every result)
+  kRefire = 1,     // sliding: a fired window changed by a late row
+  kLateFirst = 2,  // sliding: a fired-past window that got its first row late
+};
+
+// Time arithmetic that cannot overflow: values beyond the int64 range are
+// clamped (windows at the very ends of time are then misaligned, not UB).
+int64_t Clamp(__int128 v) {
+  if (v > INT64_MAX) return INT64_MAX;
+  if (v < INT64_MIN) return INT64_MIN;
+  return static_cast<int64_t>(v);
+}
+int64_t Add(int64_t a, int64_t b) {
+  return Clamp(static_cast<__int128>(a) + b);
+}
+// The largest multiple of `unit` <= t: windows are aligned to the epoch, so
+// this is a floor division, also for negative times. REQUIRES: unit > 0.
+int64_t FloorTo(__int128 t, int64_t unit) {
+  __int128 r = t % unit;
+  if (r < 0) r += unit;
+  return Clamp(t - r);
+}
+// The smallest multiple of `unit` >= t.
+int64_t CeilTo(__int128 t, int64_t unit) {
+  __int128 r = t % unit;
+  if (r < 0) r += unit;
+  return Clamp(r == 0 ? t : t - r + unit);
+}
+
+bool IsEventTime(const WindowSpec& spec) {
+  return !spec.processing_time && spec.type != Type::kCount;
+}
+
+uint32_t ResultSlots(const WindowSpec& spec) {
+  return static_cast<uint32_t>(spec.key_fields.size()) + 3 +
+         static_cast<uint32_t>(spec.accumulators.fns().size()) +
+         (spec.out_watermark ? 1 : 0);
+}
+
+Status Validate(const WindowSpec& spec) {
+  if (spec.out_width != ResultSlots(spec)) {
+    return InvalidArgument(
+        "window: out_width is " + std::to_string(spec.out_width) +
+        ", expected " + std::to_string(ResultSlots(spec)) +
+        " (keys, window_start, window_end, aggregates, is_update" +
+        (spec.out_watermark ? ", watermark)" : ")"));
+  }
+  if (spec.state.capacity == 0)
+    return InvalidArgument("window: state.capacity must be > 0");
+  switch (spec.type) {
+    case Type::kTumbling:
+      if (spec.size_ns <= 0)
+        return InvalidArgument("window: tumbling windows need size > 0");
+      break;
+    case Type::kSliding:
+      if (spec.size_ns <= 0 || spec.slide_ns <= 0) {
+        return InvalidArgument(
+            "window: sliding windows need size > 0 and slide > 0");
+      }
+      break;
+    case Type::kSession:
+      if (spec.gap_ns <= 0)
+        return InvalidArgument("window: session windows need gap > 0");
+      break;
+    case Type::kCount:
+      if (spec.count == 0 || spec.count > uint64_t{INT64_MAX}) {
+        return InvalidArgument("window: count windows need count > 0");
+      }
+      if (spec.count_slide > spec.count ||
+          (spec.count_slide > 0 && spec.count % spec.count_slide != 0)) {
+        return InvalidArgument("window: count_slide must divide count");
+      }
+      break;
+  }
+  if (IsEventTime(spec) && spec.ts_field < 0) {
+    return InvalidArgument("window: event-time windows need ts_field");
+  }
+  if (spec.allowed_lateness_ns < 0 || spec.early_every_ms < 0) {
+    return InvalidArgument(
+        "window: allowed lateness and early_every_ms must be >= 0");
+  }
+  return Status::Ok();
+}
+
+KeyedTableOptions TableOptions(uint32_t capacity, uint32_t key_slots,
+                               uint32_t value_slots, OverflowPolicy policy) {
+  KeyedTableOptions options;
+  options.capacity = capacity;
+  options.key_slots = key_slots;
+  options.value_slots = value_slots;
+  options.policy = policy;
+  options.ttl = 0;  // window state ends with its window, not by TTL
+  return options;
+}
+
+}  // namespace
+
+bool IsLate(const WindowSpec& spec, int64_t ts, int64_t watermark) {
+  if (!IsEventTime(spec) || watermark == RowBatch::kNoWatermark) return false;
+  int64_t end = 0;
+  switch (spec.type) {
+    case Type::kTumbling:
+      if (spec.size_ns <= 0) return false;
+      end = Add(FloorTo(ts, spec.size_ns), spec.size_ns);
+      break;
+    case Type::kSliding:  // the latest window holding ts
+      if (spec.size_ns <= 0 || spec.slide_ns <= 0) return false;
+      end = Add(FloorTo(ts, spec.slide_ns), spec.size_ns);
+      break;
+    case Type::kSession:  // the row's own [ts, ts + gap)
+      if (spec.gap_ns <= 0) return false;
+      end = Add(ts, spec.gap_ns);
+      break;
+    case Type::kCount:
+      return false;
+  }
+  return Add(end - 1, std::max<int64_t>(spec.allowed_lateness_ns, 0)) <=
+         watermark;
+}
+
+class WindowOperator::Impl {
+ public:
+  Impl(const WindowSpec& spec, const Clock* clock);
+
+  Status Process(const RowBatch& in, RowBatch* out);
+  bool has_pending_output() const {
+    return queue_size_ > 0 || (!fire_.empty() && fire_.next_time() <= time_);
+  }
+  Status Flush(RowBatch* out);
+  int64_t next_processing_time_ms() const;
+  Status OnProcessingTime(int64_t now_ms, RowBatch* out);
+  Status Drain(RowBatch* out, bool* done);
+  runtime::OperatorMetrics metrics() const;
+  size_t footprint_bytes() const;
+
+ private:
+  struct GroupItem {
+    int64_t first_seq;
+    uint32_t index;
+  };
+  // What WalkWindow found among a key's panes for window [s, s + size).
+  struct WindowWalk {
+    uint32_t panes = 0;
+    int64_t first_seq = INT64_MAX;
+    bool has_next = false;               // a later window holds a pane:
+    int64_t next = 0;                    // the first one,
+    int64_t next_first_seq = INT64_MAX;  // and the first row of its panes
+  };
+
+  // --- Window arithmetic. `end` is exclusive.
+  int64_t EmitTime(int64_t end) const {
+    return spec_.emit_final ? CleanupTime(end) : end - 1;
+  }
+  int64_t CleanupTime(int64_t end) const { return Add(end - 1, lateness_); }
+  int64_t SlidingEnd(int64_t start) const { return Add(start, spec_.size_ns); }
+  int64_t FirstWindowOf(int64_t pane) const {
+    return CeilTo(static_cast<__int128>(pane) + pane_ - spec_.size_ns,
+                  spec_.slide_ns);
+  }
+  int64_t LastWindowOf(int64_t pane) const {
+    return FloorTo(pane, spec_.slide_ns);
+  }
+  // The earliest sliding window not yet past its cleanup time.
+  int64_t FirstLiveWindow() const {
+    return CeilTo(static_cast<__int128>(time_) - spec_.size_ns + 2 - lateness_,
+                  spec_.slide_ns);
+  }
+
+  // --- Calls.
+  void Begin(RowBatch* out, bool use_queue) {
+    out_ = out;
+    use_queue_ = use_queue;
+  }
+  Status Finish() {
+    PublishMetrics();
+    Status status = std::move(error_);
+    error_ = Status::Ok();
+    return status;
+  }
+  void Fail(Status status) {
+    if (error_.ok()) error_ = std::move(status);
+  }
+  int64_t NowNs() const {
+    return Clamp(static_cast<__int128>(clock_->NowMillis()) * kNsPerMs);
+  }
+  // Moves the clock to `time` (if later) and fires what is due; with
+  // event time, the output watermark follows once nothing due is left.
+  void AdvanceTo(int64_t time);
+  bool FireDue(int64_t up_to);
+  void FireTimer(const Slot* tkey);
+  void FireSliding(const Slot* key, int64_t start, int64_t tag);
+  int64_t FirstSeqOf(const Slot* tkey);
+  bool EarlyRound();
+
+  // --- Rows.
+  void Assign(const Slot* row, int64_t ts);
+  void AssignTumbling(const Slot* row, int64_t ts);
+  void AssignSliding(const Slot* row, int64_t ts);
+  void AssignSession(const Slot* row, int64_t ts);
+  void AssignCount(const Slot* row);
+  void AfterWindowUpdate(const Slot* key, int64_t id, Slot* value);
+  void UpdateChain(const Slot* key, Slot* header, int64_t pane);
+  void RefireFired(const Slot* key, const Slot* header, int64_t pane,
+                   const Slot* new_pane);
+  void CountIntoOpenWindows(const Slot* key, const Slot* header, int64_t pane);
+  WindowWalk WalkWindow(const Slot* key, int64_t start, bool merge);
+
+  // --- State. `key` is always the kc_ key fields; ids are appended inside.
+  const Slot* Lookup(const Slot* key, int64_t id) {
+    std::memcpy(lookup_.get(), key, sizeof(Slot) * kc_);
+    lookup_[kc_].i64 = id;
+    return lookup_.get();
+  }
+  uint64_t LookupHash() const {
+    return schema::HashSlots(lookup_.get(), kc_ + 1);
+  }
+  Slot* FindEntry(const Slot* key, int64_t id) {
+    Lookup(key, id);
+    return table_.Find(lookup_.get(), LookupHash());
+  }
+  Slot* FindHeader(const Slot* key) {
+    return keys_.Find(key, schema::HashSlots(key, kc_));
+  }
+  Slot* FindMark(const Slot* key, int64_t start) {
+    Lookup(key, start);
+    return marks_.Find(lookup_.get(), LookupHash());
+  }
+  // Finds or inserts (key, id), applying state.on_full. False when the row
+  // is dropped or the job must fail (error_ set).
+  bool FindOrInsertEntry(const Slot* key, int64_t id, Slot** value,
+                         bool* inserted);
+  bool FindOrInsertCountHeader(const Slot* key, Slot** header);
+  // Removes entry (key, id) with its timers and list links.
+  void RemoveEntry(const Slot* key, int64_t id);
+  void EvictOldestEntry();
+  void EvictOldestCountKey();
+  void LinkSorted(const Slot* key, int64_t id, Slot* value);
+  void Unlink(const Slot* key, Slot* value);
+  void AddTimer(TimerHeap* heap, const Slot* key, int64_t id, int64_t tag,
+                int64_t time);
+  void CancelTimer(TimerHeap* heap, const Slot* key, int64_t id, int64_t tag,
+                   int64_t time);
+  void RetimeSession(const Slot* key, int64_t id, int64_t old_end,
+                     int64_t new_end);
+
+  // --- Output.
+  bool HasRoom() const {
+    return (queue_size_ == 0 && !out_->full()) ||
+           (use_queue_ && queue_size_ < queue_cap_);
+  }
+  Slot* NextOutRow();
+  void EmitResult(const Slot* key, int64_t start, int64_t end,
+                  const Slot* state, bool is_update);
+  void DrainQueue();
+  void PublishMetrics();
+
+  const WindowSpec spec_;
+  const Clock* clock_;
+  const Status config_;
+  const uint32_t kc_;  // key fields
+  const uint32_t out_width_;
+  const bool event_time_;
+  const int64_t lateness_;     // 0 for processing time
+  const int64_t pane_;         // sliding: gcd(size, slide)
+  const int64_t count_;        // count windows
+  const int64_t count_slide_;  // count windows: rows per pane
+  const int64_t early_rows_;   // 0 when off or emit final
+  const int64_t early_ms_;     // 0 when off or emit final
+  const bool marks_on_;        // sliding windows with early firings
+  const OverflowPolicy policy_;
+
+  KeyedTable table_;  // (key, id) -> bookkeeping + accumulators
+  KeyedTable keys_;   // key -> header
+  KeyedTable marks_;  // sliding: (key, window start) -> mark
+  TimerHeap fire_;
+  TimerHeap cleanup_;
+
+  std::unique_ptr<Slot[]> key_;         // the current row's key fields
+  std::unique_ptr<Slot[]> victim_;      // the key of an entry being evicted
+  std::unique_ptr<Slot[]> lookup_;      // (key, id) for table lookups
+  std::unique_ptr<Slot[]> tkey_;        // (key, id, tag) for timers
+  std::unique_ptr<Slot[]> popped_;      // a cleanup timer's key
+  std::unique_ptr<Slot[]> merged_;      // accumulator state merged from panes
+  std::unique_ptr<Slot[]> group_keys_;  // timer keys of one firing time
+  std::unique_ptr<GroupItem[]> group_;
+  std::unique_ptr<Slot[]> queue_;
+  uint32_t queue_cap_;
+  uint32_t queue_head_ = 0;
+  uint32_t queue_size_ = 0;
+
+  RowBatch* out_ = nullptr;
+  bool use_queue_ = false;
+  int64_t time_ = INT64_MIN;
+  int64_t event_wm_ = INT64_MIN;  // the input's watermark
+  int64_t out_wm_ = INT64_MIN;    // event time: the watermark passed on
+  int64_t seq_ = 0;               // rows received
+  int64_t early_due_ms_ = INT64_MAX;
+  Status error_;
+
+  uint64_t late_dropped_ = 0;
+  uint64_t full_dropped_ = 0;
+  uint64_t evicted_ = 0;
+  std::atomic<uint64_t> dropped_metric_{0};
+  std::atomic<uint64_t> evicted_metric_{0};
+  std::atomic<uint64_t> entries_metric_{0};
+};
+
+WindowOperator::Impl::Impl(const WindowSpec& spec, const Clock* clock)
+    : spec_(spec),
+      clock_(clock),
+      config_(Validate(spec)),
+      kc_(static_cast<uint32_t>(spec.key_fields.size())),
+      out_width_(spec.out_width),
+      event_time_(IsEventTime(spec)),
+      lateness_(event_time_ ? std::max<int64_t>(spec.allowed_lateness_ns, 0)
+                            : 0),
+      pane_(spec.type == Type::kSliding && spec.size_ns > 0 && spec.slide_ns > 0
+                ? std::gcd(spec.size_ns, spec.slide_ns)
+                : 1),
+      count_(static_cast<int64_t>(std::min<uint64_t>(spec.count, INT64_MAX))),
+      count_slide_(spec.count_slide > 0
+                       ? static_cast<int64_t>(
+                             std::min<uint64_t>(spec.count_slide, INT64_MAX))
+                       : count_),
+      early_rows_(spec.emit_final || spec.type == Type::kCount
+                      ? 0
+                      : static_cast<int64_t>(std::min<uint64_t>(
+                            spec.early_every_rows, INT64_MAX))),
+      early_ms_(spec.emit_final || spec.type == Type::kCount
+                    ? 0
+                    : std::max<int64_t>(spec.early_every_ms, 0)),
+      marks_on_(spec.type == Type::kSliding &&
+                (early_rows_ > 0 || early_ms_ > 0)),
+      policy_(spec.state.policy),
+      table_(TableOptions(spec.state.capacity, kc_ + 1,
+                          kMeta + spec.accumulators.state_slots(),
+                          OverflowPolicy::kFail)),
+      keys_(TableOptions(spec.type == Type::kTumbling ? 0 : spec.state.capacity,
+                         kc_, kHeaderSlots, OverflowPolicy::kFail)),
+      marks_(TableOptions(marks_on_ ? spec.state.capacity : 0, kc_ + 1,
+                          kMarkSlots, OverflowPolicy::kEvictOldest)),
+      fire_(spec.type == Type::kCount ? 0 : table_.capacity(), kc_ + 2),
+      cleanup_(spec.type == Type::kCount ? 0 : table_.capacity(), kc_ + 2),
+      key_(new Slot[kc_ + 1]()),
+      victim_(new Slot[kc_ + 1]()),
+      lookup_(new Slot[kc_ + 2]()),
+      tkey_(new Slot[kc_ + 2]()),
+      popped_(new Slot[kc_ + 2]()),
+      merged_(new Slot[spec.accumulators.state_slots()]()),
+      group_keys_(new Slot[size_t{fire_.capacity()} * (kc_ + 2)]()),
+      group_(new GroupItem[fire_.capacity()]()),
+      queue_cap_(table_.capacity() + kQueueSlackRows) {
+  queue_.reset(new Slot[size_t{queue_cap_} * out_width_]());
+  if (early_ms_ > 0) early_due_ms_ = Add(clock_->NowMillis(), early_ms_);
+}
+
+// ---------------------------------------------------------------------------
+// Calls
+
+Status WindowOperator::Impl::Process(const RowBatch& in, RowBatch* out) {
+  if (!config_.ok()) return config_;
+  Begin(out, /*use_queue=*/true);
+  if (!event_time_ && spec_.type != Type::kCount) AdvanceTo(NowNs());
+  const uint32_t* key_fields = spec_.key_fields.data();
+  for (uint32_t r = 0; r < in.size() && error_.ok(); ++r) {
+    const Slot* row = in.row(r);
+    ++seq_;
+    for (uint32_t k = 0; k < kc_; ++k) key_[k] = row[key_fields[k]];
+    int64_t row_watermark = event_wm_;
+    if (spec_.watermark_slot >= 0) {
+      row_watermark = row[spec_.watermark_slot].i64;
+      event_wm_ = std::max(event_wm_, row_watermark);
+    }
+    if (spec_.type == Type::kCount) {
+      AssignCount(row);
+    } else if (event_time_) {
+      // The watermark before this row fires what it passed (and the updates
+      // the previous row caused), then the row is assigned.
+      AdvanceTo(event_wm_);
+      const int64_t ts = row[spec_.ts_field].i64;
+      if (IsLate(spec_, ts, row_watermark)) {
+        ++late_dropped_;
+        continue;
+      }
+      Assign(row, ts);
+    } else {
+      AdvanceTo(time_);
+      Assign(row, time_);
+    }
+  }
+  event_wm_ = std::max(event_wm_, in.watermark());
+  if (event_time_) {
+    AdvanceTo(event_wm_);
+    out->set_watermark(out_wm_);
+  } else if (spec_.type != Type::kCount) {
+    AdvanceTo(time_);
+  }
+  return Finish();
+}
+
+Status WindowOperator::Impl::Flush(RowBatch* out) {
+  if (!config_.ok()) return config_;
+  Begin(out, /*use_queue=*/false);
+  DrainQueue();
+  if (queue_size_ == 0) AdvanceTo(time_);
+  if (event_time_) out->set_watermark(out_wm_);
+  return Finish();
+}
+
+int64_t WindowOperator::Impl::next_processing_time_ms() const {
+  int64_t next = INT64_MAX;
+  if (!event_time_ && spec_.type != Type::kCount) {
+    const int64_t due = std::min(fire_.next_time(), cleanup_.next_time());
+    // The first ms at which now_ms * 1e6 >= due.
+    if (due != INT64_MAX) next = CeilTo(due, kNsPerMs) / kNsPerMs;
+  }
+  if (early_ms_ > 0) next = std::min(next, early_due_ms_);
+  return next;
+}
+
+Status WindowOperator::Impl::OnProcessingTime(int64_t now_ms, RowBatch* out) {
+  if (!config_.ok()) return config_;
+  Begin(out, /*use_queue=*/false);
+  DrainQueue();
+  if (queue_size_ == 0 && !event_time_ && spec_.type != Type::kCount) {
+    AdvanceTo(Clamp(static_cast<__int128>(now_ms) * kNsPerMs));
+  }
+  // An early round runs once nothing is due; if the batch fills first, it
+  // stays due and the next call finishes it.
+  if (early_ms_ > 0 && now_ms >= early_due_ms_ && !has_pending_output() &&
+      EarlyRound()) {
+    early_due_ms_ = Add(now_ms, early_ms_);
+  }
+  return Finish();
+}
+
+Status WindowOperator::Impl::Drain(RowBatch* out, bool* done) {
+  if (!config_.ok()) return config_;
+  Begin(out, /*use_queue=*/false);
+  DrainQueue();
+  *done = false;
+  if (queue_size_ > 0) return Finish();
+  if (spec_.type == Type::kCount) {
+    *done = true;  // incomplete count windows are not emitted (as Flink)
+    return Finish();
+  }
+  // The final watermark: everything fires. Results keep the watermark that
+  // was passed on before it (out_wm_), like every on-time result.
+  time_ = INT64_MAX;
+  *done = FireDue(INT64_MAX);
+  return Finish();
+}
+
+runtime::OperatorMetrics WindowOperator::Impl::metrics() const {
+  runtime::OperatorMetrics m;
+  m.dropped = dropped_metric_.load(std::memory_order_relaxed);
+  m.evicted = evicted_metric_.load(std::memory_order_relaxed);
+  m.state_entries = entries_metric_.load(std::memory_order_relaxed);
+  m.state_capacity = table_.capacity();
+  return m;
+}
+
+size_t WindowOperator::Impl::footprint_bytes() const {
+  return table_.footprint_bytes() + keys_.footprint_bytes() +
+         marks_.footprint_bytes() + fire_.footprint_bytes() +
+         cleanup_.footprint_bytes() +
+         sizeof(Slot) * size_t{queue_cap_} * out_width_ +
+         (sizeof(Slot) * (kc_ + 2) + sizeof(GroupItem)) *
+             size_t{fire_.capacity()} +
+         sizeof(Slot) * spec_.accumulators.state_slots();
+}
+
+void WindowOperator::Impl::PublishMetrics() {
+  dropped_metric_.store(late_dropped_ + full_dropped_,
+                        std::memory_order_relaxed);
+  evicted_metric_.store(evicted_, std::memory_order_relaxed);
+  entries_metric_.store(table_.size(), std::memory_order_relaxed);
+}
+
+// ---------------------------------------------------------------------------
+// Firing
+
+void WindowOperator::Impl::AdvanceTo(int64_t time) {
+  time_ = std::max(time_, time);
+  if (FireDue(time_) && event_time_) out_wm_ = std::max(out_wm_, time_);
+}
+
+bool WindowOperator::Impl::FireDue(int64_t up_to) {
+  const uint32_t tslots = kc_ + 2;
+  while (!fire_.empty() && fire_.next_time() <= up_to) {
+    if (!HasRoom()) return false;
+    // Every timer of the earliest time, fired in order of first row.
+    const int64_t time = fire_.next_time();
+    uint32_t n = 0;
+    int64_t popped_time;
+    while (fire_.PopDue(time, &popped_time,
+                        group_keys_.get() + size_t{n} * tslots)) {
+      group_[n] =
+          GroupItem{FirstSeqOf(group_keys_.get() + size_t{n} * tslots), n};
+      ++n;
+    }
+    std::sort(group_.get(), group_.get() + n,
+              [](const GroupItem& a, const GroupItem& b) {
+                return a.first_seq != b.first_seq ? a.first_seq < b.first_seq
+                                                  : a.index < b.index;
+              });
+    for (uint32_t i = 0; i < n; ++i) {
+      const Slot* tkey = group_keys_.get() + size_t{group_[i].index} * tslots;
+      if (!HasRoom()) {
+        // Out of room: the rest waits in the heap (same time; the order is
+        // by first row again when they are popped next).
+        for (uint32_t j = i; j < n; ++j) {
+          const Slot* rest =
+              group_keys_.get() + size_t{group_[j].index} * tslots;
+          fire_.Add(rest, schema::HashSlots(rest, tslots), time);
+        }
+        return false;
+      }
+      FireTimer(tkey);
+    }
+  }
+  // Nothing due is left to fire: drop what no window needs any more.
+  int64_t time;
+  while (cleanup_.PopDue(up_to, &time, popped_.get())) {
+    RemoveEntry(popped_.get(), popped_[kc_].i64);
+  }
+  return true;
+}
+
+int64_t WindowOperator::Impl::FirstSeqOf(const Slot* tkey) {
+  if (spec_.type == Type::kSliding) {
+    if (tkey[kc_ + 1].i64 == kOnTime) {
+      // Known since the chain reached the window: panes added later have
+      // later first rows, and none leaves before the window fires.
+      const Slot* header = FindHeader(tkey);
+      const bool current = header != nullptr &&
+                           (header[kFlags].i64 & kHasChain) != 0 &&
+                           header[kChain].i64 == tkey[kc_].i64;
+      return current ? header[kChainFirstSeq].i64 : INT64_MAX;
+    }
+    return WalkWindow(tkey, tkey[kc_].i64, false).first_seq;
+  }
+  const Slot* value = FindEntry(tkey, tkey[kc_].i64);
+  return value != nullptr ? value[kFirstSeq].i64 : INT64_MAX;
+}
+
+void WindowOperator::Impl::FireTimer(const Slot* tkey) {
+  const int64_t id = tkey[kc_].i64;
+  if (spec_.type == Type::kSliding) {
+    FireSliding(tkey, id, tkey[kc_ + 1].i64);
+    return;
+  }
+  Slot* value = FindEntry(tkey, id);
+  if (value == nullptr) return;  // evicted
+  EmitResult(tkey, value[kStart].i64, value[kEnd].i64, value + kMeta,
+             value[kEmitted].i64 != 0);
+  value[kEmitted].i64 = 1;
+  value[kRows].i64 = 0;
+}
+
+void WindowOperator::Impl::FireSliding(const Slot* key, int64_t start,
+                                       int64_t tag) {
+  if (tag != kOnTime) {
+    const WindowWalk walk = WalkWindow(key, start, true);
+    if (walk.panes > 0) {
+      EmitResult(key, start, SlidingEnd(start), merged_.get(), tag == kRefire);
+    }
+    return;
+  }
+  Slot* header = FindHeader(key);
+  if (header == nullptr || (header[kFlags].i64 & kHasChain) == 0 ||
+      header[kChain].i64 != start) {
+    return;  // stale
+  }
+  header[kFlags].i64 = (header[kFlags].i64 & ~kHasChain) | kHasFired;
+  header[kFiredThrough].i64 = start;
+  bool is_update = false;
+  if (marks_on_) {
+    if (const Slot* mark = FindMark(key, start)) {
+      is_update = mark[kMarkEmitted].i64 != 0;
+      marks_.Erase(lookup_.get(), LookupHash());
+    }
+  }
+  const WindowWalk walk = WalkWindow(key, start, true);
+  if (walk.panes > 0)
+    EmitResult(key, start, SlidingEnd(start), merged_.get(), is_update);
+  if (walk.has_next) {
+    header[kChain].i64 = walk.next;
+    header[kChainFirstSeq].i64 = walk.next_first_seq;
+    header[kFlags].i64 |= kHasChain;
+    AddTimer(&fire_, key, walk.next, kOnTime, EmitTime(SlidingEnd(walk.next)));
+  }
+}
+
+WindowOperator::Impl::WindowWalk WindowOperator::Impl::WalkWindow(
+    const Slot* key, int64_t start, bool merge) {
+  WindowWalk walk;
+  if (merge)
+    std::memset(merged_.get(), 0,
+                sizeof(Slot) * spec_.accumulators.state_slots());
+  const Slot* header = FindHeader(key);
+  if (header == nullptr) return walk;
+  const int64_t end = SlidingEnd(start);
+  const int64_t after = Add(start, spec_.slide_ns);
+  int64_t next_end = end;  // panes up to here matter
+  int64_t id = header[kHead].i64;
+  for (;;) {
+    const Slot* pane = FindEntry(key, id);
+    if (pane == nullptr) break;
+    const int64_t pane_start = pane[kStart].i64;
+    if (!walk.has_next && pane_start >= after) {
+      // The first pane after `start + slide`: the next window holding a
+      // pane is the first that holds this one; walk on to its end for the
+      // first row of its panes.
+      walk.has_next = true;
+      walk.next = std::max(after, FirstWindowOf(pane_start));
+      next_end = std::max(end, SlidingEnd(walk.next));
+    }
+    // (Before the next pane is found, panes past `end` can only be in the
+    // gaps between windows when slide > size: walk over them.)
+    if (walk.has_next && pane_start >= next_end) break;
+    if (pane_start >= start && pane_start < end) {
+      if (merge) spec_.accumulators.Merge(merged_.get(), pane + kMeta);
+      ++walk.panes;
+      walk.first_seq = std::min(walk.first_seq, pane[kFirstSeq].i64);
+    }
+    if (walk.has_next && pane_start >= walk.next) {
+      walk.next_first_seq = std::min(walk.next_first_seq, pane[kFirstSeq].i64);
+    }
+    if ((pane[kLinks].i64 & kHasNext) == 0) break;
+    id = pane[kNext].i64;
+  }
+  return walk;
+}
+
+bool WindowOperator::Impl::EarlyRound() {
+  if (marks_on_) {
+    for (uint32_t c = marks_.First(); c != KeyedTable::kEnd;
+         c = marks_.Next(c)) {
+      const Slot* mkey = marks_.KeyAt(c);
+      if (marks_.ValueAt(c)[kMarkRows].i64 == 0) continue;
+      const int64_t start = mkey[kc_].i64;
+      const Slot* header = FindHeader(mkey);
+      const bool fired =
+          header == nullptr || ((header[kFlags].i64 & kHasFired) != 0 &&
+                                start <= header[kFiredThrough].i64);
+      if (fired || EmitTime(SlidingEnd(start)) <= time_) continue;
+      if (!HasRoom()) return false;
+      const WindowWalk walk = WalkWindow(mkey, start, true);
+      Slot* mark = FindMark(mkey, start);
+      if (walk.panes > 0) {
+        EmitResult(mkey, start, SlidingEnd(start), merged_.get(),
+                   mark[kMarkEmitted].i64 != 0);
+        mark[kMarkEmitted].i64 = 1;
+      }
+      mark[kMarkRows].i64 = 0;
+    }
+    return true;
+  }
+  for (uint32_t c = table_.First(); c != KeyedTable::kEnd; c = table_.Next(c)) {
+    const Slot* ekey = table_.KeyAt(c);
+    const Slot* value = table_.ValueAt(c);
+    if (value[kRows].i64 == 0 || EmitTime(value[kEnd].i64) <= time_) continue;
+    if (!HasRoom()) return false;
+    Slot* entry = FindEntry(ekey, ekey[kc_].i64);
+    EmitResult(ekey, entry[kStart].i64, entry[kEnd].i64, entry + kMeta,
+               entry[kEmitted].i64 != 0);
+    entry[kEmitted].i64 = 1;
+    entry[kRows].i64 = 0;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Rows
+
+void WindowOperator::Impl::Assign(const Slot* row, int64_t ts) {
+  switch (spec_.type) {
+    case Type::kTumbling:
+      AssignTumbling(row, ts);
+      break;
+    case Type::kSliding:
+      AssignSliding(row, ts);
+      break;
+    case Type::kSession:
+      AssignSession(row, ts);
+      break;
+    case Type::kCount:
+      AssignCount(row);
+      break;
+  }
+}
+
+void WindowOperator::Impl::AssignTumbling(const Slot* row, int64_t ts) {
+  const Slot* key = key_.get();
+  const int64_t start = FloorTo(ts, spec_.size_ns);
+  const int64_t end = Add(start, spec_.size_ns);
+  Slot* value;
+  bool inserted;
+  if (!FindOrInsertEntry(key, start, &value, &inserted)) return;
+  if (inserted) {
+    value[kStart].i64 = start;
+    value[kEnd].i64 = end;
+    value[kFirstSeq].i64 = seq_;
+    AddTimer(&fire_, key, start, kOnTime, EmitTime(end));
+    AddTimer(&cleanup_, key, start, kOnTime, CleanupTime(end));
+  }
+  spec_.accumulators.Update(value + kMeta, row);
+  ++value[kRows].i64;
+  AfterWindowUpdate(key, start, value);
+}
+
+void WindowOperator::Impl::AssignSession(const Slot* row, int64_t ts) {
+  const Slot* key = key_.get();
+  const int64_t end = Add(ts, spec_.gap_ns);
+  // The sessions [first, last] the row's [ts, end) touches (as Flink, windows
+  // that only meet merge too). Sessions are disjoint and in time order, so
+  // they are a run of the list, found walking back from the newest.
+  int64_t first = 0;
+  int64_t last = 0;
+  bool found = false;
+  if (const Slot* header = FindHeader(key)) {
+    int64_t id = header[kTail].i64;
+    for (;;) {
+      const Slot* session = FindEntry(key, id);
+      if (session == nullptr) break;
+      if (session[kStart].i64 <= end) {
+        if (session[kEnd].i64 < ts) break;
+        if (!found) last = id;
+        found = true;
+        first = id;
+      }
+      if ((session[kLinks].i64 & kHasPrev) == 0) break;
+      id = session[kPrev].i64;
+    }
+  }
+  Slot* target;
+  if (!found) {
+    first = seq_;
+    bool inserted;
+    if (!FindOrInsertEntry(key, first, &target, &inserted)) return;
+    target[kStart].i64 = ts;
+    target[kEnd].i64 = end;
+    target[kFirstSeq].i64 = seq_;
+    LinkSorted(key, first, target);
+    AddTimer(&fire_, key, first, kOnTime, EmitTime(end));
+    AddTimer(&cleanup_, key, first, kOnTime, CleanupTime(end));
+  } else {
+    target = FindEntry(key, first);
+    const int64_t old_end = target[kEnd].i64;
+    // Fold the later sessions into the first, in time order.
+    int64_t id = target[kNext].i64;
+    while (first != last) {
+      Slot* session = FindEntry(key, id);
+      const int64_t next = session[kNext].i64;
+      spec_.accumulators.Merge(target + kMeta, session + kMeta);
+      target[kEmitted].i64 |= session[kEmitted].i64;
+      target[kRows].i64 += session[kRows].i64;
+      target[kFirstSeq].i64 =
+          std::min(target[kFirstSeq].i64, session[kFirstSeq].i64);
+      target[kEnd].i64 = std::max(target[kEnd].i64, session[kEnd].i64);
+      RemoveEntry(key, id);  // cancels its timers and unlinks it
+      if (id == last) break;
+      id = next;
+    }
+    target[kStart].i64 = std::min(target[kStart].i64, ts);
+    target[kEnd].i64 = std::max(target[kEnd].i64, end);
+    if (target[kEnd].i64 != old_end)
+      RetimeSession(key, first, old_end, target[kEnd].i64);
+  }
+  spec_.accumulators.Update(target + kMeta, row);
+  ++target[kRows].i64;
+  AfterWindowUpdate(key, first, target);
+}
+
+void WindowOperator::Impl::RetimeSession(const Slot* key, int64_t id,
+                                         int64_t old_end, int64_t new_end) {
+  CancelTimer(&fire_, key, id, kOnTime, EmitTime(old_end));
+  CancelTimer(&cleanup_, key, id, kOnTime, CleanupTime(old_end));
+  AddTimer(&fire_, key, id, kOnTime, EmitTime(new_end));
+  AddTimer(&cleanup_, key, id, kOnTime, CleanupTime(new_end));
+}
+
+void WindowOperator::Impl::AfterWindowUpdate(const Slot* key, int64_t id,
+                                             Slot* value) {
+  if (spec_.emit_final) return;
+  const int64_t emit = EmitTime(value[kEnd].i64);
+  if (emit <= time_) {
+    // Behind the clock: (re)fire now, through the timers so that order and
+    // room are handled in one place. A pending timer stays as it is.
+    AddTimer(&fire_, key, id, kOnTime, emit);
+    return;
+  }
+  if (early_rows_ > 0 && value[kRows].i64 >= early_rows_ && HasRoom()) {
+    EmitResult(key, value[kStart].i64, value[kEnd].i64, value + kMeta,
+               value[kEmitted].i64 != 0);
+    value[kEmitted].i64 = 1;
+    value[kRows].i64 = 0;
+  }
+}
+
+void WindowOperator::Impl::AssignSliding(const Slot* row, int64_t ts) {
+  const Slot* key = key_.get();
+  const int64_t pane = FloorTo(ts, pane_);
+  Slot* value;
+  bool inserted;
+  if (!FindOrInsertEntry(key, pane, &value, &inserted)) return;
+  if (inserted) {
+    value[kStart].i64 = pane;
+    value[kEnd].i64 = Add(pane, pane_);
+    value[kFirstSeq].i64 = seq_;
+    LinkSorted(key, pane, value);
+    if (!error_.ok()) return;
+    // A pane goes once the last window holding it is past its lateness.
+    AddTimer(&cleanup_, key, pane, kOnTime,
+             CleanupTime(SlidingEnd(LastWindowOf(pane))));
+  }
+  spec_.accumulators.Update(value + kMeta, row);
+  ++value[kRows].i64;
+  Slot* header = FindHeader(key);
+  if (header == nullptr) return;  // unreachable: the pane is linked under it
+  if (inserted) UpdateChain(key, header, pane);
+  if (!spec_.emit_final)
+    RefireFired(key, header, pane, inserted ? value : nullptr);
+  if (marks_on_) CountIntoOpenWindows(key, header, pane);
+}
+
+void WindowOperator::Impl::UpdateChain(const Slot* key, Slot* header,
+                                       int64_t pane) {
+  // The earliest window of the new pane that has not fired and is not past
+  // its lateness; the chain must reach it.
+  int64_t first = std::max(FirstWindowOf(pane), FirstLiveWindow());
+  if ((header[kFlags].i64 & kHasFired) != 0) {
+    first = std::max(first, Add(header[kFiredThrough].i64, spec_.slide_ns));
+  }
+  if (first > LastWindowOf(pane)) return;
+  if ((header[kFlags].i64 & kHasChain) != 0) {
+    const int64_t chain = header[kChain].i64;
+    if (chain <= first) return;
+    CancelTimer(&fire_, key, chain, kOnTime, EmitTime(SlidingEnd(chain)));
+  }
+  // No older pane lies in that window (else the chain would be there
+  // already), so its first row is this one.
+  header[kChain].i64 = first;
+  header[kChainFirstSeq].i64 = seq_;
+  header[kFlags].i64 |= kHasChain;
+  AddTimer(&fire_, key, first, kOnTime, EmitTime(SlidingEnd(first)));
+}
+
+void WindowOperator::Impl::RefireFired(const Slot* key, const Slot* header,
+                                       int64_t pane, const Slot* new_pane) {
+  if ((header[kFlags].i64 & kHasFired) == 0) return;
+  const int64_t last = std::min(LastWindowOf(pane), header[kFiredThrough].i64);
+  for (int64_t start = std::max(FirstWindowOf(pane), FirstLiveWindow());
+       start <= last; start = Add(start, spec_.slide_ns)) {
+    // A window with no other pane never emitted: this is its first result.
+    int64_t tag = kRefire;
+    if (new_pane != nullptr) {
+      const bool before = (new_pane[kLinks].i64 & kHasPrev) != 0 &&
+                          new_pane[kPrev].i64 >= start;
+      const bool after = (new_pane[kLinks].i64 & kHasNext) != 0 &&
+                         new_pane[kNext].i64 < SlidingEnd(start);
+      if (!before && !after) tag = kLateFirst;
+    }
+    // Keep room for every key's chain timer.
+    if (fire_.size() + keys_.size() < fire_.capacity()) {
+      AddTimer(&fire_, key, start, tag, EmitTime(SlidingEnd(start)));
+    }
+    if (start == INT64_MAX) break;
+  }
+}
+
+void WindowOperator::Impl::CountIntoOpenWindows(const Slot* key,
+                                                const Slot* header,
+                                                int64_t pane) {
+  int64_t first = std::max(FirstWindowOf(pane), FirstLiveWindow());
+  if ((header[kFlags].i64 & kHasFired) != 0) {
+    first = std::max(first, Add(header[kFiredThrough].i64, spec_.slide_ns));
+  }
+  const int64_t last = LastWindowOf(pane);
+  for (int64_t start = first; start <= last;
+       start = Add(start, spec_.slide_ns)) {
+    if (EmitTime(SlidingEnd(start)) > time_) {
+      Slot* mark;
+      Lookup(key, start);
+      marks_.FindOrInsert(lookup_.get(), LookupHash(), seq_, &mark);
+      ++mark[kMarkRows].i64;
+      if (early_rows_ > 0 && mark[kMarkRows].i64 >= early_rows_ && HasRoom()) {
+        const bool is_update = mark[kMarkEmitted].i64 != 0;
+        mark[kMarkEmitted].i64 = 1;
+        mark[kMarkRows].i64 = 0;
+        const WindowWalk walk = WalkWindow(key, start, true);
+        if (walk.panes > 0)
+          EmitResult(key, start, SlidingEnd(start), merged_.get(), is_update);
+      }
+    }
+    if (start == INT64_MAX) break;
+  }
+}
+
+void WindowOperator::Impl::AssignCount(const Slot* row) {
+  const Slot* key = key_.get();
+  Slot* header;
+  if (!FindOrInsertCountHeader(key, &header)) return;
+  const int64_t n = header[kRowCount].i64;  // this row's number within the key
+  const int64_t pane = n - n % count_slide_;
+  Slot* value;
+  bool inserted;
+  if (!FindOrInsertEntry(key, pane, &value, &inserted)) return;
+  header[kRowCount].i64 = n + 1;
+  if (inserted) {
+    value[kStart].i64 = pane;
+    value[kEnd].i64 = pane + count_slide_;
+    value[kFirstSeq].i64 = seq_;
+  }
+  spec_.accumulators.Update(value + kMeta, row);
+  if ((n + 1) % count_slide_ != 0 || n + 1 < count_) return;
+  // Rows [n + 1 - count, n + 1) are complete.
+  const int64_t start = n + 1 - count_;
+  const Slot* state = value + kMeta;
+  if (count_slide_ != count_) {
+    std::memset(merged_.get(), 0,
+                sizeof(Slot) * spec_.accumulators.state_slots());
+    for (int64_t p = start; p <= pane; p += count_slide_) {
+      if (const Slot* part = FindEntry(key, p))
+        spec_.accumulators.Merge(merged_.get(), part + kMeta);
+    }
+    state = merged_.get();
+  }
+  if (!HasRoom()) {
+    Fail(Status(StatusCode::kInternal,
+                "window: no room for a count window result"));
+    return;
+  }
+  EmitResult(key, start, n + 1, state, false);
+  // No later window starts this early.
+  Lookup(key, start);
+  table_.Erase(lookup_.get(), LookupHash());
+}
+
+// ---------------------------------------------------------------------------
+// State
+
+bool WindowOperator::Impl::FindOrInsertEntry(const Slot* key, int64_t id,
+                                             Slot** value, bool* inserted) {
+  for (;;) {
+    Lookup(key, id);
+    switch (table_.FindOrInsert(lookup_.get(), LookupHash(), seq_, value)) {
+      case KeyedTable::Outcome::kFound:
+        *inserted = false;
+        return true;
+      case KeyedTable::Outcome::kInserted:
+        *inserted = true;
+        return true;
+      case KeyedTable::Outcome::kDropped:
+      case KeyedTable::Outcome::kFull:
+        break;
+    }
+    switch (policy_) {
+      case OverflowPolicy::kFail:
+        Fail(ResourceExhausted(
+            "window state is full (" + std::to_string(table_.capacity()) +
+            " windows, panes or sessions); raise window.state.capacity "
+            "or set window.state.on_full to evict_oldest or drop_new"));
+        return false;
+      case OverflowPolicy::kDropNew:
+        ++full_dropped_;
+        return false;
+      case OverflowPolicy::kEvictOldest:
+        EvictOldestEntry();
+        break;
+    }
+  }
+}
+
+bool WindowOperator::Impl::FindOrInsertCountHeader(const Slot* key,
+                                                   Slot** header) {
+  for (;;) {
+    switch (
+        keys_.FindOrInsert(key, schema::HashSlots(key, kc_), seq_, header)) {
+      case KeyedTable::Outcome::kFound:
+      case KeyedTable::Outcome::kInserted:
+        return true;
+      case KeyedTable::Outcome::kDropped:
+      case KeyedTable::Outcome::kFull:
+        break;
+    }
+    switch (policy_) {
+      case OverflowPolicy::kFail:
+        Fail(ResourceExhausted(
+            "window state is full (" + std::to_string(keys_.capacity()) +
+            " keys); raise window.state.capacity or set "
+            "window.state.on_full to evict_oldest or drop_new"));
+        return false;
+      case OverflowPolicy::kDropNew:
+        ++full_dropped_;
+        return false;
+      case OverflowPolicy::kEvictOldest:
+        EvictOldestCountKey();
+        break;
+    }
+  }
+}
+
+void WindowOperator::Impl::EvictOldestEntry() {
+  std::memcpy(victim_.get(), table_.KeyAt(table_.First()),
+              sizeof(Slot) * (kc_ + 1));
+  RemoveEntry(victim_.get(), victim_[kc_].i64);
+  ++evicted_;
+}
+
+void WindowOperator::Impl::EvictOldestCountKey() {
+  std::memcpy(victim_.get(), keys_.KeyAt(keys_.First()), sizeof(Slot) * kc_);
+  const int64_t n = keys_.ValueAt(keys_.First())[kRowCount].i64;
+  // The key's panes: the open one and those still needed before it.
+  for (int64_t pane = n - n % count_slide_;
+       pane >= 0 && pane > n - count_ - count_slide_; pane -= count_slide_) {
+    Lookup(victim_.get(), pane);
+    table_.Erase(lookup_.get(), LookupHash());
+  }
+  keys_.Erase(victim_.get(), schema::HashSlots(victim_.get(), kc_));
+  ++evicted_;
+}
+
+void WindowOperator::Impl::RemoveEntry(const Slot* key, int64_t id) {
+  Slot* value = FindEntry(key, id);
+  if (value == nullptr) return;
+  const int64_t end = value[kEnd].i64;
+  switch (spec_.type) {
+    case Type::kTumbling:
+      CancelTimer(&fire_, key, id, kOnTime, EmitTime(end));
+      CancelTimer(&cleanup_, key, id, kOnTime, CleanupTime(end));
+      break;
+    case Type::kSession:
+      CancelTimer(&fire_, key, id, kOnTime, EmitTime(end));
+      CancelTimer(&cleanup_, key, id, kOnTime, CleanupTime(end));
+      Unlink(key, value);
+      break;
+    case Type::kSliding:
+      CancelTimer(&cleanup_, key, id, kOnTime,
+                  CleanupTime(SlidingEnd(LastWindowOf(id))));
+      Unlink(key, value);
+      break;
+    case Type::kCount:
+      break;
+  }
+  Lookup(key, id);
+  table_.Erase(lookup_.get(), LookupHash());
+}
+
+void WindowOperator::Impl::LinkSorted(const Slot* key, int64_t id,
+                                      Slot* value) {
+  Slot* header;
+  switch (keys_.FindOrInsert(key, schema::HashSlots(key, kc_), seq_, &header)) {
+    case KeyedTable::Outcome::kInserted:
+      header[kHead].i64 = id;
+      header[kTail].i64 = id;
+      header[kSize].i64 = 1;
+      value[kLinks].i64 = 0;
+      return;
+    case KeyedTable::Outcome::kFound:
+      break;
+    case KeyedTable::Outcome::kFull:
+    case KeyedTable::Outcome::kDropped:
+      // Headers never outnumber entries, and both tables have one capacity.
+      Fail(Status(StatusCode::kInternal, "window: key headers full"));
+      return;
+  }
+  ++header[kSize].i64;
+  // Walk back from the newest to the last entry that starts no later: rows
+  // mostly arrive in order, so this is usually one step.
+  const int64_t start = value[kStart].i64;
+  int64_t at = header[kTail].i64;
+  Slot* prev = nullptr;
+  for (;;) {
+    Slot* node = FindEntry(key, at);
+    if (node[kStart].i64 <= start) {
+      prev = node;
+      break;
+    }
+    if ((node[kLinks].i64 & kHasPrev) == 0) break;
+    at = node[kPrev].i64;
+  }
+  if (prev == nullptr) {  // new head
+    const int64_t head = header[kHead].i64;
+    Slot* next = FindEntry(key, head);
+    value[kNext].i64 = head;
+    value[kLinks].i64 = kHasNext;
+    next[kPrev].i64 = id;
+    next[kLinks].i64 |= kHasPrev;
+    header[kHead].i64 = id;
+    return;
+  }
+  value[kPrev].i64 = at;
+  value[kLinks].i64 = kHasPrev;
+  if ((prev[kLinks].i64 & kHasNext) != 0) {
+    const int64_t after = prev[kNext].i64;
+    Slot* next = FindEntry(key, after);
+    value[kNext].i64 = after;
+    value[kLinks].i64 |= kHasNext;
+    next[kPrev].i64 = id;
+  } else {
+    header[kTail].i64 = id;
+  }
+  prev[kNext].i64 = id;
+  prev[kLinks].i64 |= kHasNext;
+}
+
+void WindowOperator::Impl::Unlink(const Slot* key, Slot* value) {
+  Slot* header = FindHeader(key);
+  if (header == nullptr) return;
+  const int64_t links = value[kLinks].i64;
+  if ((links & kHasPrev) != 0) {
+    Slot* prev = FindEntry(key, value[kPrev].i64);
+    prev[kNext].i64 = value[kNext].i64;
+    prev[kLinks].i64 = (prev[kLinks].i64 & ~kHasNext) | (links & kHasNext);
+  } else {
+    header[kHead].i64 = value[kNext].i64;
+  }
+  if ((links & kHasNext) != 0) {
+    Slot* next = FindEntry(key, value[kNext].i64);
+    next[kPrev].i64 = value[kPrev].i64;
+    next[kLinks].i64 = (next[kLinks].i64 & ~kHasPrev) | (links & kHasPrev);
+  } else {
+    header[kTail].i64 = value[kPrev].i64;
+  }
+  value[kLinks].i64 = 0;
+  if (--header[kSize].i64 > 0) return;
+  if ((header[kFlags].i64 & kHasChain) != 0) {
+    const int64_t chain = header[kChain].i64;
+    CancelTimer(&fire_, key, chain, kOnTime, EmitTime(SlidingEnd(chain)));
+  }
+  keys_.Erase(key, schema::HashSlots(key, kc_));
+}
+
+void WindowOperator::Impl::AddTimer(TimerHeap* heap, const Slot* key,
+                                    int64_t id, int64_t tag, int64_t time) {
+  std::memcpy(tkey_.get(), key, sizeof(Slot) * kc_);
+  tkey_[kc_].i64 = id;
+  tkey_[kc_ + 1].i64 = tag;
+  if (heap->Add(tkey_.get(), schema::HashSlots(tkey_.get(), kc_ + 2), time) ==
+      TimerHeap::AddOutcome::kFull) {
+    // One timer per entry (plus per-key chains) always fits: a bug if not.
+    Fail(Status(StatusCode::kInternal, "window: timers full"));
+  }
+}
+
+void WindowOperator::Impl::CancelTimer(TimerHeap* heap, const Slot* key,
+                                       int64_t id, int64_t tag, int64_t time) {
+  std::memcpy(tkey_.get(), key, sizeof(Slot) * kc_);
+  tkey_[kc_].i64 = id;
+  tkey_[kc_ + 1].i64 = tag;
+  heap->Cancel(tkey_.get(), schema::HashSlots(tkey_.get(), kc_ + 2), time);
+}
+
+// ---------------------------------------------------------------------------
+// Output
+
+Slot* WindowOperator::Impl::NextOutRow() {
+  if (queue_size_ == 0 && !out_->full()) return out_->Append();
+  if (use_queue_ && queue_size_ < queue_cap_) {
+    const uint32_t at = (queue_head_ + queue_size_++) % queue_cap_;
+    return queue_.get() + size_t{at} * out_width_;
+  }
+  return nullptr;
+}
+
+void WindowOperator::Impl::EmitResult(const Slot* key, int64_t start,
+                                      int64_t end, const Slot* state,
+                                      bool is_update) {
+  Slot* row = NextOutRow();
+  if (row == nullptr) {
+    Fail(Status(StatusCode::kInternal, "window: result without room"));
+    return;
+  }
+  std::memcpy(row, key, sizeof(Slot) * kc_);
+  row[kc_].i64 = start;
+  row[kc_ + 1].i64 = end;
+  spec_.accumulators.Emit(state, row + kc_ + 2);
+  const uint32_t after =
+      kc_ + 2 + static_cast<uint32_t>(spec_.accumulators.fns().size());
+  row[after].i64 = is_update ? 1 : 0;
+  if (spec_.out_watermark)
+    row[after + 1].i64 = event_time_ ? out_wm_ : event_wm_;
+}
+
+void WindowOperator::Impl::DrainQueue() {
+  while (queue_size_ > 0 && !out_->full()) {
+    std::memcpy(out_->Append(), queue_.get() + size_t{queue_head_} * out_width_,
+                sizeof(Slot) * out_width_);
+    queue_head_ = (queue_head_ + 1) % queue_cap_;
+    --queue_size_;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// WindowOperator
+
+WindowOperator::WindowOperator(const WindowSpec& spec, const Clock* clock)
+    : impl_(new Impl(spec, clock)) {}
+
+WindowOperator::~WindowOperator() = default;
+
+Status WindowOperator::Process(const schema::RowBatch& in,
+                               schema::RowBatch* out) {
+  return impl_->Process(in, out);
+}
+bool WindowOperator::has_pending_output() const {
+  return impl_->has_pending_output();
+}
+Status WindowOperator::Flush(schema::RowBatch* out) {
+  return impl_->Flush(out);
+}
+int64_t WindowOperator::next_processing_time_ms() const {
+  return impl_->next_processing_time_ms();
+}
+Status WindowOperator::OnProcessingTime(int64_t now_ms, schema::RowBatch* out) {
+  return impl_->OnProcessingTime(now_ms, out);
+}
+Status WindowOperator::Drain(schema::RowBatch* out, bool* done) {
+  return impl_->Drain(out, done);
+}
+runtime::OperatorMetrics WindowOperator::metrics() const {
+  return impl_->metrics();
+}
+size_t WindowOperator::footprint_bytes() const {
+  return impl_->footprint_bytes();
+}
+
+}  // namespace runnel::ops

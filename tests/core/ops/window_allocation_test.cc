@@ -1,0 +1,189 @@
+// WindowOperator and LateRowFilter do not allocate after construction:
+// every window type, with lateness, late rows, early firings (rows and ms),
+// eviction, results beyond the output batch and the queue (Flush), and
+// Drain, run with every malloc counted, and the count must be zero.
+//
+// Its own binary: it replaces malloc/calloc/realloc/free (glibc's documented
+// way, forwarding to __libc_*; operator new ends in malloc), as
+// tests/core/runtime/allocation_test.cc does. Under ASan/TSan, which own
+// malloc, the hooks are left out and only the workloads run.
+#include <stddef.h>
+
+#include <atomic>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "core/common/clock.h"
+#include "core/ops/late_filter.h"
+#include "core/ops/window.h"
+#include "tests/core/ops/window_testing.h"
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define RUNNEL_COUNTS_ALLOCATIONS 0
+#else
+#define RUNNEL_COUNTS_ALLOCATIONS 1
+#endif
+
+namespace {
+std::atomic<bool> counting{false};
+std::atomic<uint64_t> allocations{0};
+void Counted() {
+  if (counting.load(std::memory_order_relaxed))
+    allocations.fetch_add(1, std::memory_order_relaxed);
+}
+}  // namespace
+
+#if RUNNEL_COUNTS_ALLOCATIONS
+extern "C" {
+void* __libc_malloc(size_t size);
+void* __libc_calloc(size_t count, size_t size);
+void* __libc_realloc(void* pointer, size_t size);
+void __libc_free(void* pointer);
+
+void* malloc(size_t size) noexcept {
+  Counted();
+  return __libc_malloc(size);
+}
+void* calloc(size_t count, size_t size) noexcept {
+  Counted();
+  return __libc_calloc(count, size);
+}
+void* realloc(void* pointer, size_t size) noexcept {
+  Counted();
+  return __libc_realloc(pointer, size);
+}
+void free(void* pointer) noexcept { __libc_free(pointer); }
+}  // extern "C"
+#endif
+
+// Last: CppUTest's leak detector redefines `new`.
+#include <CppUTest/TestHarness.h>
+
+using runnel::ManualClock;
+using runnel::Status;
+using runnel::ops::LateRowFilter;
+using runnel::state::OverflowPolicy;
+using namespace window_testing;
+
+namespace {
+
+// Runs `rows` through `spec` like a task, counting allocations after
+// construction. Results are only counted, not kept.
+uint64_t AllocationsWhileRunning(const WindowSpec& spec,
+                                 const std::vector<In>& rows,
+                                 uint32_t batch_rows) {
+  ManualClock clock(0);
+  WindowOperator op(spec, &clock);
+  LateRowFilter filter(spec);
+  RowBatch in(kInWidth, batch_rows);
+  RowBatch out(spec.out_width, batch_rows);
+  RowBatch late(kInWidth, batch_rows);
+  uint64_t results = 0;
+  bool ok = true;
+  allocations = 0;
+  counting = true;
+  for (size_t i = 0; i < rows.size() && ok;) {
+    in.Clear();
+    while (i < rows.size() && !in.full()) {
+      Slot* row = in.Append();
+      row[kKey].i64 = rows[i].key;
+      row[kTs].i64 = rows[i].ts;
+      row[kV].i64 = rows[i].v;
+      row[kWmSlot].i64 = rows[i].wm;
+      ++i;
+    }
+    in.set_watermark(i < rows.size() ? rows[i].wm : kNoWm);
+    late.Clear();
+    ok = ok && filter.Process(in, &late).ok();
+    out.Clear();
+    ok = ok && op.Process(in, &out).ok();
+    results += out.size();
+    while (ok && op.has_pending_output()) {
+      out.Clear();
+      ok = op.Flush(&out).ok();
+      results += out.size();
+    }
+    clock.Advance(7);
+    if (ok && op.next_processing_time_ms() <= clock.NowMillis()) {
+      out.Clear();
+      ok = op.OnProcessingTime(clock.NowMillis(), &out).ok();
+      results += out.size();
+    }
+  }
+  for (bool done = false; ok && !done;) {
+    out.Clear();
+    ok = op.Drain(&out, &done).ok();
+    results += out.size();
+  }
+  counting = false;
+  CHECK(ok);
+  CHECK(results > 0);
+  return allocations.load();
+}
+
+std::vector<In> Stream(uint64_t seed, int rows, int keys) {
+  std::mt19937_64 rng(seed);
+  std::vector<In> stream;
+  int64_t t = -1000;
+  for (int i = 0; i < rows; ++i) {
+    t += static_cast<int64_t>(rng() % 4);
+    if (rng() % 300 == 0) t += 400;
+    stream.push_back({static_cast<int64_t>(rng() % static_cast<uint64_t>(keys)),
+                      t - static_cast<int64_t>(rng() % 40),
+                      static_cast<int64_t>(rng() % 100)});
+  }
+  SetWatermarks(&stream, 10);
+  return stream;
+}
+
+}  // namespace
+
+TEST_GROUP(WindowAllocation){};
+
+TEST(WindowAllocation, NothingAllocatesAfterConstruction) {
+  const std::vector<In> rows = Stream(7, 20000, 50);
+  std::vector<WindowSpec> specs;
+  specs.push_back(MakeSpec(Type::kTumbling));
+  specs.back().size_ns = 50;
+  specs.back().allowed_lateness_ns = 30;
+  specs.back().early_every_rows = 3;
+  specs.back().early_every_ms = 20;
+  specs.push_back(MakeSpec(Type::kSliding));
+  specs.back().size_ns = 200;
+  specs.back().slide_ns = 30;
+  specs.back().allowed_lateness_ns = 40;
+  specs.push_back(specs.back());
+  specs.back().early_every_rows = 5;
+  specs.back().early_every_ms = 20;
+  specs.push_back(MakeSpec(Type::kSession));
+  specs.back().gap_ns = 15;
+  specs.back().allowed_lateness_ns = 25;
+  specs.back().early_every_ms = 20;
+  specs.push_back(specs.back());
+  specs.back().emit_final = true;
+  specs.push_back(MakeSpec(Type::kCount));
+  specs.back().count = 6;
+  specs.back().count_slide = 2;
+  specs.push_back(MakeSpec(Type::kTumbling));  // state full: evict
+  specs.back().size_ns = 10;
+  specs.back().state.capacity = 64;
+  specs.back().state.policy = OverflowPolicy::kEvictOldest;
+  specs.push_back(MakeSpec(Type::kSliding));  // more results than batch + queue
+  specs.back().size_ns = 3000;
+  specs.back().slide_ns = 1;
+  specs.back().state.capacity = 64;
+  specs.back().state.policy = OverflowPolicy::kEvictOldest;
+  for (const WindowSpec& spec : specs) {
+    for (uint32_t batch : {1u, 64u, 1024u}) {
+      LONGS_EQUAL(0, AllocationsWhileRunning(spec, rows, batch));
+    }
+  }
+  // The hooks count: a positive control.
+  allocations = 0;
+  counting = true;
+  std::vector<int>* v = new std::vector<int>(100);
+  counting = false;
+  delete v;
+  if (RUNNEL_COUNTS_ALLOCATIONS) CHECK(allocations.load() >= 2);
+}
