@@ -2,14 +2,12 @@
 //
 // State. One KeyedTable `table_` holds every live window-sized thing, keyed
 // by (key fields, id):
-//   tumbling  one entry per window,        id = window start
-//   sliding   one entry per pane,          id = pane start (pane = gcd(size,
-//   slide)) session   one entry per session,       id = arrival number of the
-//   row that
-//                                          opened it (a merge never re-keys)
-//   count     one entry per pane of count_slide (or count) rows,
-//                                          id = sequence number of its first
-//                                          row
+// - tumbling: one entry per window; id = the window start.
+// - sliding: one entry per pane of gcd(size, slide); id = the pane start.
+// - session: one entry per session; id = the arrival number of the row that
+//   opened it (so a merge never re-keys an entry).
+// - count: one entry per pane of count_slide (or count) rows; id = the
+//   sequence number of its first row.
 // Each value is kMeta bookkeeping slots followed by the accumulator state.
 // Sliding panes and sessions of one key are chained in time order through
 // their kPrev/kNext slots (ids, not pointers: the state stays plain data),

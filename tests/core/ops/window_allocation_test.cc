@@ -28,13 +28,16 @@
 namespace {
 std::atomic<bool> counting{false};
 std::atomic<uint64_t> allocations{0};
+}  // namespace
+
+#if RUNNEL_COUNTS_ALLOCATIONS
+namespace {
 void Counted() {
   if (counting.load(std::memory_order_relaxed))
     allocations.fetch_add(1, std::memory_order_relaxed);
 }
 }  // namespace
 
-#if RUNNEL_COUNTS_ALLOCATIONS
 extern "C" {
 void* __libc_malloc(size_t size);
 void* __libc_calloc(size_t count, size_t size);
