@@ -62,6 +62,7 @@ Status RingSource::Read(schema::RowBatch* out, bool* done) {
   uint32_t idle_rounds = 0;
   while (true) {
     size_t open = 0;
+    bool ended_now = false;
     for (size_t k = 0; k < rings_.size(); ++k) {
       size_t i = (next_ + k) % rings_.size();
       if (closed_[i]) continue;
@@ -78,6 +79,7 @@ Status RingSource::Read(schema::RowBatch* out, bool* done) {
       }
       if (closed) {
         closed_[i] = true;  // an ended input no longer holds time back
+        ended_now = true;
       } else {
         ++open;
       }
@@ -85,6 +87,16 @@ Status RingSource::Read(schema::RowBatch* out, bool* done) {
     if (open == 0) {
       *done = true;
       return Status::Ok();
+    }
+    if (ended_now && watermark_slot_ >= 0) {
+      // The inputs left may be further on in time: say so.
+      int64_t now = MinWatermark();
+      if (now != INT64_MAX && now > last_sent_) {
+        out->set_watermark(now);
+        last_sent_ = now;
+        *done = false;
+        return Status::Ok();
+      }
     }
     if (idle_timeout_ms_ > 0 && watermark_slot_ >= 0 && idle_rounds == 0) {
       // Time passes while we wait: idle inputs may stop holding time back.

@@ -522,7 +522,7 @@ class HandTumbling {
       const double temp = row[kTemp].f64;
       if (s.index != w) {
         s = HandWindow{w, 1, temp, temp, temp};
-        members_[parity][size_[parity]++] = id;
+        members_[parity][members_size_[parity]++] = id;
       } else {
         ++s.count;
         s.sum += temp;
@@ -548,7 +548,7 @@ class HandTumbling {
     const uint32_t parity = static_cast<uint32_t>(oldest_ & 1);
     const int64_t start = oldest_ * size_, end = start + size_;
     const uint32_t* ids = members_[parity].data();
-    for (uint32_t m = 0; m < size_[parity]; ++m) {
+    for (uint32_t m = 0; m < members_size_[parity]; ++m) {
       const HandWindow& s = windows_[size_t{ids[m]} * 2 + parity];
       Slot* o = out_.data() + size_t{out_rows_} * kOutWidth;
       o[0].i64 = ids[m];
@@ -562,7 +562,7 @@ class HandTumbling {
       o[8].i64 = 0;  // is_update
       if (++out_rows_ == kBatchRows) Flush();
     }
-    size_[parity] = 0;
+    members_size_[parity] = 0;
     ++oldest_;
     --open_;
   }
@@ -580,7 +580,7 @@ class HandTumbling {
   const int64_t bound_;
   std::vector<HandWindow> windows_;         // 2 per symbol id, by parity
   std::vector<uint32_t> members_[2];        // devices of window w, by parity
-  uint32_t size_[2] = {0, 0};               // of members_
+  uint32_t members_size_[2] = {0, 0};       // of members_
   std::vector<Slot> out_;                   // one batch of result rows
   uint32_t out_rows_ = 0;
   int64_t oldest_ = 0;  // oldest open window
