@@ -23,7 +23,9 @@
 // earliest due time at once and fires them in order of the window's first
 // row (arrival number), then `cleanup_` timers (end - 1 + lateness) drop the
 // state — always after every due firing, so a pane or window is never
-// dropped before the last window that needs it has fired.
+// dropped before the last window that needs it has fired. Tumbling windows
+// and sessions whose cleanup time is their emit time (emit final, or no
+// lateness) have no cleanup timer: firing drops them.
 //
 // Sliding windows have no timer per window: each key has one "chain" timer
 // for the earliest window not yet fired that holds a live pane; firing it
@@ -31,15 +33,18 @@
 // Windows already fired that a late row changes get a re-fire timer (tag
 // kRefire, or kLateFirst when the window had no rows before and so never
 // emitted). Per-window marks (emitted flag, rows since the last result) are
-// kept only when early firings are configured, in `marks_`.
+// kept only when early firings are configured, in `marks_`. The header keeps
+// the chain's last walk over the panes and its result, reused while the
+// key's panes do not change (see kHasWalk).
 //
-// Output. Rows go to the caller's batch, then (during Process only) to a
-// preallocated queue that Flush drains. When both are full, firing stops
-// and the due timers simply stay in `fire_`; Flush resumes them. Rows of the
-// rest of the batch are still assigned meanwhile, so a late row can then be
-// folded into a window's pending result instead of producing its own update
-// (the final state is the same). The queue is sized so that this happens only
-// when one batch fires more than `state.capacity + 1024` results.
+// Output. Rows go to the caller's batch, then (not from OnProcessingTime) to
+// a preallocated queue that Flush and Drain empty first. When both are full,
+// firing stops and the due timers simply stay in `fire_`; Flush resumes
+// them. Rows of the rest of the batch are still assigned meanwhile, so a
+// late row can then be folded into a window's pending result instead of
+// producing its own update (the final state is the same). The queue is sized
+// so that this happens only when one batch fires more than
+// `state.capacity + 1024` results.
 #include "core/ops/window.h"
 
 #include <algorithm>
@@ -89,13 +94,26 @@ enum : uint32_t {
   kSize,           // entries in the list
   kChain,          // sliding: start of the window the chain timer is for
   kFiredThrough,   // sliding: start of the last window the chain fired
-  kFlags,          // kHasChain | kHasFired
+  kFlags,          // kHasChain | kHasFired | kHasWalk
   kRowCount,       // count windows: rows of the key so far
   kChainFirstSeq,  // sliding: first row (arrival number) of the chain window
   kHeaderSlots,
 };
+// Sliding headers go on with the chain's last walk (kHasWalk): while no pane
+// of the key enters, leaves or changes, the next windows hold the same panes
+// and need no walk; kFlags loses kHasWalk when a row or an eviction changes
+// a pane. (Consecutive windows share all their panes unless one starts or
+// ends between them: with slide << size, most results come from here.)
+enum : uint32_t {
+  kWalkWindow = kHeaderSlots,  // start of the window walked
+  kWalkFirst,                  // start of its first pane
+  kWalkAfter,   // start of the first pane at or after its end; INT64_MAX: none
+  kWalkFirstSeq,  // first row of its panes
+  kWalkResult,    // its result: Accumulators::Emit of its panes, merged
+};
 constexpr int64_t kHasChain = 1;
 constexpr int64_t kHasFired = 2;
+constexpr int64_t kHasWalk = 4;
 
 // Sliding-window marks (only with early firings).
 enum : uint32_t { kMarkEmitted, kMarkRows, kMarkSlots };
@@ -119,10 +137,12 @@ int64_t Add(int64_t a, int64_t b) {
 }
 // The largest multiple of `unit` <= t: windows are aligned to the epoch, so
 // this is a floor division, also for negative times. REQUIRES: unit > 0.
-int64_t FloorTo(__int128 t, int64_t unit) {
-  __int128 r = t % unit;
+// (64-bit: it runs for every row, where a 128-bit division is a library call.)
+int64_t FloorTo(int64_t t, int64_t unit) {
+  int64_t r = t % unit;
   if (r < 0) r += unit;
-  return Clamp(t - r);
+  int64_t floor;
+  return __builtin_sub_overflow(t, r, &floor) ? INT64_MIN : floor;
 }
 // The smallest multiple of `unit` >= t.
 int64_t CeilTo(__int128 t, int64_t unit) {
@@ -241,6 +261,7 @@ class WindowOperator::Impl {
   struct GroupItem {
     int64_t first_seq;
     uint32_t index;
+    Slot* found;  // what FirstSeqOf looked up, for FireTimer (see there)
   };
   // What WalkWindow found among a key's panes for window [s, s + size).
   struct WindowWalk {
@@ -249,6 +270,9 @@ class WindowOperator::Impl {
     bool has_next = false;               // a later window holds a pane:
     int64_t next = 0;                    // the first one,
     int64_t next_first_seq = INT64_MAX;  // and the first row of its panes
+    int64_t first_pane = INT64_MAX;  // start of the window's first pane
+    int64_t after_end = INT64_MAX;   // of the first pane from its end on
+                                     // (INT64_MIN: unknown)
   };
 
   // --- Window arithmetic. `end` is exclusive.
@@ -291,9 +315,9 @@ class WindowOperator::Impl {
   // event time, the output watermark follows once nothing due is left.
   void AdvanceTo(int64_t time);
   bool FireDue(int64_t up_to);
-  void FireTimer(const Slot* tkey);
-  void FireSliding(const Slot* key, int64_t start, int64_t tag);
-  int64_t FirstSeqOf(const Slot* tkey);
+  void FireTimer(const Slot* tkey, Slot* found);
+  void FireSliding(const Slot* key, int64_t start, int64_t tag, Slot* header);
+  int64_t FirstSeqOf(const Slot* tkey, Slot** found);
   bool EarlyRound();
 
   // --- Rows.
@@ -307,7 +331,8 @@ class WindowOperator::Impl {
   void RefireFired(const Slot* key, const Slot* header, int64_t pane,
                    const Slot* new_pane);
   void CountIntoOpenWindows(const Slot* key, const Slot* header, int64_t pane);
-  WindowWalk WalkWindow(const Slot* key, int64_t start, bool merge);
+  WindowWalk WalkWindow(const Slot* key, int64_t start, bool merge,
+                        const Slot* header);
 
   // --- State. `key` is always the kc_ key fields; ids are appended inside.
   const Slot* Lookup(const Slot* key, int64_t id) {
@@ -336,6 +361,9 @@ class WindowOperator::Impl {
   bool FindOrInsertCountHeader(const Slot* key, Slot** header);
   // Removes entry (key, id) with its timers and list links.
   void RemoveEntry(const Slot* key, int64_t id);
+  // Removes entry (key, id) at `value` and its list links, for callers that
+  // know it has no pending timers.
+  void DropEntry(const Slot* key, int64_t id, Slot* value);
   void EvictOldestEntry();
   void EvictOldestCountKey();
   void LinkSorted(const Slot* key, int64_t id, Slot* value);
@@ -355,6 +383,13 @@ class WindowOperator::Impl {
   Slot* NextOutRow();
   void EmitResult(const Slot* key, int64_t start, int64_t end,
                   const Slot* state, bool is_update);
+  // The same with the aggregates already computed (one slot per function).
+  void EmitValues(const Slot* key, int64_t start, int64_t end,
+                  const Slot* values, bool is_update);
+  // A result row with all but the aggregates filled in; null (error_ set)
+  // when there is no room.
+  Slot* ResultRow(const Slot* key, int64_t start, int64_t end,
+                  bool is_update);
   void DrainQueue();
   void PublishMetrics();
 
@@ -371,6 +406,10 @@ class WindowOperator::Impl {
   const int64_t early_rows_;   // 0 when off or emit final
   const int64_t early_ms_;     // 0 when off or emit final
   const bool marks_on_;        // sliding windows with early firings
+  // Tumbling and session windows whose cleanup time is their emit time (emit
+  // final, or no lateness): the state goes when the window fires, with no
+  // cleanup timer.
+  const bool cleanup_on_fire_;
   const OverflowPolicy policy_;
 
   KeyedTable table_;  // (key, id) -> bookkeeping + accumulators
@@ -435,12 +474,20 @@ WindowOperator::Impl::Impl(const WindowSpec& spec, const Clock* clock)
                     : std::max<int64_t>(spec.early_every_ms, 0)),
       marks_on_(spec.type == Type::kSliding &&
                 (early_rows_ > 0 || early_ms_ > 0)),
+      cleanup_on_fire_(
+          (spec.type == Type::kTumbling || spec.type == Type::kSession) &&
+          (spec.emit_final || lateness_ == 0)),
       policy_(spec.state.policy),
       table_(TableOptions(spec.state.capacity, kc_ + 1,
                           kMeta + spec.accumulators.state_slots(),
                           OverflowPolicy::kFail)),
-      keys_(TableOptions(spec.type == Type::kTumbling ? 0 : spec.state.capacity,
-                         kc_, kHeaderSlots, OverflowPolicy::kFail)),
+      keys_(TableOptions(
+          spec.type == Type::kTumbling ? 0 : spec.state.capacity, kc_,
+          spec.type == Type::kSliding
+              ? kWalkResult +
+                    static_cast<uint32_t>(spec.accumulators.fns().size())
+              : kHeaderSlots,
+          OverflowPolicy::kFail)),
       marks_(TableOptions(marks_on_ ? spec.state.capacity : 0, kc_ + 1,
                           kMarkSlots, OverflowPolicy::kEvictOldest)),
       fire_(spec.type == Type::kCount ? 0 : table_.capacity(), kc_ + 2),
@@ -504,7 +551,9 @@ Status WindowOperator::Impl::Process(const RowBatch& in, RowBatch* out) {
 
 Status WindowOperator::Impl::Flush(RowBatch* out) {
   if (!config_.ok()) return config_;
-  Begin(out, /*use_queue=*/false);
+  // Firing may fill the queue again: a group of due timers that does not
+  // fit `out` is then fired once, not popped, sorted and put back per batch.
+  Begin(out, /*use_queue=*/true);
   DrainQueue();
   if (queue_size_ == 0) AdvanceTo(time_);
   if (event_time_) out->set_watermark(out_wm_);
@@ -540,7 +589,7 @@ Status WindowOperator::Impl::OnProcessingTime(int64_t now_ms, RowBatch* out) {
 
 Status WindowOperator::Impl::Drain(RowBatch* out, bool* done) {
   if (!config_.ok()) return config_;
-  Begin(out, /*use_queue=*/false);
+  Begin(out, /*use_queue=*/true);  // as Flush
   DrainQueue();
   *done = false;
   if (queue_size_ > 0) return Finish();
@@ -551,7 +600,7 @@ Status WindowOperator::Impl::Drain(RowBatch* out, bool* done) {
   // The final watermark: everything fires. Results keep the watermark that
   // was passed on before it (out_wm_), like every on-time result.
   time_ = INT64_MAX;
-  *done = FireDue(INT64_MAX);
+  *done = FireDue(INT64_MAX) && queue_size_ == 0;
   return Finish();
 }
 
@@ -599,8 +648,10 @@ bool WindowOperator::Impl::FireDue(int64_t up_to) {
     int64_t popped_time;
     while (fire_.PopDue(time, &popped_time,
                         group_keys_.get() + size_t{n} * tslots)) {
-      group_[n] =
-          GroupItem{FirstSeqOf(group_keys_.get() + size_t{n} * tslots), n};
+      Slot* found;
+      const int64_t first_seq =
+          FirstSeqOf(group_keys_.get() + size_t{n} * tslots, &found);
+      group_[n] = GroupItem{first_seq, n, found};
       ++n;
     }
     std::sort(group_.get(), group_.get() + n,
@@ -620,58 +671,68 @@ bool WindowOperator::Impl::FireDue(int64_t up_to) {
         }
         return false;
       }
-      FireTimer(tkey);
+      FireTimer(tkey, group_[i].found);
     }
   }
-  // Nothing due is left to fire: drop what no window needs any more.
+  // Nothing due is left to fire: drop what no window needs any more. The
+  // entry has no timers left: its fire timers were due no later than this
+  // one, which is popped.
   int64_t time;
   while (cleanup_.PopDue(up_to, &time, popped_.get())) {
-    RemoveEntry(popped_.get(), popped_[kc_].i64);
+    const int64_t id = popped_[kc_].i64;
+    if (Slot* value = FindEntry(popped_.get(), id))
+      DropEntry(popped_.get(), id, value);
   }
   return true;
 }
 
-int64_t WindowOperator::Impl::FirstSeqOf(const Slot* tkey) {
+// *found: the timer's entry (tumbling, session) or the key's header
+// (sliding), or null. Firing one timer of a group erases no other timer's
+// entry or header, so FireTimer can use it instead of looking it up again.
+int64_t WindowOperator::Impl::FirstSeqOf(const Slot* tkey, Slot** found) {
   if (spec_.type == Type::kSliding) {
+    Slot* header = FindHeader(tkey);
+    *found = header;
     if (tkey[kc_ + 1].i64 == kOnTime) {
       // Known since the chain reached the window: panes added later have
       // later first rows, and none leaves before the window fires.
-      const Slot* header = FindHeader(tkey);
       const bool current = header != nullptr &&
                            (header[kFlags].i64 & kHasChain) != 0 &&
                            header[kChain].i64 == tkey[kc_].i64;
       return current ? header[kChainFirstSeq].i64 : INT64_MAX;
     }
-    return WalkWindow(tkey, tkey[kc_].i64, false).first_seq;
+    return WalkWindow(tkey, tkey[kc_].i64, false, header).first_seq;
   }
-  const Slot* value = FindEntry(tkey, tkey[kc_].i64);
+  Slot* value = FindEntry(tkey, tkey[kc_].i64);
+  *found = value;
   return value != nullptr ? value[kFirstSeq].i64 : INT64_MAX;
 }
 
-void WindowOperator::Impl::FireTimer(const Slot* tkey) {
+void WindowOperator::Impl::FireTimer(const Slot* tkey, Slot* found) {
   const int64_t id = tkey[kc_].i64;
   if (spec_.type == Type::kSliding) {
-    FireSliding(tkey, id, tkey[kc_ + 1].i64);
+    FireSliding(tkey, id, tkey[kc_ + 1].i64, found);
     return;
   }
-  Slot* value = FindEntry(tkey, id);
+  Slot* value = found;
   if (value == nullptr) return;  // evicted
   EmitResult(tkey, value[kStart].i64, value[kEnd].i64, value + kMeta,
              value[kEmitted].i64 != 0);
   value[kEmitted].i64 = 1;
   value[kRows].i64 = 0;
+  // Its only timer was this one (just popped).
+  if (cleanup_on_fire_) DropEntry(tkey, id, value);
 }
 
 void WindowOperator::Impl::FireSliding(const Slot* key, int64_t start,
-                                       int64_t tag) {
+                                       int64_t tag, Slot* header) {
   if (tag != kOnTime) {
-    const WindowWalk walk = WalkWindow(key, start, true);
+    const WindowWalk walk = WalkWindow(key, start, true, header);
     if (walk.panes > 0) {
       EmitResult(key, start, SlidingEnd(start), merged_.get(), tag == kRefire);
     }
     return;
   }
-  Slot* header = FindHeader(key);
   if (header == nullptr || (header[kFlags].i64 & kHasChain) == 0 ||
       header[kChain].i64 != start) {
     return;  // stale
@@ -685,24 +746,50 @@ void WindowOperator::Impl::FireSliding(const Slot* key, int64_t start,
       marks_.Erase(lookup_.get(), LookupHash());
     }
   }
-  const WindowWalk walk = WalkWindow(key, start, true);
-  if (walk.panes > 0)
-    EmitResult(key, start, SlidingEnd(start), merged_.get(), is_update);
-  if (walk.has_next) {
-    header[kChain].i64 = walk.next;
-    header[kChainFirstSeq].i64 = walk.next_first_seq;
+  // The last walk still holds when its panes are all there is in this
+  // window and the next: none starts before the next window (none leaves)
+  // and none between its end and the next one's (none enters). The next
+  // window is then the chain's, with the same first row.
+  const int64_t after = Add(start, spec_.slide_ns);
+  bool has_next = true;
+  int64_t next = after;
+  int64_t next_first_seq = header[kWalkFirstSeq].i64;
+  if ((header[kFlags].i64 & kHasWalk) == 0 ||
+      header[kWalkWindow].i64 > start || header[kWalkFirst].i64 < after ||
+      header[kWalkAfter].i64 < SlidingEnd(after)) {
+    const WindowWalk walk = WalkWindow(key, start, true, header);
+    header[kFlags].i64 &= ~kHasWalk;
+    if (walk.panes > 0) {
+      header[kWalkWindow].i64 = start;
+      header[kWalkFirst].i64 = walk.first_pane;
+      header[kWalkAfter].i64 = walk.after_end;
+      header[kWalkFirstSeq].i64 = walk.first_seq;
+      spec_.accumulators.Emit(merged_.get(), header + kWalkResult);
+      header[kFlags].i64 |= kHasWalk;
+    }
+    has_next = walk.has_next;
+    next = walk.next;
+    next_first_seq = walk.next_first_seq;
+  }
+  if ((header[kFlags].i64 & kHasWalk) != 0) {
+    EmitValues(key, start, SlidingEnd(start), header + kWalkResult,
+               is_update);
+  }
+  if (has_next) {
+    header[kChain].i64 = next;
+    header[kChainFirstSeq].i64 = next_first_seq;
     header[kFlags].i64 |= kHasChain;
-    AddTimer(&fire_, key, walk.next, kOnTime, EmitTime(SlidingEnd(walk.next)));
+    AddTimer(&fire_, key, next, kOnTime, EmitTime(SlidingEnd(next)));
   }
 }
 
+// `header`: the key's (FindHeader), or null.
 WindowOperator::Impl::WindowWalk WindowOperator::Impl::WalkWindow(
-    const Slot* key, int64_t start, bool merge) {
+    const Slot* key, int64_t start, bool merge, const Slot* header) {
   WindowWalk walk;
   if (merge)
     std::memset(merged_.get(), 0,
                 sizeof(Slot) * spec_.accumulators.state_slots());
-  const Slot* header = FindHeader(key);
   if (header == nullptr) return walk;
   const int64_t end = SlidingEnd(start);
   const int64_t after = Add(start, spec_.slide_ns);
@@ -710,8 +797,13 @@ WindowOperator::Impl::WindowWalk WindowOperator::Impl::WalkWindow(
   int64_t id = header[kHead].i64;
   for (;;) {
     const Slot* pane = FindEntry(key, id);
-    if (pane == nullptr) break;
+    if (pane == nullptr) {  // unreachable: the list holds live panes
+      walk.after_end = INT64_MIN;
+      break;
+    }
     const int64_t pane_start = pane[kStart].i64;
+    if (pane_start >= end && walk.after_end == INT64_MAX)
+      walk.after_end = pane_start;
     if (!walk.has_next && pane_start >= after) {
       // The first pane after `start + slide`: the next window holding a
       // pane is the first that holds this one; walk on to its end for the
@@ -727,6 +819,7 @@ WindowOperator::Impl::WindowWalk WindowOperator::Impl::WalkWindow(
       if (merge) spec_.accumulators.Merge(merged_.get(), pane + kMeta);
       ++walk.panes;
       walk.first_seq = std::min(walk.first_seq, pane[kFirstSeq].i64);
+      walk.first_pane = std::min(walk.first_pane, pane_start);
     }
     if (walk.has_next && pane_start >= walk.next) {
       walk.next_first_seq = std::min(walk.next_first_seq, pane[kFirstSeq].i64);
@@ -750,7 +843,7 @@ bool WindowOperator::Impl::EarlyRound() {
                                 start <= header[kFiredThrough].i64);
       if (fired || EmitTime(SlidingEnd(start)) <= time_) continue;
       if (!HasRoom()) return false;
-      const WindowWalk walk = WalkWindow(mkey, start, true);
+      const WindowWalk walk = WalkWindow(mkey, start, true, header);
       Slot* mark = FindMark(mkey, start);
       if (walk.panes > 0) {
         EmitResult(mkey, start, SlidingEnd(start), merged_.get(),
@@ -807,7 +900,8 @@ void WindowOperator::Impl::AssignTumbling(const Slot* row, int64_t ts) {
     value[kEnd].i64 = end;
     value[kFirstSeq].i64 = seq_;
     AddTimer(&fire_, key, start, kOnTime, EmitTime(end));
-    AddTimer(&cleanup_, key, start, kOnTime, CleanupTime(end));
+    if (!cleanup_on_fire_)
+      AddTimer(&cleanup_, key, start, kOnTime, CleanupTime(end));
   }
   spec_.accumulators.Update(value + kMeta, row);
   ++value[kRows].i64;
@@ -848,7 +942,8 @@ void WindowOperator::Impl::AssignSession(const Slot* row, int64_t ts) {
     target[kFirstSeq].i64 = seq_;
     LinkSorted(key, first, target);
     AddTimer(&fire_, key, first, kOnTime, EmitTime(end));
-    AddTimer(&cleanup_, key, first, kOnTime, CleanupTime(end));
+    if (!cleanup_on_fire_)
+      AddTimer(&cleanup_, key, first, kOnTime, CleanupTime(end));
   } else {
     target = FindEntry(key, first);
     const int64_t old_end = target[kEnd].i64;
@@ -880,8 +975,9 @@ void WindowOperator::Impl::AssignSession(const Slot* row, int64_t ts) {
 void WindowOperator::Impl::RetimeSession(const Slot* key, int64_t id,
                                          int64_t old_end, int64_t new_end) {
   CancelTimer(&fire_, key, id, kOnTime, EmitTime(old_end));
-  CancelTimer(&cleanup_, key, id, kOnTime, CleanupTime(old_end));
   AddTimer(&fire_, key, id, kOnTime, EmitTime(new_end));
+  if (cleanup_on_fire_) return;
+  CancelTimer(&cleanup_, key, id, kOnTime, CleanupTime(old_end));
   AddTimer(&cleanup_, key, id, kOnTime, CleanupTime(new_end));
 }
 
@@ -923,6 +1019,7 @@ void WindowOperator::Impl::AssignSliding(const Slot* row, int64_t ts) {
   ++value[kRows].i64;
   Slot* header = FindHeader(key);
   if (header == nullptr) return;  // unreachable: the pane is linked under it
+  header[kFlags].i64 &= ~kHasWalk;
   if (inserted) UpdateChain(key, header, pane);
   if (!spec_.emit_final)
     RefireFired(key, header, pane, inserted ? value : nullptr);
@@ -993,7 +1090,7 @@ void WindowOperator::Impl::CountIntoOpenWindows(const Slot* key,
         const bool is_update = mark[kMarkEmitted].i64 != 0;
         mark[kMarkEmitted].i64 = 1;
         mark[kMarkRows].i64 = 0;
-        const WindowWalk walk = WalkWindow(key, start, true);
+        const WindowWalk walk = WalkWindow(key, start, true, header);
         if (walk.panes > 0)
           EmitResult(key, start, SlidingEnd(start), merged_.get(), is_update);
       }
@@ -1132,22 +1229,25 @@ void WindowOperator::Impl::RemoveEntry(const Slot* key, int64_t id) {
   const int64_t end = value[kEnd].i64;
   switch (spec_.type) {
     case Type::kTumbling:
-      CancelTimer(&fire_, key, id, kOnTime, EmitTime(end));
-      CancelTimer(&cleanup_, key, id, kOnTime, CleanupTime(end));
-      break;
     case Type::kSession:
       CancelTimer(&fire_, key, id, kOnTime, EmitTime(end));
-      CancelTimer(&cleanup_, key, id, kOnTime, CleanupTime(end));
-      Unlink(key, value);
+      if (!cleanup_on_fire_)
+        CancelTimer(&cleanup_, key, id, kOnTime, CleanupTime(end));
       break;
     case Type::kSliding:
       CancelTimer(&cleanup_, key, id, kOnTime,
                   CleanupTime(SlidingEnd(LastWindowOf(id))));
-      Unlink(key, value);
       break;
     case Type::kCount:
       break;
   }
+  DropEntry(key, id, value);
+}
+
+void WindowOperator::Impl::DropEntry(const Slot* key, int64_t id,
+                                     Slot* value) {
+  if (spec_.type == Type::kSession || spec_.type == Type::kSliding)
+    Unlink(key, value);
   Lookup(key, id);
   table_.Erase(lookup_.get(), LookupHash());
 }
@@ -1213,6 +1313,7 @@ void WindowOperator::Impl::LinkSorted(const Slot* key, int64_t id,
 void WindowOperator::Impl::Unlink(const Slot* key, Slot* value) {
   Slot* header = FindHeader(key);
   if (header == nullptr) return;
+  header[kFlags].i64 &= ~kHasWalk;
   const int64_t links = value[kLinks].i64;
   if ((links & kHasPrev) != 0) {
     Slot* prev = FindEntry(key, value[kPrev].i64);
@@ -1272,20 +1373,36 @@ Slot* WindowOperator::Impl::NextOutRow() {
 void WindowOperator::Impl::EmitResult(const Slot* key, int64_t start,
                                       int64_t end, const Slot* state,
                                       bool is_update) {
+  Slot* row = ResultRow(key, start, end, is_update);
+  if (row != nullptr) spec_.accumulators.Emit(state, row + kc_ + 2);
+}
+
+void WindowOperator::Impl::EmitValues(const Slot* key, int64_t start,
+                                      int64_t end, const Slot* values,
+                                      bool is_update) {
+  Slot* row = ResultRow(key, start, end, is_update);
+  if (row != nullptr) {
+    std::memcpy(row + kc_ + 2, values,
+                sizeof(Slot) * spec_.accumulators.fns().size());
+  }
+}
+
+Slot* WindowOperator::Impl::ResultRow(const Slot* key, int64_t start,
+                                      int64_t end, bool is_update) {
   Slot* row = NextOutRow();
   if (row == nullptr) {
     Fail(Status(StatusCode::kInternal, "window: result without room"));
-    return;
+    return nullptr;
   }
   std::memcpy(row, key, sizeof(Slot) * kc_);
   row[kc_].i64 = start;
   row[kc_ + 1].i64 = end;
-  spec_.accumulators.Emit(state, row + kc_ + 2);
   const uint32_t after =
       kc_ + 2 + static_cast<uint32_t>(spec_.accumulators.fns().size());
   row[after].i64 = is_update ? 1 : 0;
   if (spec_.out_watermark)
     row[after + 1].i64 = event_time_ ? out_wm_ : event_wm_;
+  return row;
 }
 
 void WindowOperator::Impl::DrainQueue() {
