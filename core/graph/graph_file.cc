@@ -4,7 +4,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/graph/graph_schema_text.h"
+#include <cstring>
+
+#include "core/graph/graph_text.h"
 #include "flatbuffers/idl.h"
 
 namespace runnel::graph {
@@ -44,18 +46,21 @@ bool IsCompiledGraph(std::string_view contents) {
                                           fb::GraphIdentifier());
 }
 
-Result<std::shared_ptr<const GraphFile>> GraphFile::Load(
-    const std::string& path) {
+Result<std::shared_ptr<const GraphFile>> GraphFile::Load(const std::string& path,
+                                                         const LoadOptions& options) {
   std::ifstream in(path, std::ios::binary);
   if (!in) return InvalidArgument(path + ": cannot open graph file");
   std::ostringstream contents;
   contents << in.rdbuf();
   if (in.bad()) return InvalidArgument(path + ": cannot read graph file");
-  return Parse(path, contents.str());
+  return Parse(path, contents.str(), options);
 }
 
 Result<std::shared_ptr<const GraphFile>> GraphFile::Parse(std::string path,
-                                                          std::string contents) {
+                                                          std::string contents,
+                                                          const LoadOptions& options) {
+  std::vector<uint8_t> buffer;
+  std::unique_ptr<JsonLocator> locator;
   if (IsCompiledGraph(contents)) {
     flatbuffers::Verifier verifier(
         reinterpret_cast<const uint8_t*>(contents.data()), contents.size());
@@ -64,30 +69,45 @@ Result<std::shared_ptr<const GraphFile>> GraphFile::Parse(std::string path,
                              ": compiled graph is corrupt or truncated "
                              "(FlatBuffers verification failed)");
     }
-    std::vector<uint8_t> buffer(contents.begin(), contents.end());
-    return std::shared_ptr<const GraphFile>(
-        new GraphFile(std::move(path), std::move(buffer), nullptr));
+    buffer.assign(contents.begin(), contents.end());
+  } else {
+    locator = std::make_unique<JsonLocator>(contents);
+    auto parsed = ParseGraphJson(contents);
+    if (!parsed.ok()) {
+      if (parsed.status().code() != StatusCode::kInvalidArgument) return parsed.status();
+      Diagnostics diagnostics;
+      AddParserErrors(parsed.status().message(), *locator, &diagnostics);
+      GraphFile failed(path, {}, std::move(locator));
+      return InvalidArgument(failed.Format(diagnostics));
+    }
+    buffer = std::move(parsed.value());
   }
-
-  flatbuffers::IDLOptions options;
-  options.strict_json = false;  // allow comments and trailing commas
-  flatbuffers::Parser parser(options);
-  if (!parser.Parse(kGraphSchemaText) || !parser.SetRootType("Graph")) {
-    return Status(StatusCode::kInternal,
-                  "built-in graph schema does not parse: " + parser.error_);
-  }
-  auto locator = std::make_unique<JsonLocator>(contents);
-  if (!parser.Parse(contents.c_str())) {
-    Diagnostics diagnostics;
-    AddParserErrors(parser.error_, *locator, &diagnostics);
-    GraphFile failed(path, {}, std::move(locator));
-    return InvalidArgument(failed.Format(diagnostics));
-  }
-  std::vector<uint8_t> buffer(
-      parser.builder_.GetBufferPointer(),
-      parser.builder_.GetBufferPointer() + parser.builder_.GetSize());
-  return std::shared_ptr<const GraphFile>(
+  std::shared_ptr<GraphFile> file(
       new GraphFile(std::move(path), std::move(buffer), std::move(locator)));
+  if (options.substitute_env) {
+    Status substituted = file->SubstituteEnv(options.env ? options.env : ProcessEnvironment());
+    if (!substituted.ok()) return substituted;
+  }
+  return std::shared_ptr<const GraphFile>(std::move(file));
+}
+
+Status GraphFile::SubstituteEnv(const EnvLookup& env) {
+  // Only strings can hold a '$': most graphs skip the round trip.
+  if (memchr(buffer_.data(), '$', buffer_.size()) == nullptr) return Status();
+  // Round trip through the canonical text: its string values are exactly
+  // the graph's string fields, and its paths are the file's field paths.
+  auto text = GraphToJson(buffer_.data());
+  if (!text.ok()) return InvalidArgument(path_ + ": " + text.status().message());
+  Diagnostics diagnostics;
+  std::string substituted = SubstituteEnvInJson(text.value(), env, &diagnostics);
+  if (!diagnostics.empty()) return InvalidArgument(Format(diagnostics));
+  auto parsed = ParseGraphJson(substituted);
+  if (!parsed.ok()) {
+    return InvalidArgument(path_ + ": after substituting environment variables: " +
+                           parsed.status().message());
+  }
+  buffer_ = std::move(parsed.value());
+  return Status();
 }
 
 std::string GraphFile::ResolvePath(const std::string& path) const {

@@ -4,6 +4,11 @@
 // (FlatBuffers, identifier "RNLG"); either way the result is the same
 // verified FlatBuffers Graph. Keeps what is needed to point later errors at
 // file:line. Immutable once loaded.
+//
+// With LoadOptions::substitute_env, `${NAME}`, `${NAME:-default}` and `$$`
+// in string values are replaced from the environment after parsing, in both
+// forms (a compiled graph keeps them as written, so every device that loads
+// it fills in its own values; see env_substitution.h).
 #pragma once
 
 #include <memory>
@@ -13,26 +18,43 @@
 
 #include "core/common/status.h"
 #include "core/graph/diagnostics.h"
+#include "core/graph/env_substitution.h"
 #include "core/graph/graph_generated.h"
 #include "core/graph/json_locator.h"
 
 namespace runnel::graph {
 
+struct LoadOptions {
+  // Substitute environment variables in string values. The runnel CLI does;
+  // a program embedding Runnel decides for its own graphs.
+  bool substitute_env = false;
+  // Where variables are looked up; null: the process environment.
+  EnvLookup env;
+};
+
 class GraphFile {
  public:
   // Reads and parses `path`. On failure the Status message holds one
-  // "file:line: field: message" line per problem.
-  static Result<std::shared_ptr<const GraphFile>> Load(const std::string& path);
+  // "file:line: field: message" line per problem (every unset environment
+  // variable, for instance).
+  static Result<std::shared_ptr<const GraphFile>> Load(const std::string& path,
+                                                       const LoadOptions& options = {});
 
   // Parses `contents` as if read from `path` (tests, stdin).
   static Result<std::shared_ptr<const GraphFile>> Parse(std::string path,
-                                                        std::string contents);
+                                                        std::string contents,
+                                                        const LoadOptions& options = {});
 
   const fb::Graph& graph() const { return *fb::GetGraph(buffer_.data()); }
   const std::string& path() const { return path_; }
 
-  // `path` as written in the graph, made relative to the graph file's
-  // directory unless it is absolute or "-" (standard input/output).
+  // The verified binary form (file identifier "RNLG"), after substitution
+  // if it was asked for: what `runnel compile` writes.
+  const std::vector<uint8_t>& buffer() const { return buffer_; }
+
+  // `path` as written in the graph, made relative to the directory of the
+  // file loaded (JSON or compiled) unless it is absolute or "-" (standard
+  // input/output).
   std::string ResolvePath(const std::string& path) const;
 
   // The line `field_path` is on in the text form; 0 for the binary form.
@@ -47,6 +69,9 @@ class GraphFile {
       : path_(std::move(path)),
         buffer_(std::move(buffer)),
         locator_(std::move(locator)) {}
+
+  // Replaces the buffer by one with environment variables substituted.
+  Status SubstituteEnv(const EnvLookup& env);
 
   std::string path_;
   std::vector<uint8_t> buffer_;

@@ -17,10 +17,13 @@ constexpr const char* kMinimal = R"({
   "sinks": [{ "name": "out", "input": "in", "csv": { "path": "-" } }],
 })";
 
-std::string ErrorOf(const std::string& text) {
-  auto file = GraphFile::Parse("g.json", text);
+std::string ErrorOf(const std::string& path, const std::string& text,
+                    const runnel::graph::LoadOptions& options) {
+  auto file = GraphFile::Parse(path, text, options);
   return file.ok() ? "<ok>" : file.status().message();
 }
+
+std::string ErrorOf(const std::string& text) { return ErrorOf("g.json", text, {}); }
 
 }  // namespace
 
@@ -86,4 +89,67 @@ TEST(GraphFile, ResolvesPathsAgainstItsDirectory) {
 TEST(GraphFile, RejectsACorruptCompiledGraph) {
   std::string corrupt("\x10\x00\x00\x00RNLG\xff\xff\xff\xff\x00\x00", 14);
   STRCMP_CONTAINS("compiled graph is corrupt", ErrorOf(corrupt).c_str());
+}
+
+namespace {
+
+constexpr const char* kWithEnv = R"({
+  "schemas": [{ "name": "r", "fields": [{ "name": "x", "type": "i64" }] }],
+  "sources": [{ "name": "in", "schema": "r",
+                "csv": { "path": "${DATA_DIR:-/var/lib/runnel}/${DEVICE_ID}.csv" } }],
+  "sinks": [{ "name": "out", "input": "in",
+              "csv": { "path": "$${NOT_A_VARIABLE}-${SITE}" } }],
+})";
+
+runnel::graph::LoadOptions EnvOptions(const char* device_id) {
+  runnel::graph::LoadOptions options;
+  options.substitute_env = true;
+  options.env = [device_id](const std::string& name) -> const char* {
+    if (name == "DEVICE_ID") return device_id;
+    if (name == "SITE") return "north";
+    return nullptr;
+  };
+  return options;
+}
+
+}  // namespace
+
+TEST(GraphFile, SubstitutesEnvironmentVariablesOnlyWhenAsked) {
+  auto raw = GraphFile::Parse("g.json", kWithEnv);
+  CHECK_TEXT(raw.ok(), raw.status().message().c_str());
+  STRCMP_EQUAL("${DATA_DIR:-/var/lib/runnel}/${DEVICE_ID}.csv",
+               raw.value()->graph().sources()->Get(0)->csv()->path()->c_str());
+
+  auto file = GraphFile::Parse("g.json", kWithEnv, EnvOptions("gw-7"));
+  CHECK_TEXT(file.ok(), file.status().message().c_str());
+  STRCMP_EQUAL("/var/lib/runnel/gw-7.csv",
+               file.value()->graph().sources()->Get(0)->csv()->path()->c_str());
+  STRCMP_EQUAL("${NOT_A_VARIABLE}-north",
+               file.value()->graph().sinks()->Get(0)->csv()->path()->c_str());
+  LONGS_EQUAL(4, file.value()->LineOf("sources[0].csv.path"));
+}
+
+TEST(GraphFile, UnsetVariableNamesFileLineAndField) {
+  STRCMP_EQUAL("g.json:4: sources[0].csv.path: environment variable DEVICE_ID is not set "
+               "(no default)",
+               ErrorOf("g.json", kWithEnv, EnvOptions(nullptr)).c_str());
+}
+
+TEST(GraphFile, CompiledGraphKeepsVariablesAndSubstitutesAtLoad) {
+  auto json = GraphFile::Parse("g.json", kWithEnv);
+  CHECK(json.ok());
+  const std::vector<uint8_t>& bytes = json.value()->buffer();
+  std::string compiled(bytes.begin(), bytes.end());
+  CHECK(runnel::graph::IsCompiledGraph(compiled));
+
+  auto device = GraphFile::Parse("/opt/g.bin", compiled, EnvOptions("gw-9"));
+  CHECK_TEXT(device.ok(), device.status().message().c_str());
+  STRCMP_EQUAL("/var/lib/runnel/gw-9.csv",
+               device.value()->graph().sources()->Get(0)->csv()->path()->c_str());
+  // No lines in the binary form: FILE: FIELD: MESSAGE.
+  STRCMP_EQUAL("/opt/g.bin: sources[0].csv.path: environment variable DEVICE_ID is not set "
+               "(no default)",
+               ErrorOf("/opt/g.bin", compiled, EnvOptions(nullptr)).c_str());
+  // Relative paths resolve against the compiled file's own directory.
+  STRCMP_EQUAL("/opt/in.csv", device.value()->ResolvePath("in.csv").c_str());
 }
