@@ -111,6 +111,17 @@ class KeyedTable {
   const schema::Slot* KeyAt(uint32_t cursor) const { return KeyOf(cursor); }
   const schema::Slot* ValueAt(uint32_t cursor) const { return ValueOf(cursor); }
 
+  // An entry's cursor stays its own while it lives (entries never move), so
+  // a caller may keep it instead of the key to reach the entry in O(1).
+  // REQUIRES: value came from this table and its entry is live.
+  uint32_t CursorOf(const schema::Slot* value) const {
+    return static_cast<uint32_t>((value - values_.get()) / value_slots_);
+  }
+  // REQUIRES: cursor is a live entry's.
+  schema::Slot* MutableValueAt(uint32_t cursor) { return ValueOf(cursor); }
+  // Removes the live entry at `cursor` without probing.
+  void EraseAt(uint32_t cursor) { RemoveAt(bucket_of_[cursor]); }
+
   uint32_t size() const { return size_; }
   uint32_t capacity() const { return capacity_; }
   uint32_t key_slots() const { return key_slots_; }

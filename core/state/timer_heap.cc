@@ -18,14 +18,23 @@ TimerHeap::TimerHeap(uint32_t capacity, uint32_t key_slots)
     : capacity_(capacity),
       key_slots_(key_slots),
       bucket_mask_(BucketCountFor(capacity) - 1),
-      nodes_(new Node[capacity]()),
       entries_(new Entry[capacity]()),
       keys_(new schema::Slot[size_t{capacity} * key_slots]()),
       free_(new uint32_t[capacity]),
-      buckets_(new uint32_t[bucket_mask_ + 1]) {
-  // Hand out low ids first: free_ is a stack popped from its end.
-  for (uint32_t i = 0; i < capacity_; ++i) free_[i] = capacity_ - 1 - i;
-  for (uint32_t b = 0; b <= bucket_mask_; ++b) buckets_[b] = kEmpty;
+      buckets_(new uint32_t[bucket_mask_ + 1]),
+      groups_(new Group[capacity]()),
+      free_groups_(new uint32_t[capacity]),
+      heap_(new uint32_t[capacity]),
+      time_buckets_(new uint32_t[bucket_mask_ + 1]) {
+  // Hand out low ids first: the free lists are stacks popped from their end.
+  for (uint32_t i = 0; i < capacity_; ++i) {
+    free_[i] = capacity_ - 1 - i;
+    free_groups_[i] = capacity_ - 1 - i;
+  }
+  for (uint32_t b = 0; b <= bucket_mask_; ++b) {
+    buckets_[b] = kEmpty;
+    time_buckets_[b] = kEmpty;
+  }
 }
 
 uint64_t TimerHeap::Mix(uint64_t key_hash, int64_t time) {
@@ -62,59 +71,139 @@ uint32_t TimerHeap::BucketOf(uint32_t entry) const {
   return bucket;
 }
 
-void TimerHeap::EraseBucket(uint32_t bucket) {
+uint32_t TimerHeap::ProbeTime(int64_t time) const {
+  uint32_t bucket = static_cast<uint32_t>(Mix(0, time)) & bucket_mask_;
+  for (;;) {
+    const uint32_t group = time_buckets_[bucket];
+    if (group == kEmpty || groups_[group].time == time) return bucket;
+    bucket = (bucket + 1) & bucket_mask_;
+  }
+}
+
+template <typename Home>
+void TimerHeap::EraseBucket(uint32_t* buckets, uint32_t bucket, Home home) {
   uint32_t hole = bucket;
   uint32_t next = bucket;
   for (;;) {
     next = (next + 1) & bucket_mask_;
-    uint32_t entry = buckets_[next];
-    if (entry == kEmpty) break;
-    uint32_t home = static_cast<uint32_t>(entries_[entry].hash) & bucket_mask_;
-    // The entry may fill the hole only if the hole lies on its probe path,
+    const uint32_t id = buckets[next];
+    if (id == kEmpty) break;
+    const uint32_t start = home(id) & bucket_mask_;
+    // The id may fill the hole only if the hole lies on its probe path,
     // i.e. it sits at least as far from its home as from the hole.
-    if (((next - home) & bucket_mask_) >= ((next - hole) & bucket_mask_)) {
-      buckets_[hole] = entry;
+    if (((next - start) & bucket_mask_) >= ((next - hole) & bucket_mask_)) {
+      buckets[hole] = id;
       hole = next;
     }
   }
-  buckets_[hole] = kEmpty;
+  buckets[hole] = kEmpty;
 }
 
-void TimerHeap::SiftUp(uint32_t pos, Node node) {
+void TimerHeap::EraseEntryBucket(uint32_t bucket) {
+  EraseBucket(buckets_.get(), bucket, [this](uint32_t entry) {
+    return static_cast<uint32_t>(entries_[entry].hash);
+  });
+}
+
+void TimerHeap::EraseTimeBucket(uint32_t bucket) {
+  EraseBucket(time_buckets_.get(), bucket, [this](uint32_t group) {
+    return static_cast<uint32_t>(Mix(0, groups_[group].time));
+  });
+}
+
+void TimerHeap::SiftUp(uint32_t pos, uint32_t group) {
   while (pos > 0) {
     uint32_t parent = (pos - 1) / 2;
-    if (!Before(node, nodes_[parent])) break;
-    Place(pos, nodes_[parent]);
+    if (!Before(group, heap_[parent])) break;
+    Place(pos, heap_[parent]);
     pos = parent;
   }
-  Place(pos, node);
+  Place(pos, group);
 }
 
-void TimerHeap::SiftDown(uint32_t pos, Node node) {
+void TimerHeap::SiftDown(uint32_t pos, uint32_t group) {
   for (;;) {
     uint64_t child = 2 * uint64_t{pos} + 1;
-    if (child >= size_) break;
-    if (child + 1 < size_ && Before(nodes_[child + 1], nodes_[child])) {
+    if (child >= groups_size_) break;
+    if (child + 1 < groups_size_ && Before(heap_[child + 1], heap_[child])) {
       ++child;
     }
-    if (!Before(nodes_[child], node)) break;
-    Place(pos, nodes_[child]);
+    if (!Before(heap_[child], group)) break;
+    Place(pos, heap_[child]);
     pos = static_cast<uint32_t>(child);
   }
-  Place(pos, node);
+  Place(pos, group);
 }
 
-void TimerHeap::RemoveAt(uint32_t pos) {
-  free_[capacity_ - size_] = nodes_[pos].entry;
-  --size_;
-  if (pos == size_) return;
-  // Refill the gap with the last node, which may belong above or below it.
-  Node last = nodes_[size_];
-  if (pos > 0 && Before(last, nodes_[(pos - 1) / 2])) {
+uint32_t TimerHeap::GroupFor(int64_t time) {
+  if (last_group_ != kEmpty && groups_[last_group_].time == time) {
+    return last_group_;
+  }
+  const uint32_t bucket = ProbeTime(time);
+  uint32_t group = time_buckets_[bucket];
+  if (group == kEmpty) {
+    // There are never more groups than timers, so one is free.
+    group = free_groups_[capacity_ - groups_size_ - 1];
+    groups_[group] = Group{time, kEmpty, kEmpty, 0};
+    time_buckets_[bucket] = group;
+    ++groups_size_;
+    SiftUp(groups_size_ - 1, group);
+  }
+  last_group_ = group;
+  return group;
+}
+
+void TimerHeap::RemoveGroup(uint32_t group) {
+  EraseTimeBucket(ProbeTime(groups_[group].time));
+  if (last_group_ == group) last_group_ = kEmpty;
+  const uint32_t pos = groups_[group].heap_pos;
+  free_groups_[capacity_ - groups_size_] = group;
+  --groups_size_;
+  if (pos == groups_size_) return;
+  // Refill the gap with the last group, which may belong above or below it.
+  const uint32_t last = heap_[groups_size_];
+  if (pos > 0 && Before(last, heap_[(pos - 1) / 2])) {
     SiftUp(pos, last);
   } else {
     SiftDown(pos, last);
   }
+}
+
+void TimerHeap::Unlink(uint32_t entry) {
+  const Entry& e = entries_[entry];
+  Group& g = groups_[e.group];
+  if (e.prev != kEmpty) {
+    entries_[e.prev].next = e.next;
+  } else {
+    g.head = e.next;
+  }
+  if (e.next != kEmpty) {
+    entries_[e.next].prev = e.prev;
+  } else {
+    g.tail = e.prev;
+  }
+  if (g.head == kEmpty) RemoveGroup(e.group);
+  free_[capacity_ - size_] = entry;
+  --size_;
+}
+
+uint32_t TimerHeap::NewEntry(const schema::Slot* key, int64_t time,
+                             uint64_t hash, bool indexed) {
+  const uint32_t entry = free_[capacity_ - size_ - 1];
+  ++size_;
+  if (key_slots_ > 0) {
+    std::memcpy(key_of(entry), key, sizeof(schema::Slot) * key_slots_);
+  }
+  const uint32_t group = GroupFor(time);
+  Group& g = groups_[group];
+  entries_[entry] = Entry{time, hash, indexed, group, g.tail, kEmpty};
+  if (g.tail != kEmpty) {
+    entries_[g.tail].next = entry;
+  } else {
+    g.head = entry;
+  }
+  g.tail = entry;
+  return entry;
 }
 
 TimerHeap::AddOutcome TimerHeap::Add(const schema::Slot* key, uint64_t key_hash,
@@ -123,17 +212,18 @@ TimerHeap::AddOutcome TimerHeap::Add(const schema::Slot* key, uint64_t key_hash,
   const uint32_t bucket = Probe(key, hash, time);
   if (buckets_[bucket] != kEmpty) return AddOutcome::kDuplicate;
   if (size_ == capacity_) return AddOutcome::kFull;
-
-  const uint32_t entry = free_[capacity_ - size_ - 1];
-  entries_[entry].time = time;
-  entries_[entry].hash = hash;
-  if (key_slots_ > 0) {
-    std::memcpy(key_of(entry), key, sizeof(schema::Slot) * key_slots_);
-  }
-  buckets_[bucket] = entry;
-  ++size_;
-  SiftUp(size_ - 1, Node{time, next_seq_++, entry});
+  buckets_[bucket] = NewEntry(key, time, hash, /*indexed=*/true);
   return AddOutcome::kAdded;
+}
+
+uint32_t TimerHeap::Push(const schema::Slot* key, int64_t time) {
+  if (size_ == capacity_) return kNoHandle;
+  return NewEntry(key, time, 0, /*indexed=*/false);
+}
+
+void TimerHeap::CancelHandle(uint32_t handle) {
+  if (entries_[handle].indexed) EraseEntryBucket(BucketOf(handle));
+  Unlink(handle);
 }
 
 bool TimerHeap::Cancel(const schema::Slot* key, uint64_t key_hash,
@@ -141,32 +231,33 @@ bool TimerHeap::Cancel(const schema::Slot* key, uint64_t key_hash,
   const uint32_t bucket = Probe(key, Mix(key_hash, time), time);
   const uint32_t entry = buckets_[bucket];
   if (entry == kEmpty) return false;
-  EraseBucket(bucket);
-  RemoveAt(entries_[entry].heap_pos);
+  EraseEntryBucket(bucket);
+  Unlink(entry);
   return true;
 }
 
 bool TimerHeap::PopDue(int64_t up_to, int64_t* time, schema::Slot* key_out) {
-  if (size_ == 0 || nodes_[0].time > up_to) return false;
-  const uint32_t entry = nodes_[0].entry;
-  *time = nodes_[0].time;
+  if (groups_size_ == 0 || groups_[heap_[0]].time > up_to) return false;
+  const uint32_t entry = groups_[heap_[0]].head;
+  *time = entries_[entry].time;
   if (key_slots_ > 0) {
     std::memcpy(key_out, key_of(entry), sizeof(schema::Slot) * key_slots_);
   }
-  EraseBucket(BucketOf(entry));
-  RemoveAt(0);
+  if (entries_[entry].indexed) EraseEntryBucket(BucketOf(entry));
+  Unlink(entry);
   return true;
 }
 
 int64_t TimerHeap::next_time() const {
-  return size_ == 0 ? INT64_MAX : nodes_[0].time;
+  return groups_size_ == 0 ? INT64_MAX : groups_[heap_[0]].time;
 }
 
 size_t TimerHeap::footprint_bytes() const {
-  return sizeof(Node) * capacity_ + sizeof(Entry) * capacity_ +
+  return sizeof(Entry) * capacity_ +
          sizeof(schema::Slot) * size_t{capacity_} * key_slots_ +
-         sizeof(uint32_t) * capacity_ +
-         sizeof(uint32_t) * (size_t{bucket_mask_} + 1);
+         sizeof(uint32_t) * capacity_ + sizeof(Group) * capacity_ +
+         2 * sizeof(uint32_t) * capacity_ +
+         2 * sizeof(uint32_t) * (size_t{bucket_mask_} + 1);
 }
 
 }  // namespace runnel::state

@@ -12,12 +12,15 @@
 // equal keys must always be passed equal hashes, while unequal keys may share
 // one (collisions only cost probe time).
 //
-// All memory is allocated by the constructor: a binary min-heap ordered by
-// (time, registration sequence), stable entry storage holding the keys, and
-// an open-addressing index from (key, time) to the entry. Add, Cancel and
-// PopDue never allocate; they run in O(log n), and duplicate detection in
-// O(1) expected. A full store is reported (AddOutcome::kFull) and the caller
-// decides the policy.
+// All memory is allocated by the constructor: a binary min-heap of the
+// distinct pending times, each time holding its timers in a FIFO list
+// (registration order), stable entry storage holding the keys, an
+// open-addressing index from (key, time) to the entry, and one from time to
+// its list. Timers of one operator mostly share few times (every tumbling
+// window of a size ends together), so Add and PopDue usually touch no heap
+// at all: O(1) expected, O(log t) for t distinct times when a time appears
+// or empties. Add, Cancel and PopDue never allocate. A full store is
+// reported (AddOutcome::kFull) and the caller decides the policy.
 //
 // Not thread-safe: a TimerHeap belongs to the one task that runs its
 // operator. Keys passed in are copied; the TimerHeap keeps no pointer to
@@ -52,6 +55,18 @@ class TimerHeap {
   // REQUIRES: key points to key_slots() slots; equal keys, equal key_hash.
   AddOutcome Add(const schema::Slot* key, uint64_t key_hash, int64_t time);
 
+  // Registers a timer the caller knows is not pending, skipping the
+  // duplicate check: it is not in the (key, time) index, so Cancel does not
+  // find it; CancelHandle does. Returns its handle, or kNoHandle when
+  // capacity() timers are pending. Order among equal times is as for Add.
+  // REQUIRES: key points to key_slots() slots.
+  static constexpr uint32_t kNoHandle = UINT32_MAX;
+  uint32_t Push(const schema::Slot* key, int64_t time);
+
+  // Removes the pending timer Push returned `handle` for.
+  // REQUIRES: that timer is still pending (not popped or cancelled).
+  void CancelHandle(uint32_t handle);
+
   // Removes the timer for (key, time); false if there is none.
   // REQUIRES: as for Add.
   bool Cancel(const schema::Slot* key, uint64_t key_hash, int64_t time);
@@ -74,26 +89,24 @@ class TimerHeap {
  private:
   static constexpr uint32_t kEmpty = UINT32_MAX;
 
-  // A heap node. Time and sequence live here, not behind `entry`, so sifting
-  // compares without chasing pointers.
-  struct Node {
-    int64_t time;
-    uint64_t seq;    // registration order; breaks ties between equal times
-    uint32_t entry;  // index into entries_ and keys_
-  };
-
   // Stable storage for one pending timer; its id does not change while the
-  // timer is pending, so the index never has to follow heap swaps.
+  // timer is pending.
   struct Entry {
     int64_t time;
     uint64_t hash;  // mixed (key_hash, time); the index home is its low bits
-    uint32_t heap_pos;  // where nodes_ holds this entry; kept current by sifts
+    bool indexed;   // false for timers from Push
+    uint32_t group;       // the time's list
+    uint32_t prev, next;  // neighbours in that list, or kEmpty
+  };
+
+  // The timers of one pending time, in registration order.
+  struct Group {
+    int64_t time;
+    uint32_t head, tail;  // entry ids
+    uint32_t heap_pos;    // where heap_ holds this group; kept by sifts
   };
 
   static uint64_t Mix(uint64_t key_hash, int64_t time);
-  static bool Before(const Node& a, const Node& b) {
-    return a.time < b.time || (a.time == b.time && a.seq < b.seq);
-  }
 
   const schema::Slot* key_of(uint32_t entry) const {
     return keys_.get() + size_t{entry} * key_slots_;
@@ -107,30 +120,53 @@ class TimerHeap {
   uint32_t Probe(const schema::Slot* key, uint64_t hash, int64_t time) const;
   // The bucket holding `entry`. REQUIRES: entry is pending.
   uint32_t BucketOf(uint32_t entry) const;
-  // Empties `bucket` and shifts later members of its cluster back so every
-  // probe sequence stays unbroken (no tombstones).
-  void EraseBucket(uint32_t bucket);
+  // The time index's bucket for `time`: its group, or the empty bucket
+  // ending the probe sequence.
+  uint32_t ProbeTime(int64_t time) const;
+  // Empties `bucket` of an open-addressing index and shifts later members of
+  // its cluster back so every probe sequence stays unbroken (no tombstones).
+  // home(id) is where the id's probe sequence starts.
+  template <typename Home>
+  void EraseBucket(uint32_t* buckets, uint32_t bucket, Home home);
+  void EraseEntryBucket(uint32_t bucket);
+  void EraseTimeBucket(uint32_t bucket);
 
-  // Puts `node` at heap position `pos` and records the position in its entry.
-  void Place(uint32_t pos, const Node& node) {
-    nodes_[pos] = node;
-    entries_[node.entry].heap_pos = pos;
+  // The group of `time`, created (and put on the heap) if there is none.
+  uint32_t GroupFor(int64_t time);
+  // Takes a free entry for `time` and appends it to the time's list.
+  // REQUIRES: size() < capacity().
+  uint32_t NewEntry(const schema::Slot* key, int64_t time, uint64_t hash,
+                    bool indexed);
+  // Unlinks `entry` from its group, drops the group if that empties it, and
+  // frees the entry. Its index bucket must already be erased.
+  void Unlink(uint32_t entry);
+
+  // The group heap, ordered by time (times are distinct).
+  void Place(uint32_t pos, uint32_t group) {
+    heap_[pos] = group;
+    groups_[group].heap_pos = pos;
   }
-  void SiftUp(uint32_t pos, Node node);
-  void SiftDown(uint32_t pos, Node node);
-  // Removes the node at heap position `pos` and frees its entry.
-  void RemoveAt(uint32_t pos);
+  bool Before(uint32_t a, uint32_t b) const {
+    return groups_[a].time < groups_[b].time;
+  }
+  void SiftUp(uint32_t pos, uint32_t group);
+  void SiftDown(uint32_t pos, uint32_t group);
+  void RemoveGroup(uint32_t group);
 
   uint32_t capacity_;
   uint32_t key_slots_;
   uint32_t bucket_mask_;
-  uint32_t size_ = 0;
-  uint64_t next_seq_ = 0;
-  std::unique_ptr<Node[]> nodes_;         // nodes_[0, size_) is the heap
+  uint32_t size_ = 0;     // pending timers
+  uint32_t groups_size_ = 0;  // pending distinct times
+  uint32_t last_group_ = kEmpty;  // the group Add used last (a likely hit)
   std::unique_ptr<Entry[]> entries_;      // by entry id
   std::unique_ptr<schema::Slot[]> keys_;  // key_slots_ per entry id
   std::unique_ptr<uint32_t[]> free_;      // free_[0, capacity_ - size_) ids
-  std::unique_ptr<uint32_t[]> buckets_;   // entry id, or kEmpty
+  std::unique_ptr<uint32_t[]> buckets_;   // (key, time) index: entry id or kEmpty
+  std::unique_ptr<Group[]> groups_;       // by group id
+  std::unique_ptr<uint32_t[]> free_groups_;  // [0, capacity_ - groups_size_)
+  std::unique_ptr<uint32_t[]> heap_;         // heap_[0, groups_size_): group ids
+  std::unique_ptr<uint32_t[]> time_buckets_;  // time index: group id or kEmpty
 };
 
 }  // namespace runnel::state
