@@ -82,6 +82,7 @@ enum : uint32_t {
   kPrev,      // list links (sliding panes, sessions): ids of the neighbours
   kNext,
   kLinks,  // kHasPrev | kHasNext
+  kTimer,  // tumbling: 1 + the handle of its pending fire timer; 0: none
   kMeta,
 };
 constexpr int64_t kHasPrev = 1;
@@ -361,9 +362,12 @@ class WindowOperator::Impl {
   bool FindOrInsertCountHeader(const Slot* key, Slot** header);
   // Removes entry (key, id) with its timers and list links.
   void RemoveEntry(const Slot* key, int64_t id);
-  // Removes entry (key, id) at `value` and its list links, for callers that
-  // know it has no pending timers.
-  void DropEntry(const Slot* key, int64_t id, Slot* value);
+  // Removes the entry (key fields `key`) at `value` and its list links, for
+  // callers that know it has no pending timers.
+  void DropEntry(const Slot* key, Slot* value);
+  // Registers the fire timer of tumbling window `value` (its cursor is the
+  // timer's key; kTimer keeps the handle for cancelling).
+  void PushFire(Slot* value, int64_t time);
   void EvictOldestEntry();
   void EvictOldestCountKey();
   void LinkSorted(const Slot* key, int64_t id, Slot* value);
@@ -490,7 +494,8 @@ WindowOperator::Impl::Impl(const WindowSpec& spec, const Clock* clock)
           OverflowPolicy::kFail)),
       marks_(TableOptions(marks_on_ ? spec.state.capacity : 0, kc_ + 1,
                           kMarkSlots, OverflowPolicy::kEvictOldest)),
-      fire_(spec.type == Type::kCount ? 0 : table_.capacity(), kc_ + 2),
+      fire_(spec.type == Type::kCount ? 0 : table_.capacity(),
+            spec.type == Type::kTumbling ? 1 : kc_ + 2),
       cleanup_(spec.type == Type::kCount ? 0 : table_.capacity(), kc_ + 2),
       key_(new Slot[kc_ + 1]()),
       victim_(new Slot[kc_ + 1]()),
@@ -498,7 +503,7 @@ WindowOperator::Impl::Impl(const WindowSpec& spec, const Clock* clock)
       tkey_(new Slot[kc_ + 2]()),
       popped_(new Slot[kc_ + 2]()),
       merged_(new Slot[spec.accumulators.state_slots()]()),
-      group_keys_(new Slot[size_t{fire_.capacity()} * (kc_ + 2)]()),
+      group_keys_(new Slot[size_t{fire_.capacity()} * fire_.key_slots()]()),
       group_(new GroupItem[fire_.capacity()]()),
       queue_cap_(table_.capacity() + kQueueSlackRows) {
   queue_.reset(new Slot[size_t{queue_cap_} * out_width_]());
@@ -618,7 +623,7 @@ size_t WindowOperator::Impl::footprint_bytes() const {
          marks_.footprint_bytes() + fire_.footprint_bytes() +
          cleanup_.footprint_bytes() +
          sizeof(Slot) * size_t{queue_cap_} * out_width_ +
-         (sizeof(Slot) * (kc_ + 2) + sizeof(GroupItem)) *
+         (sizeof(Slot) * fire_.key_slots() + sizeof(GroupItem)) *
              size_t{fire_.capacity()} +
          sizeof(Slot) * spec_.accumulators.state_slots();
 }
@@ -639,7 +644,7 @@ void WindowOperator::Impl::AdvanceTo(int64_t time) {
 }
 
 bool WindowOperator::Impl::FireDue(int64_t up_to) {
-  const uint32_t tslots = kc_ + 2;
+  const uint32_t tslots = fire_.key_slots();
   while (!fire_.empty() && fire_.next_time() <= up_to) {
     if (!HasRoom()) return false;
     // Every timer of the earliest time, fired in order of first row.
@@ -667,7 +672,11 @@ bool WindowOperator::Impl::FireDue(int64_t up_to) {
         for (uint32_t j = i; j < n; ++j) {
           const Slot* rest =
               group_keys_.get() + size_t{group_[j].index} * tslots;
-          fire_.Add(rest, schema::HashSlots(rest, tslots), time);
+          if (spec_.type == Type::kTumbling) {
+            PushFire(group_[j].found, time);
+          } else {
+            fire_.Add(rest, schema::HashSlots(rest, tslots), time);
+          }
         }
         return false;
       }
@@ -681,7 +690,7 @@ bool WindowOperator::Impl::FireDue(int64_t up_to) {
   while (cleanup_.PopDue(up_to, &time, popped_.get())) {
     const int64_t id = popped_[kc_].i64;
     if (Slot* value = FindEntry(popped_.get(), id))
-      DropEntry(popped_.get(), id, value);
+      DropEntry(popped_.get(), value);
   }
   return true;
 }
@@ -703,25 +712,34 @@ int64_t WindowOperator::Impl::FirstSeqOf(const Slot* tkey, Slot** found) {
     }
     return WalkWindow(tkey, tkey[kc_].i64, false, header).first_seq;
   }
-  Slot* value = FindEntry(tkey, tkey[kc_].i64);
+  // Tumbling timers hold the entry's cursor: a pending one's entry is live
+  // (evicting an entry cancels its timer).
+  Slot* value = spec_.type == Type::kTumbling
+                    ? table_.MutableValueAt(static_cast<uint32_t>(tkey[0].i64))
+                    : FindEntry(tkey, tkey[kc_].i64);
   *found = value;
   return value != nullptr ? value[kFirstSeq].i64 : INT64_MAX;
 }
 
 void WindowOperator::Impl::FireTimer(const Slot* tkey, Slot* found) {
-  const int64_t id = tkey[kc_].i64;
   if (spec_.type == Type::kSliding) {
-    FireSliding(tkey, id, tkey[kc_ + 1].i64, found);
+    FireSliding(tkey, tkey[kc_].i64, tkey[kc_ + 1].i64, found);
     return;
   }
   Slot* value = found;
   if (value == nullptr) return;  // evicted
-  EmitResult(tkey, value[kStart].i64, value[kEnd].i64, value + kMeta,
+  // The entry's own key: tumbling timers hold only its cursor.
+  const Slot* key = tkey;
+  if (spec_.type == Type::kTumbling) {
+    value[kTimer].i64 = 0;
+    key = table_.KeyAt(table_.CursorOf(value));
+  }
+  EmitResult(key, value[kStart].i64, value[kEnd].i64, value + kMeta,
              value[kEmitted].i64 != 0);
   value[kEmitted].i64 = 1;
   value[kRows].i64 = 0;
   // Its only timer was this one (just popped).
-  if (cleanup_on_fire_) DropEntry(tkey, id, value);
+  if (cleanup_on_fire_) DropEntry(key, value);
 }
 
 void WindowOperator::Impl::FireSliding(const Slot* key, int64_t start,
@@ -899,7 +917,7 @@ void WindowOperator::Impl::AssignTumbling(const Slot* row, int64_t ts) {
     value[kStart].i64 = start;
     value[kEnd].i64 = end;
     value[kFirstSeq].i64 = seq_;
-    AddTimer(&fire_, key, start, kOnTime, EmitTime(end));
+    PushFire(value, EmitTime(end));
     if (!cleanup_on_fire_)
       AddTimer(&cleanup_, key, start, kOnTime, CleanupTime(end));
   }
@@ -988,7 +1006,11 @@ void WindowOperator::Impl::AfterWindowUpdate(const Slot* key, int64_t id,
   if (emit <= time_) {
     // Behind the clock: (re)fire now, through the timers so that order and
     // room are handled in one place. A pending timer stays as it is.
-    AddTimer(&fire_, key, id, kOnTime, emit);
+    if (spec_.type != Type::kTumbling) {
+      AddTimer(&fire_, key, id, kOnTime, emit);
+    } else if (value[kTimer].i64 == 0) {
+      PushFire(value, emit);
+    }
     return;
   }
   if (early_rows_ > 0 && value[kRows].i64 >= early_rows_ && HasRoom()) {
@@ -1230,7 +1252,11 @@ void WindowOperator::Impl::RemoveEntry(const Slot* key, int64_t id) {
   switch (spec_.type) {
     case Type::kTumbling:
     case Type::kSession:
-      CancelTimer(&fire_, key, id, kOnTime, EmitTime(end));
+      if (spec_.type == Type::kSession) {
+        CancelTimer(&fire_, key, id, kOnTime, EmitTime(end));
+      } else if (value[kTimer].i64 != 0) {
+        fire_.CancelHandle(static_cast<uint32_t>(value[kTimer].i64 - 1));
+      }
       if (!cleanup_on_fire_)
         CancelTimer(&cleanup_, key, id, kOnTime, CleanupTime(end));
       break;
@@ -1241,15 +1267,25 @@ void WindowOperator::Impl::RemoveEntry(const Slot* key, int64_t id) {
     case Type::kCount:
       break;
   }
-  DropEntry(key, id, value);
+  DropEntry(key, value);
 }
 
-void WindowOperator::Impl::DropEntry(const Slot* key, int64_t id,
-                                     Slot* value) {
+void WindowOperator::Impl::DropEntry(const Slot* key, Slot* value) {
   if (spec_.type == Type::kSession || spec_.type == Type::kSliding)
     Unlink(key, value);
-  Lookup(key, id);
-  table_.Erase(lookup_.get(), LookupHash());
+  table_.EraseAt(table_.CursorOf(value));
+}
+
+void WindowOperator::Impl::PushFire(Slot* value, int64_t time) {
+  Slot cursor;
+  cursor.i64 = table_.CursorOf(value);
+  const uint32_t handle = fire_.Push(&cursor, time);
+  if (handle == TimerHeap::kNoHandle) {
+    // One timer per entry always fits: a bug if not.
+    Fail(Status(StatusCode::kInternal, "window: timers full"));
+    return;
+  }
+  value[kTimer].i64 = int64_t{handle} + 1;
 }
 
 void WindowOperator::Impl::LinkSorted(const Slot* key, int64_t id,
