@@ -170,3 +170,51 @@ TEST(Cli, StdinToStdout) {
   LONGS_EQUAL(0, run.exit_code);
   STRCMP_EQUAL("device,ts,temp,humidity\ndev-2,4,5,6\n", run.out.c_str());
 }
+
+TEST(Cli, EveryVerbHasHelpWithExamples) {
+  ProcessResult help = Runnel({"--help"});
+  for (const char* verb : {"run", "check", "plan", "compile", "fmt"}) {
+    STRCMP_CONTAINS((std::string("  ") + verb + " GRAPH").c_str(), help.out.c_str());
+    for (const char* flag : {"--help", "-h"}) {
+      ProcessResult verb_help = Runnel({verb, flag});
+      LONGS_EQUAL(0, verb_help.exit_code);
+      STRCMP_EQUAL("", verb_help.err.c_str());
+      CHECK_TEXT(verb_help.out.rfind(std::string("Usage: runnel ") + verb + " GRAPH", 0) == 0,
+                 verb_help.out.c_str());
+      STRCMP_CONTAINS("Example", verb_help.out.c_str());
+      STRCMP_CONTAINS(std::string("runnel ").append(verb).append(" ").c_str(),
+                      verb_help.out.substr(verb_help.out.find("Example")).c_str());
+    }
+  }
+  // Help wins over missing arguments.
+  LONGS_EQUAL(0, Runnel({"compile", "--help"}).exit_code);
+}
+
+TEST(Cli, UsageErrorsOfEveryVerbExitTwo) {
+  for (const char* verb : {"run", "check", "plan", "compile", "fmt"}) {
+    ProcessResult none = Runnel({verb});
+    LONGS_EQUAL(2, none.exit_code);
+    STRCMP_CONTAINS((std::string(verb) + " needs a GRAPH file").c_str(), none.err.c_str());
+    ProcessResult unknown = Runnel({verb, kExample, "--frobnicate"});
+    LONGS_EQUAL(2, unknown.exit_code);
+    STRCMP_CONTAINS((std::string("unknown option '--frobnicate' for ") + verb).c_str(),
+                    unknown.err.c_str());
+  }
+}
+
+TEST(Cli, LogLinesHaveATimestampAndALevel) {
+  dir.Write("in.csv", "device,ts,temp,humidity\ndev-1,oops,32,50\ndev-1,x,32,50\n");
+  std::string graph = dir.Write("g.json", Graph("in.csv", "temp > 30", "out.csv"));
+  ProcessResult run = Runnel({"run", graph});
+  LONGS_EQUAL(0, run.exit_code);
+  LONGS_EQUAL(2, CountLines(run.err));
+  size_t at = 0;
+  while (at < run.err.size()) {
+    std::string line = run.err.substr(at, run.err.find('\n', at) - at);
+    // 2026-11-24T02:19:26.123Z WARN ...
+    CHECK_TEXT(line.size() > 30 && line[4] == '-' && line[10] == 'T' && line[19] == '.' &&
+                   line.compare(23, 7, "Z WARN ") == 0,
+               line.c_str());
+    at += line.size() + 1;
+  }
+}

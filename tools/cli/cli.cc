@@ -5,86 +5,28 @@
 #include <string>
 
 #include "core/common/log.h"
+#include "tools/cli/compile.h"
+#include "tools/cli/fmt.h"
 #include "tools/cli/load_graph.h"
 #include "tools/cli/run_job.h"
+#include "tools/cli/usage.h"
 
 namespace runnel::cli {
 namespace {
 
-constexpr const char* kUsage =
-    "Usage: runnel VERB [ARGS]\n"
-    "\n"
-    "Runnel runs a stream-processing graph described by a graph file.\n"
-    "\n"
-    "Verbs:\n"
-    "  run GRAPH      run the graph until its inputs are exhausted\n"
-    "  check GRAPH    validate the graph file without running it\n"
-    "  plan GRAPH     show tasks, threads, rings, state and memory\n"
-    "\n"
-    "Options:\n"
-    "  --help, -h     show this help (runnel VERB --help: help for a verb)\n"
-    "  --version      print the version\n"
-    "\n"
-    "Exit codes: 0 ok, 1 runtime failure, 2 bad usage or invalid graph.\n"
-    "Example:\n"
-    "  runnel run examples/sensors/hot_readings.json\n";
-
-constexpr const char* kRunUsage =
-    "Usage: runnel run GRAPH [--strict] [--stats] [--stats-interval SECONDS]\n"
-    "                        [--log-level LEVEL]\n"
-    "\n"
-    "Validates GRAPH, plans it, and runs it until every source is exhausted.\n"
-    "Malformed input lines are logged to stderr with file:line and skipped.\n"
-    "SIGINT or SIGTERM stops cleanly: inputs end, rows in flight are processed\n"
-    "and every sink is flushed (a second signal cancels).\n"
-    "\n"
-    "  --strict                 a malformed input line stops the job (exit 1)\n"
-    "  --stats                  print per-stage counters to stderr at exit\n"
-    "  --stats-interval SECONDS also print them every SECONDS while running\n"
-    "  --log-level LEVEL        debug, info (default), warn or error\n"
-    "\n"
-    "Example:\n"
-    "  runnel run examples/sensors/hot_readings.json --stats\n";
-
-constexpr const char* kPlanUsage =
-    "Usage: runnel plan GRAPH\n"
-    "\n"
-    "Validates and plans GRAPH without running it, then prints the physical\n"
-    "plan: the tasks (one thread each) with their fused operators, the rings\n"
-    "between them, keyed state capacities, and the bytes preallocated per\n"
-    "component. Exit 0 if valid, 2 if not.\n"
-    "\n"
-    "Example:\n"
-    "  runnel plan examples/sensors/device_totals.json\n";
-
-constexpr const char* kCheckUsage =
-    "Usage: runnel check GRAPH\n"
-    "\n"
-    "Validates GRAPH without opening its inputs or outputs: schema, names,\n"
-    "stream wiring, filters, projections and connector options. Every error\n"
-    "is printed as FILE:LINE: FIELD: MESSAGE. Exit 0 if valid, 2 if not.\n"
-    "\n"
-    "Example:\n"
-    "  runnel check examples/sensors/hot_readings.json\n";
-
 struct Options {
   std::string verb;
   std::string graph_path;
+  std::string output_path;  // compile
   bool strict = false;
   bool help = false;
   RunOptions run;
+  FmtOptions fmt;
 };
 
 int UsageError(const std::string& message, const char* usage) {
   fprintf(stderr, "runnel: %s\n\n%s", message.c_str(), usage);
   return kExitUsage;
-}
-
-const char* UsageFor(const std::string& verb) {
-  if (verb == "run") return kRunUsage;
-  if (verb == "check") return kCheckUsage;
-  if (verb == "plan") return kPlanUsage;
-  return kUsage;
 }
 
 // Parses the arguments after the verb. Returns kExitOk, or an exit code to
@@ -114,6 +56,15 @@ int ParseVerbArgs(int argc, char** argv, Options* options) {
       }
       log::SetLevel(level);
       ++i;
+    } else if ((arg == "-o" || arg == "--output") && options->verb == "compile") {
+      if (i + 1 >= argc || argv[i + 1][0] == '\0') {
+        return UsageError(arg + " expects the file to write", usage);
+      }
+      options->output_path = argv[++i];
+    } else if ((arg == "-w" || arg == "--write") && options->verb == "fmt") {
+      options->fmt.write = true;
+    } else if (arg == "--drop-comments" && options->verb == "fmt") {
+      options->fmt.drop_comments = true;
     } else if (!arg.empty() && arg[0] == '-' && arg != "-") {
       return UsageError("unknown option '" + arg + "' for " + options->verb, usage);
     } else if (options->graph_path.empty()) {
@@ -122,8 +73,12 @@ int ParseVerbArgs(int argc, char** argv, Options* options) {
       return UsageError("unexpected argument '" + arg + "'", usage);
     }
   }
-  if (!options->help && options->graph_path.empty()) {
+  if (options->help) return kExitOk;
+  if (options->graph_path.empty()) {
     return UsageError(options->verb + " needs a GRAPH file", usage);
+  }
+  if (options->verb == "compile" && options->output_path.empty()) {
+    return UsageError("compile needs -o OUT, the file to write", usage);
   }
   return kExitOk;
 }
@@ -173,7 +128,7 @@ int Main(int argc, char** argv) {
     printf("runnel %s\n", kVersion);
     return kExitOk;
   }
-  if (options.verb != "run" && options.verb != "check" && options.verb != "plan") {
+  if (!IsVerb(options.verb)) {
     return UsageError("unknown verb '" + options.verb + "'", kUsage);
   }
   int parsed = ParseVerbArgs(argc, argv, &options);
@@ -184,6 +139,8 @@ int Main(int argc, char** argv) {
   }
   if (options.verb == "run") return Run(options);
   if (options.verb == "plan") return PrintPlan(options);
+  if (options.verb == "compile") return Compile(options.graph_path, options.output_path);
+  if (options.verb == "fmt") return Fmt(options.graph_path, options.fmt);
   return Check(options);
 }
 

@@ -10,7 +10,9 @@ namespace runnel::cli {
 
 graph::PhysicalPlan LoadAndPlan(const std::string& path,
                                 const file::CsvOverrides& csv_overrides) {
-  auto file = graph::GraphFile::Load(path);
+  graph::LoadOptions load;
+  load.substitute_env = true;  // the CLI's graphs take ${NAME} from the environment
+  auto file = graph::GraphFile::Load(path, load);
   if (!file.ok()) {
     fprintf(stderr, "%s\n", file.status().message().c_str());
     return {};

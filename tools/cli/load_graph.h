@@ -1,5 +1,6 @@
-// Loading a graph file for a CLI verb: parse, check, plan. Problems are
-// printed to stderr as FILE:LINE: FIELD: MESSAGE lines.
+// Loading a graph file for a CLI verb: parse (JSON or compiled), substitute
+// environment variables, check, plan. Problems are printed to stderr as
+// FILE:LINE: FIELD: MESSAGE lines.
 #pragma once
 
 #include <string>
