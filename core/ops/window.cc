@@ -208,8 +208,10 @@ Status Validate(const WindowSpec& spec) {
 }
 
 KeyedTableOptions TableOptions(uint32_t capacity, uint32_t key_slots,
-                               uint32_t value_slots, OverflowPolicy policy) {
+                               uint32_t value_slots, OverflowPolicy policy,
+                               bool recency = true) {
   KeyedTableOptions options;
+  options.recency = recency;
   options.capacity = capacity;
   options.key_slots = key_slots;
   options.value_slots = value_slots;
@@ -482,9 +484,13 @@ WindowOperator::Impl::Impl(const WindowSpec& spec, const Clock* clock)
           (spec.type == Type::kTumbling || spec.type == Type::kSession) &&
           (spec.emit_final || lateness_ == 0)),
       policy_(spec.state.policy),
+      // Entries in recency order only for evict_oldest and the early rounds
+      // (EarlyRound walks them): keeping it costs every update.
       table_(TableOptions(spec.state.capacity, kc_ + 1,
                           kMeta + spec.accumulators.state_slots(),
-                          OverflowPolicy::kFail)),
+                          OverflowPolicy::kFail,
+                          /*recency=*/policy_ == OverflowPolicy::kEvictOldest ||
+                              early_ms_ > 0)),
       keys_(TableOptions(
           spec.type == Type::kTumbling ? 0 : spec.state.capacity, kc_,
           spec.type == Type::kSliding
@@ -651,19 +657,24 @@ bool WindowOperator::Impl::FireDue(int64_t up_to) {
     const int64_t time = fire_.next_time();
     uint32_t n = 0;
     int64_t popped_time;
+    bool sorted = true;  // timers mostly come in first-row order already
     while (fire_.PopDue(time, &popped_time,
                         group_keys_.get() + size_t{n} * tslots)) {
       Slot* found;
       const int64_t first_seq =
           FirstSeqOf(group_keys_.get() + size_t{n} * tslots, &found);
       group_[n] = GroupItem{first_seq, n, found};
+      if (n > 0 && first_seq < group_[n - 1].first_seq) sorted = false;
       ++n;
     }
-    std::sort(group_.get(), group_.get() + n,
-              [](const GroupItem& a, const GroupItem& b) {
-                return a.first_seq != b.first_seq ? a.first_seq < b.first_seq
-                                                  : a.index < b.index;
-              });
+    if (!sorted) {
+      std::sort(group_.get(), group_.get() + n,
+                [](const GroupItem& a, const GroupItem& b) {
+                  return a.first_seq != b.first_seq
+                             ? a.first_seq < b.first_seq
+                             : a.index < b.index;
+                });
+    }
     for (uint32_t i = 0; i < n; ++i) {
       const Slot* tkey = group_keys_.get() + size_t{group_[i].index} * tslots;
       if (!HasRoom()) {

@@ -35,6 +35,8 @@ KeyedTable::KeyedTable(const KeyedTableOptions& options)
       value_slots_(options.value_slots),
       policy_(options.policy),
       ttl_(options.ttl > 0 ? options.ttl : 0),
+      recency_(options.recency || ttl_ > 0 ||
+               options.policy == OverflowPolicy::kEvictOldest),
       bucket_mask_(static_cast<uint32_t>(BucketCountFor(capacity_) - 1)),
       buckets_(new Bucket[uint64_t{bucket_mask_} + 1]),
       keys_(new Slot[size_t{capacity_} * key_slots_]),
@@ -86,7 +88,7 @@ void KeyedTable::Unlink(uint32_t entry) {
 
 void KeyedTable::RemoveAt(uint32_t bucket) {
   const uint32_t entry = buckets_[bucket].entry;
-  Unlink(entry);
+  if (recency_) Unlink(entry);
   links_[entry].next = free_;
   free_ = entry;
   --size_;
@@ -143,7 +145,7 @@ KeyedTable::Outcome KeyedTable::FindOrInsert(const Slot* key, uint64_t hash,
   uint32_t entry = buckets_[bucket].entry;
   if (entry != kNil) {
     if (ttl_ != 0) stamps_[entry] = clock_;
-    if (entry != newest_) {
+    if (recency_ && entry != newest_) {
       Unlink(entry);
       LinkNewest(entry);
     }
@@ -178,7 +180,7 @@ KeyedTable::Outcome KeyedTable::FindOrInsert(const Slot* key, uint64_t hash,
   std::memset(static_cast<void*>(ValueOf(entry)), 0,
               sizeof(Slot) * value_slots_);
   stamps_[entry] = clock_;
-  LinkNewest(entry);
+  if (recency_) LinkNewest(entry);
   buckets_[bucket] = Bucket{entry, static_cast<uint32_t>(hash)};
   bucket_of_[entry] = bucket;
   ++size_;

@@ -41,6 +41,10 @@ struct KeyedTableOptions {
   uint32_t value_slots = 1;  // value width in Slots
   OverflowPolicy policy = OverflowPolicy::kFail;
   int64_t ttl = 0;  // <= 0: entries never expire; else same unit as `now`
+  // Keep the recency list. It costs two links touched per update; without
+  // it, First/Next/ForEach see no entries. Always kept with a TTL or
+  // kEvictOldest, which need it.
+  bool recency = true;
 };
 
 class KeyedTable {
@@ -90,7 +94,8 @@ class KeyedTable {
   uint32_t Expire(int64_t now);
 
   // Calls fn(const schema::Slot* key, const schema::Slot* value) for each
-  // live entry, least recently updated first.
+  // live entry, least recently updated first (none without the recency
+  // list).
   // REQUIRES: fn does not modify the table.
   template <typename Fn>
   void ForEach(Fn&& fn) const {
@@ -101,7 +106,8 @@ class KeyedTable {
     }
   }
 
-  // Cursor iteration, least recently updated first, for callers that must
+  // Cursor iteration, least recently updated first (none without the
+  // recency list), for callers that must
   // stop and resume (emitting results batch by batch):
   //   for (uint32_t c = t.First(); c != KeyedTable::kEnd; c = t.Next(c)) ...
   // REQUIRES: the table is not modified while a cursor is in use.
@@ -184,6 +190,7 @@ class KeyedTable {
   uint32_t value_slots_;
   OverflowPolicy policy_;
   int64_t ttl_;
+  bool recency_;
   uint32_t bucket_mask_;
 
   uint32_t size_ = 0;

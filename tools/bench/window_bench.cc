@@ -546,6 +546,7 @@ class TableWindows {
     o.capacity = 32768;  // as Runnel's tumbling job
     o.key_slots = 2;
     o.value_slots = kStateSlots;
+    o.recency = false;  // as Runnel's window state without evict_oldest
     return o;
   }
   void SetKey(uint32_t id, int64_t w) {

@@ -682,3 +682,49 @@ TEST(KeyedTable, DoesNotAllocateAfterConstruction) {
   CHECK_TRUE(table.evicted() > 0);
   CHECK_TRUE(table.expired() > 0);
 }
+
+TEST(KeyedTable, WithoutRecencyListFindsInsertsAndErases) {
+  KeyedTableOptions options;
+  options.capacity = 4;
+  options.recency = false;
+  KeyedTable table(options);
+  Slot* value;
+  for (int64_t k = 0; k < 4; ++k) {
+    Slot key[1];
+    key[0].i64 = k;
+    CHECK(table.FindOrInsert(key, KeyedTable::HashKey(key, 1), 0, &value) ==
+          KeyedTable::Outcome::kInserted);
+    value->i64 = k * 10;
+  }
+  Slot key[1];
+  key[0].i64 = 9;
+  CHECK(table.FindOrInsert(key, KeyedTable::HashKey(key, 1), 0, &value) ==
+        KeyedTable::Outcome::kFull);
+  key[0].i64 = 2;
+  CHECK(table.Erase(key, KeyedTable::HashKey(key, 1)));
+  CHECK(table.Find(key, KeyedTable::HashKey(key, 1)) == nullptr);
+  key[0].i64 = 3;
+  LONGS_EQUAL(30, table.Find(key, KeyedTable::HashKey(key, 1))->i64);
+  // Freed entries are reused.
+  key[0].i64 = 9;
+  CHECK(table.FindOrInsert(key, KeyedTable::HashKey(key, 1), 0, &value) ==
+        KeyedTable::Outcome::kInserted);
+  LONGS_EQUAL(4, table.size());
+  CHECK(table.First() == KeyedTable::kEnd);  // no recency order kept
+}
+
+TEST(KeyedTable, EraseAtACursorRemovesThatEntry) {
+  KeyedTableOptions options;
+  options.capacity = 8;
+  KeyedTable table(options);
+  Slot* value;
+  Slot key[1];
+  key[0].i64 = 5;
+  table.FindOrInsert(key, KeyedTable::HashKey(key, 1), 0, &value);
+  const uint32_t cursor = table.CursorOf(value);
+  CHECK(table.MutableValueAt(cursor) == value);
+  LONGS_EQUAL(5, table.KeyAt(cursor)[0].i64);
+  table.EraseAt(cursor);
+  CHECK(table.Find(key, KeyedTable::HashKey(key, 1)) == nullptr);
+  LONGS_EQUAL(0, table.size());
+}

@@ -412,3 +412,38 @@ TEST(TimerHeap, MatchesReferenceWithManyKeys) {
   RunAgainstReference(/*capacity=*/500, /*key_count=*/400, /*time_span=*/40,
                       IdentityHash, /*seed=*/4, /*operations=*/30000);
 }
+
+TEST(TimerHeap, PushedTimersFireInOrderWithAddedOnesAndCancelByHandle) {
+  TimerHeap heap(8, 2);
+  Key a = MakeKey(1), b = MakeKey(2), c = MakeKey(3);
+  const uint32_t ha = heap.Push(a.slots, 20);
+  CHECK(Add(heap, 4, 20) == AddOutcome::kAdded);
+  const uint32_t hb = heap.Push(b.slots, 10);
+  const uint32_t hc = heap.Push(c.slots, 20);
+  CHECK(ha != TimerHeap::kNoHandle && hb != TimerHeap::kNoHandle &&
+        hc != TimerHeap::kNoHandle);
+  LONGS_EQUAL(4, heap.size());
+  heap.CancelHandle(ha);
+  // Pushed timers are not in the (key, time) index.
+  CHECK_FALSE(Cancel(heap, 3, 20));
+  int64_t time;
+  LONGS_EQUAL(2, Pop(heap, 100, &time));
+  LONGS_EQUAL(10, time);
+  LONGS_EQUAL(4, Pop(heap, 100, &time));  // registration order at time 20
+  LONGS_EQUAL(3, Pop(heap, 100, &time));
+  CHECK(heap.empty());
+  LONGS_EQUAL(INT64_MAX, heap.next_time());
+}
+
+TEST(TimerHeap, PushReportsFull) {
+  TimerHeap heap(2, 2);
+  Key a = MakeKey(1);
+  CHECK(heap.Push(a.slots, 1) != TimerHeap::kNoHandle);
+  CHECK(heap.Push(a.slots, 2) != TimerHeap::kNoHandle);
+  CHECK(heap.Push(a.slots, 3) == TimerHeap::kNoHandle);
+  // Cancelling an emptied time's last timer drops the time.
+  int64_t time;
+  LONGS_EQUAL(1, Pop(heap, 1, &time));
+  CHECK(heap.Push(a.slots, 3) != TimerHeap::kNoHandle);
+  LONGS_EQUAL(2, heap.next_time());
+}
