@@ -17,6 +17,22 @@ std::string At(size_t offset) {
   return "at column " + std::to_string(offset + 1);
 }
 
+// Whether the token before ends a value, so a '-' after it subtracts.
+bool EndsValue(const std::vector<Token>& tokens) {
+  if (tokens.empty()) return false;
+  const Token& last = tokens.back();
+  switch (last.kind) {
+    case TokenKind::kIdentifier:
+    case TokenKind::kNumber:
+    case TokenKind::kString:
+      return true;
+    case TokenKind::kPunct:
+      return last.text == ")";
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 Result<std::vector<Token>> Tokenize(std::string_view text) {
@@ -30,8 +46,8 @@ Result<std::vector<Token>> Tokenize(std::string_view text) {
     } else if (IsIdentifierStart(c)) {
       while (i < text.size() && IsIdentifierPart(text[i])) ++i;
       tokens.push_back({TokenKind::kIdentifier, std::string(text.substr(start, i - start)), start});
-    } else if (IsDigit(c) || c == '.' ||
-               (c == '-' && i + 1 < text.size() &&
+    } else if (IsDigit(c) || (c == '.' && i + 1 < text.size() && IsDigit(text[i + 1])) ||
+               (c == '-' && !EndsValue(tokens) && i + 1 < text.size() &&
                 (IsDigit(text[i + 1]) || text[i + 1] == '.'))) {
       ++i;
       while (i < text.size() &&
@@ -50,12 +66,15 @@ Result<std::vector<Token>> Tokenize(std::string_view text) {
     } else if (c == '(' || c == ')' || c == ',') {
       tokens.push_back({TokenKind::kPunct, std::string(1, c), start});
       ++i;
+    } else if (c == '+' || c == '-' || c == '*' || c == '/' || c == '%') {
+      tokens.push_back({TokenKind::kOperator, std::string(1, c), start});
+      ++i;
     } else if (c == '=' || c == '!' || c == '<' || c == '>') {
       bool two = i + 1 < text.size() && text[i + 1] == '=';
       std::string op(text.substr(i, two ? 2 : 1));
       if (op == "=" || op == "!") {
         return InvalidArgument("unknown operator '" + op + "' " + At(start) +
-                               " (expected ==, !=, <, <=, > or >=)");
+                               (op == "=" ? " (to compare, write ==)" : " (to negate, write not)"));
       }
       tokens.push_back({TokenKind::kOperator, op, start});
       i += op.size();

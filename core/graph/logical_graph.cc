@@ -3,6 +3,8 @@
 #include <map>
 #include <set>
 
+#include "core/expr/checker.h"
+
 namespace runnel::graph {
 namespace {
 
@@ -305,13 +307,13 @@ class Builder {
 
   // Parses a filter or branch condition; reports at `path` on failure.
   bool ParseCondition(const std::string& text, const schema::Schema& input,
-                      const std::string& path, expr::Comparison* out) {
-    Result<expr::Comparison> comparison = expr::ParseComparison(text, input);
-    if (!comparison.ok()) {
-      Error(path, comparison.status().message());
+                      const std::string& path, expr::Expression* out) {
+    Result<expr::Expression> condition = expr::ParseCondition(text, input);
+    if (!condition.ok()) {
+      Error(path, condition.status().message());
       return false;
     }
-    *out = comparison.value();
+    *out = std::move(condition.value());
     return true;
   }
 
@@ -347,7 +349,7 @@ class Builder {
 
     if (op.filter()) {
       logical.kind = OperatorKind::kFilter;
-      ParseCondition(op.filter()->str(), in.schema, path + ".filter", &logical.comparison);
+      ParseCondition(op.filter()->str(), in.schema, path + ".filter", &logical.condition);
     } else if (op.project()) {
       logical.kind = OperatorKind::kProject;
       Result<ops::Projection> projection = ops::ParseProjection(Strings(op.project()), in.schema);
@@ -357,7 +359,7 @@ class Builder {
         out.event_time_field = -1;  // unless the event-time field is kept
         const auto& kept = logical.projection.source_fields;
         for (size_t k = 0; k < kept.size(); ++k) {
-          if (static_cast<int>(kept[k]) == in.event_time_field) {
+          if (kept[k] >= 0 && kept[k] == in.event_time_field) {
             out.event_time_field = static_cast<int>(k);
             break;
           }
@@ -626,7 +628,7 @@ class Builder {
   // `in` by value: each branch adds a stream, which may reallocate graph_.streams.
   void AddSplit(const fb::Operator& op, const std::string& path, LogicalStream in,
                 const LogicalOperator& base) {
-    std::vector<expr::Comparison> earlier;
+    std::vector<expr::Expression> earlier;
     size_t branches = op.split()->size();
     if (branches == 0) Error(path + ".split", "names no branches");
     for (size_t b = 0; b < branches; ++b) {
@@ -640,8 +642,8 @@ class Builder {
       logical.has_condition = branch->when() != nullptr;
       if (logical.has_condition) {
         if (ParseCondition(branch->when()->str(), in.schema, branch_path + ".when",
-                           &logical.comparison)) {
-          earlier.push_back(logical.comparison);
+                           &logical.condition)) {
+          earlier.push_back(logical.condition);
         }
       } else if (b + 1 != branches) {
         Error(branch_path + ".when", "only the last branch may omit `when` (it takes the rest)");

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "core/expr/comparison.h"
+#include "core/expr/expression.h"
 #include "core/graph/diagnostics.h"
 #include "core/graph/graph_file.h"
 #include "core/ops/accumulators.h"
@@ -67,7 +67,8 @@ struct LogicalOperator {
   std::vector<uint32_t> inputs;  // one stream; several for union
   uint32_t output_stream;
   uint32_t parallelism = 1;
-  expr::Comparison comparison;  // kFilter
+  // kFilter, kSplitBranch (when has_condition): a checked bool expression.
+  expr::Expression condition;
   ops::Projection projection;   // kProject
   // kAggregate: the functions (the key comes from the input stream).
   ops::Accumulators accumulators;
@@ -80,7 +81,7 @@ struct LogicalOperator {
   uint32_t timer_capacity = 0;
   // kSplitBranch: a row belongs here if no earlier condition holds and this
   // branch's does (or it has none).
-  std::vector<expr::Comparison> earlier_branches;
+  std::vector<expr::Expression> earlier_branches;
   bool has_condition = false;
 };
 

@@ -224,15 +224,18 @@ class Planner {
     const LogicalStream& in = graph_.streams[o.inputs[0]];
     switch (o.kind) {
       case OperatorKind::kFilter: {
-        auto filter = ops::FilterOperator::Make(o.comparison, in.schema, job_->symbols());
+        auto filter = ops::FilterOperator::Make(o.condition, job_->symbols());
         if (filter.ok()) return std::move(filter.value());
         diagnostics_->Add(o.field_path + ".filter", filter.status().message());
         return nullptr;
       }
       case OperatorKind::kProject: {
-        std::vector<uint32_t> fields = o.projection.source_fields;
-        if (in.has_watermark) fields.push_back(in.schema.size());  // the hidden slot rides along
-        return std::make_unique<ops::ProjectOperator>(std::move(fields));
+        // The hidden watermark slot rides along after the projected fields.
+        int hidden = in.has_watermark ? static_cast<int>(in.schema.size()) : -1;
+        auto project = ops::ProjectOperator::Make(o.projection, hidden, job_->symbols());
+        if (project.ok()) return std::move(project.value());
+        diagnostics_->Add(o.field_path + ".project", project.status().message());
+        return nullptr;
       }
       case OperatorKind::kAggregate: {
         const LogicalStream& out = graph_.streams[o.output_stream];
@@ -261,8 +264,8 @@ class Planner {
       }
       case OperatorKind::kSplitBranch: {
         auto branch = ops::SplitBranchOperator::Make(
-            o.earlier_branches, o.has_condition ? &o.comparison : nullptr, in.schema,
-            in.width(), job_->symbols(), batch_rows_);
+            o.earlier_branches, o.has_condition ? &o.condition : nullptr, in.width(),
+            job_->symbols(), batch_rows_);
         if (branch.ok()) return std::move(branch.value());
         diagnostics_->Add(o.field_path, branch.status().message());
         return nullptr;

@@ -3,17 +3,16 @@
 namespace runnel::ops {
 
 Result<std::unique_ptr<SplitBranchOperator>> SplitBranchOperator::Make(
-    const std::vector<expr::Comparison>& earlier, const expr::Comparison* own,
-    const schema::Schema& input, uint32_t width, schema::SymbolTable* symbols,
-    uint32_t batch_rows) {
+    const std::vector<expr::Expression>& earlier, const expr::Expression* own, uint32_t width,
+    schema::SymbolTable* symbols, uint32_t batch_rows) {
   std::unique_ptr<SplitBranchOperator> op(new SplitBranchOperator());
-  for (const expr::Comparison& c : earlier) {
-    auto stage = FilterOperator::Make(c, input, symbols, /*negate=*/true);
+  for (const expr::Expression& c : earlier) {
+    auto stage = FilterOperator::Make(c, symbols, /*negate=*/true);
     if (!stage.ok()) return stage.status();
     op->stages_.push_back(std::move(stage.value()));
   }
   if (own != nullptr) {
-    auto stage = FilterOperator::Make(*own, input, symbols);
+    auto stage = FilterOperator::Make(*own, symbols);
     if (!stage.ok()) return stage.status();
     op->stages_.push_back(std::move(stage.value()));
   }

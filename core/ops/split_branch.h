@@ -14,13 +14,13 @@ namespace runnel::ops {
 
 class SplitBranchOperator : public runtime::Operator {
  public:
-  // `earlier` are the conditions of the branches before this one; `own` is
-  // this branch's, or null for "the rest". Scratch batches hold `batch_rows`
-  // rows of `width` slots (the input's, hidden slots included).
+  // `earlier` are the conditions (checked bool expressions) of the branches
+  // before this one; `own` is this branch's, or null for "the rest".
+  // Scratch batches hold `batch_rows` rows of `width` slots (the input's,
+  // hidden slots included).
   static Result<std::unique_ptr<SplitBranchOperator>> Make(
-      const std::vector<expr::Comparison>& earlier, const expr::Comparison* own,
-      const schema::Schema& input, uint32_t width, schema::SymbolTable* symbols,
-      uint32_t batch_rows);
+      const std::vector<expr::Expression>& earlier, const expr::Expression* own,
+      uint32_t width, schema::SymbolTable* symbols, uint32_t batch_rows);
 
   Status Process(const schema::RowBatch& in, schema::RowBatch* out) override;
 

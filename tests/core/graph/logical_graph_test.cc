@@ -64,7 +64,7 @@ TEST(LogicalGraph, ReportsEveryErrorWithFileLineAndField) {
     "sinks": [{ "name": "out", "input": "hott", "csv": { "path": "-" } }])"));
   STRCMP_EQUAL(
       "g.json:8: operators[0].filter: unknown field 'tmp' at column 1 (fields: device, ts, temp)\n"
-      "g.json:9: operators[1].project[1]: unknown field 'humidity' (fields: device, ts, temp)\n"
+      "g.json:9: operators[1].project[1]: unknown field 'humidity' at column 1 (fields: device, ts, temp)\n"
       "g.json:10: sinks[0].input: unknown stream 'hott' (streams: cut, hot, readings)",
       b.errors.c_str());
 }

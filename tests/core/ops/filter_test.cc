@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "core/expr/comparison.h"
+#include "core/expr/checker.h"
 
 using runnel::ops::FilterOperator;
 using runnel::schema::FieldType;
@@ -42,9 +42,9 @@ TEST_GROUP(FilterOperator) {
 
   // Runs a filter written as in a graph file; returns how many rows it kept.
   uint32_t Keep(const char* condition) {
-    auto comparison = runnel::expr::ParseComparison(condition, Readings());
-    CHECK_TEXT(comparison.ok(), comparison.status().message().c_str());
-    auto filter = FilterOperator::Make(comparison.value(), Readings(), &symbols);
+    auto parsed = runnel::expr::ParseCondition(condition, Readings());
+    CHECK_TEXT(parsed.ok(), parsed.status().message().c_str());
+    auto filter = FilterOperator::Make(parsed.value(), &symbols);
     CHECK(filter.ok());
     out.Clear();
     CHECK(filter.value()->Process(in, &out).ok());
@@ -127,10 +127,10 @@ void CheckLargeBatch(uint32_t width, uint32_t rows) {
     for (uint32_t f = 0; f < width; ++f) row[f].i64 = int64_t{i} * 100 + f;
     if (i % 3 == 0) row[0].i64 = -1;  // rejected by "f0 >= 0"
   }
-  auto comparison = runnel::expr::ParseComparison("f0 >= 0", schema);
-  CHECK(comparison.ok());
+  auto condition = runnel::expr::ParseCondition("f0 >= 0", schema);
+  CHECK(condition.ok());
   for (bool negate : {false, true}) {
-    auto filter = FilterOperator::Make(comparison.value(), schema, &symbols, negate);
+    auto filter = FilterOperator::Make(condition.value(), &symbols, negate);
     CHECK(filter.ok());
     RowBatch out{width, rows};
     CHECK(filter.value()->Process(in, &out).ok());

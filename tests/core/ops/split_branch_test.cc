@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/expr/comparison.h"
+#include "core/expr/checker.h"
 #include "core/ops/filter.h"
 #include "core/schema/symbol_table.h"
 
@@ -18,7 +18,7 @@
 using runnel::Result;
 using runnel::Status;
 using runnel::StatusCode;
-using runnel::expr::Comparison;
+using Comparison = runnel::expr::Expression;
 using runnel::ops::FilterOperator;
 using runnel::ops::SplitBranchOperator;
 using runnel::schema::FieldType;
@@ -39,7 +39,7 @@ Schema Readings() {
 }
 
 Comparison Parse(const char* text) {
-  auto c = runnel::expr::ParseComparison(text, Readings());
+  auto c = runnel::expr::ParseCondition(text, Readings());
   CHECK_TEXT(c.ok(), c.status().message().c_str());
   return c.value();
 }
@@ -84,7 +84,7 @@ TEST_GROUP(SplitBranch) {
     Comparison mine;
     if (own != nullptr) mine = Parse(own);
     auto branch = SplitBranchOperator::Make(before, own != nullptr ? &mine : nullptr,
-                                            Readings(), Readings().size(), &symbols, kBatchRows);
+                                            Readings().size(), &symbols, kBatchRows);
     CHECK_TEXT(branch.ok(), branch.status().message().c_str());
     return std::move(branch.value());
   }
@@ -203,7 +203,7 @@ TEST(SplitBranch, HiddenSlotsBeyondTheSchemaTravelWithTheRow) {
   const uint32_t kWide = 5;
   std::vector<Comparison> earlier = {Parse("temp > 30"), Parse("temp < 10")};
   Comparison own = Parse("seq != 2");
-  auto branch = SplitBranchOperator::Make(earlier, &own, Readings(), kWide, &symbols, kBatchRows);
+  auto branch = SplitBranchOperator::Make(earlier, &own, kWide, &symbols, kBatchRows);
   CHECK(branch.ok());
   RowBatch wide_in(kWide, kBatchRows);
   RowBatch wide_out(kWide, kBatchRows);
@@ -229,7 +229,7 @@ TEST(SplitBranch, AFullSymbolTableIsReported) {
   uint32_t id;
   CHECK(tiny.Intern("taken", &id));
   std::vector<Comparison> earlier = {Parse("device == 'dev-9'")};
-  auto branch = SplitBranchOperator::Make(earlier, nullptr, Readings(), 3, &tiny, kBatchRows);
+  auto branch = SplitBranchOperator::Make(earlier, nullptr, 3, &tiny, kBatchRows);
   CHECK_FALSE(branch.ok());
   CHECK(branch.status().code() == StatusCode::kResourceExhausted);
 }
@@ -251,7 +251,7 @@ TEST_GROUP(NegatedFilter) {
   }
 
   std::vector<int64_t> Keep(const char* condition, bool negate) {
-    auto filter = FilterOperator::Make(Parse(condition), Readings(), &symbols, negate);
+    auto filter = FilterOperator::Make(Parse(condition), &symbols, negate);
     CHECK(filter.ok());
     out.Clear();
     CHECK(filter.value()->Process(in, &out).ok());
