@@ -1,5 +1,6 @@
 #include "core/graph/logical_graph.h"
 
+#include <cstdint>
 #include <map>
 #include <set>
 
@@ -116,6 +117,19 @@ class Builder {
     diagnostics_->Add(std::move(path), std::move(message));
   }
 
+  // A duration in ms, as ns; 0 after reporting at `path` if the ns do not
+  // fit in an int64 (more than 292 years).
+  int64_t MsToNs(uint64_t ms, const std::string& path) {
+    constexpr uint64_t kNsPerMs = 1000000;
+    constexpr uint64_t kMaxMs = static_cast<uint64_t>(INT64_MAX) / kNsPerMs;
+    if (ms > kMaxMs) {
+      Error(path, "expected at most " + std::to_string(kMaxMs) + " (292 years), found " +
+                      std::to_string(ms));
+      return 0;
+    }
+    return static_cast<int64_t>(ms * kNsPerMs);
+  }
+
   // Registers the name a source, operator or branch at `path` declares
   // (in its `name` field); reports a duplicate.
   bool ClaimName(const std::string& name, const std::string& path,
@@ -206,7 +220,8 @@ class Builder {
     }
     stream->event_time_field = field;
     stream->has_watermark = true;
-    source->max_out_of_orderness_ns = static_cast<int64_t>(def.max_out_of_orderness_ms()) * 1000000;
+    source->max_out_of_orderness_ns =
+        MsToNs(def.max_out_of_orderness_ms(), path + ".max_out_of_orderness_ms");
     source->idle_timeout_ms = static_cast<int64_t>(def.idle_timeout_ms());
   }
 
@@ -481,7 +496,6 @@ class Builder {
     std::string at = path + ".window";
     ops::WindowSpec& spec = logical->window;
     spec.processing_time = w.time() == fb::WindowTime::processing;
-    constexpr int64_t kNsPerMs = 1000000;
     auto positive = [&](uint64_t value, const char* field) {
       if (value == 0) Error(at + "." + field, "must be set, and more than 0");
       return value > 0;
@@ -509,12 +523,12 @@ class Builder {
         }
         break;
     }
-    spec.size_ns = static_cast<int64_t>(w.size_ms()) * kNsPerMs;
-    spec.slide_ns = static_cast<int64_t>(w.slide_ms()) * kNsPerMs;
-    spec.gap_ns = static_cast<int64_t>(w.gap_ms()) * kNsPerMs;
+    spec.size_ns = MsToNs(w.size_ms(), at + ".size_ms");
+    spec.slide_ns = MsToNs(w.slide_ms(), at + ".slide_ms");
+    spec.gap_ns = MsToNs(w.gap_ms(), at + ".gap_ms");
     spec.count = w.count();
     spec.count_slide = w.count_slide();
-    spec.allowed_lateness_ns = static_cast<int64_t>(w.allowed_lateness_ms()) * kNsPerMs;
+    spec.allowed_lateness_ns = MsToNs(w.allowed_lateness_ms(), at + ".allowed_lateness_ms");
     spec.emit_final = w.emit() == fb::WindowEmit::final;
     spec.early_every_ms = static_cast<int64_t>(w.early_every_ms());
     spec.early_every_rows = w.early_every_rows();
