@@ -115,3 +115,32 @@ TEST(LogicalGraph, UnsupportedVersion) {
   STRCMP_CONTAINS("version: graph format version 7 is not supported (expected 1)",
                   b.errors.c_str());
 }
+
+// Found by tests/fuzz: durations in ms became int64 ns by a multiplication
+// that overflowed (undefined behaviour) for values past 292 years.
+TEST(LogicalGraph, RejectsDurationsPastInt64Nanoseconds) {
+  Built b = Build(R"json({
+    "schemas": [{ "name": "reading", "fields": [
+      { "name": "device", "type": "sym" }, { "name": "ts", "type": "ts" } ] }],
+    "sources": [{ "name": "readings", "schema": "reading", "csv": { "path": "r.csv" },
+      "event_time": { "field": "ts", "max_out_of_orderness_ms": 18446744073709551615 } }],
+    "operators": [
+      { "name": "by_device", "input": "readings", "key_by": ["device"] },
+      { "name": "w", "input": "by_device", "window": { "type": "sliding",
+        "size_ms": 230897441837960, "slide_ms": 9223372036855,
+        "allowed_lateness_ms": 9223372036854, "values": ["count()"] } },
+      { "name": "s", "input": "by_device", "window": { "type": "session",
+        "gap_ms": 9223372036855, "values": ["count()"] } } ],
+    "sinks": [{ "name": "out", "input": "w", "csv": { "path": "-" } },
+              { "name": "out2", "input": "s", "csv": { "path": "-" } }]})json");
+  STRCMP_EQUAL(
+      "g.json:5: sources[0].event_time.max_out_of_orderness_ms: expected at most 9223372036854 "
+      "(292 years), found 18446744073709551615\n"
+      "g.json:9: operators[1].window.size_ms: expected at most 9223372036854 (292 years), found "
+      "230897441837960\n"
+      "g.json:9: operators[1].window.slide_ms: expected at most 9223372036854 (292 years), found "
+      "9223372036855\n"
+      "g.json:12: operators[2].window.gap_ms: expected at most 9223372036854 (292 years), found "
+      "9223372036855",
+      b.errors.c_str());
+}
