@@ -79,7 +79,7 @@ enum : uint32_t {
   kFirstSeq,  // arrival number of the first row: orders equal-time firings
   kStart,     // window / pane / session start (count: first row's number)
   kEnd,       // its end (exclusive)
-  kPrev,      // list links (sliding panes, sessions): ids of the neighbours
+  kPrev,      // list links (sliding panes, sessions): the neighbours' cursors
   kNext,
   kLinks,  // kHasPrev | kHasNext
   kTimer,  // tumbling: 1 + the handle of its pending fire timer; 0: none
@@ -90,7 +90,7 @@ constexpr int64_t kHasNext = 2;
 
 // Per-key header layout.
 enum : uint32_t {
-  kHead,  // first and last id of the key's list
+  kHead,  // cursors of the first and last entry of the key's list
   kTail,
   kSize,           // entries in the list
   kChain,          // sliding: start of the window the chain timer is for
@@ -334,7 +334,7 @@ class WindowOperator::Impl {
   void RefireFired(const Slot* key, const Slot* header, int64_t pane,
                    const Slot* new_pane);
   void CountIntoOpenWindows(const Slot* key, const Slot* header, int64_t pane);
-  WindowWalk WalkWindow(const Slot* key, int64_t start, bool merge,
+  WindowWalk WalkWindow(int64_t start, bool merge,
                         const Slot* header);
 
   // --- State. `key` is always the kc_ key fields; ids are appended inside.
@@ -349,6 +349,13 @@ class WindowOperator::Impl {
   Slot* FindEntry(const Slot* key, int64_t id) {
     Lookup(key, id);
     return table_.Find(lookup_.get(), LookupHash());
+  }
+  // List links are table cursors: an entry never moves while it lives.
+  Slot* Entry(int64_t cursor) {
+    return table_.MutableValueAt(static_cast<uint32_t>(cursor));
+  }
+  int64_t IdAt(int64_t cursor) const {
+    return table_.KeyAt(static_cast<uint32_t>(cursor))[kc_].i64;
   }
   Slot* FindHeader(const Slot* key) {
     return keys_.Find(key, schema::HashSlots(key, kc_));
@@ -372,7 +379,8 @@ class WindowOperator::Impl {
   void PushFire(Slot* value, int64_t time);
   void EvictOldestEntry();
   void EvictOldestCountKey();
-  void LinkSorted(const Slot* key, int64_t id, Slot* value);
+  // Links entry `value` into its key's time-ordered list.
+  void LinkSorted(const Slot* key, Slot* value);
   void Unlink(const Slot* key, Slot* value);
   void AddTimer(TimerHeap* heap, const Slot* key, int64_t id, int64_t tag,
                 int64_t time);
@@ -721,7 +729,7 @@ int64_t WindowOperator::Impl::FirstSeqOf(const Slot* tkey, Slot** found) {
                            header[kChain].i64 == tkey[kc_].i64;
       return current ? header[kChainFirstSeq].i64 : INT64_MAX;
     }
-    return WalkWindow(tkey, tkey[kc_].i64, false, header).first_seq;
+    return WalkWindow(tkey[kc_].i64, false, header).first_seq;
   }
   // Tumbling timers hold the entry's cursor: a pending one's entry is live
   // (evicting an entry cancels its timer).
@@ -756,7 +764,7 @@ void WindowOperator::Impl::FireTimer(const Slot* tkey, Slot* found) {
 void WindowOperator::Impl::FireSliding(const Slot* key, int64_t start,
                                        int64_t tag, Slot* header) {
   if (tag != kOnTime) {
-    const WindowWalk walk = WalkWindow(key, start, true, header);
+    const WindowWalk walk = WalkWindow(start, true, header);
     if (walk.panes > 0) {
       EmitResult(key, start, SlidingEnd(start), merged_.get(), tag == kRefire);
     }
@@ -786,7 +794,7 @@ void WindowOperator::Impl::FireSliding(const Slot* key, int64_t start,
   if ((header[kFlags].i64 & kHasWalk) == 0 ||
       header[kWalkWindow].i64 > start || header[kWalkFirst].i64 < after ||
       header[kWalkAfter].i64 < SlidingEnd(after)) {
-    const WindowWalk walk = WalkWindow(key, start, true, header);
+    const WindowWalk walk = WalkWindow(start, true, header);
     header[kFlags].i64 &= ~kHasWalk;
     if (walk.panes > 0) {
       header[kWalkWindow].i64 = start;
@@ -814,7 +822,7 @@ void WindowOperator::Impl::FireSliding(const Slot* key, int64_t start,
 
 // `header`: the key's (FindHeader), or null.
 WindowOperator::Impl::WindowWalk WindowOperator::Impl::WalkWindow(
-    const Slot* key, int64_t start, bool merge, const Slot* header) {
+    int64_t start, bool merge, const Slot* header) {
   WindowWalk walk;
   if (merge)
     std::memset(merged_.get(), 0,
@@ -823,13 +831,9 @@ WindowOperator::Impl::WindowWalk WindowOperator::Impl::WalkWindow(
   const int64_t end = SlidingEnd(start);
   const int64_t after = Add(start, spec_.slide_ns);
   int64_t next_end = end;  // panes up to here matter
-  int64_t id = header[kHead].i64;
+  int64_t at = header[kHead].i64;
   for (;;) {
-    const Slot* pane = FindEntry(key, id);
-    if (pane == nullptr) {  // unreachable: the list holds live panes
-      walk.after_end = INT64_MIN;
-      break;
-    }
+    const Slot* pane = Entry(at);
     const int64_t pane_start = pane[kStart].i64;
     if (pane_start >= end && walk.after_end == INT64_MAX)
       walk.after_end = pane_start;
@@ -854,7 +858,7 @@ WindowOperator::Impl::WindowWalk WindowOperator::Impl::WalkWindow(
       walk.next_first_seq = std::min(walk.next_first_seq, pane[kFirstSeq].i64);
     }
     if ((pane[kLinks].i64 & kHasNext) == 0) break;
-    id = pane[kNext].i64;
+    at = pane[kNext].i64;
   }
   return walk;
 }
@@ -872,7 +876,7 @@ bool WindowOperator::Impl::EarlyRound() {
                                 start <= header[kFiredThrough].i64);
       if (fired || EmitTime(SlidingEnd(start)) <= time_) continue;
       if (!HasRoom()) return false;
-      const WindowWalk walk = WalkWindow(mkey, start, true, header);
+      const WindowWalk walk = WalkWindow(start, true, header);
       Slot* mark = FindMark(mkey, start);
       if (walk.panes > 0) {
         EmitResult(mkey, start, SlidingEnd(start), merged_.get(),
@@ -943,43 +947,44 @@ void WindowOperator::Impl::AssignSession(const Slot* row, int64_t ts) {
   // The sessions [first, last] the row's [ts, end) touches (as Flink, windows
   // that only meet merge too). Sessions are disjoint and in time order, so
   // they are a run of the list, found walking back from the newest.
-  int64_t first = 0;
+  int64_t first = 0;  // cursors
   int64_t last = 0;
   bool found = false;
   if (const Slot* header = FindHeader(key)) {
-    int64_t id = header[kTail].i64;
+    int64_t at = header[kTail].i64;
     for (;;) {
-      const Slot* session = FindEntry(key, id);
-      if (session == nullptr) break;
+      const Slot* session = Entry(at);
       if (session[kStart].i64 <= end) {
         if (session[kEnd].i64 < ts) break;
-        if (!found) last = id;
+        if (!found) last = at;
         found = true;
-        first = id;
+        first = at;
       }
       if ((session[kLinks].i64 & kHasPrev) == 0) break;
-      id = session[kPrev].i64;
+      at = session[kPrev].i64;
     }
   }
   Slot* target;
+  int64_t id;  // the target session's
   if (!found) {
-    first = seq_;
+    id = seq_;
     bool inserted;
-    if (!FindOrInsertEntry(key, first, &target, &inserted)) return;
+    if (!FindOrInsertEntry(key, id, &target, &inserted)) return;
     target[kStart].i64 = ts;
     target[kEnd].i64 = end;
     target[kFirstSeq].i64 = seq_;
-    LinkSorted(key, first, target);
-    AddTimer(&fire_, key, first, kOnTime, EmitTime(end));
+    LinkSorted(key, target);
+    AddTimer(&fire_, key, id, kOnTime, EmitTime(end));
     if (!cleanup_on_fire_)
-      AddTimer(&cleanup_, key, first, kOnTime, CleanupTime(end));
+      AddTimer(&cleanup_, key, id, kOnTime, CleanupTime(end));
   } else {
-    target = FindEntry(key, first);
+    target = Entry(first);
+    id = IdAt(first);
     const int64_t old_end = target[kEnd].i64;
     // Fold the later sessions into the first, in time order.
-    int64_t id = target[kNext].i64;
+    int64_t at = target[kNext].i64;
     while (first != last) {
-      Slot* session = FindEntry(key, id);
+      Slot* session = Entry(at);
       const int64_t next = session[kNext].i64;
       spec_.accumulators.Merge(target + kMeta, session + kMeta);
       target[kEmitted].i64 |= session[kEmitted].i64;
@@ -987,18 +992,18 @@ void WindowOperator::Impl::AssignSession(const Slot* row, int64_t ts) {
       target[kFirstSeq].i64 =
           std::min(target[kFirstSeq].i64, session[kFirstSeq].i64);
       target[kEnd].i64 = std::max(target[kEnd].i64, session[kEnd].i64);
-      RemoveEntry(key, id);  // cancels its timers and unlinks it
-      if (id == last) break;
-      id = next;
+      RemoveEntry(key, IdAt(at));  // cancels its timers and unlinks it
+      if (at == last) break;
+      at = next;
     }
     target[kStart].i64 = std::min(target[kStart].i64, ts);
     target[kEnd].i64 = std::max(target[kEnd].i64, end);
     if (target[kEnd].i64 != old_end)
-      RetimeSession(key, first, old_end, target[kEnd].i64);
+      RetimeSession(key, id, old_end, target[kEnd].i64);
   }
   spec_.accumulators.Update(target + kMeta, row);
   ++target[kRows].i64;
-  AfterWindowUpdate(key, first, target);
+  AfterWindowUpdate(key, id, target);
 }
 
 void WindowOperator::Impl::RetimeSession(const Slot* key, int64_t id,
@@ -1042,7 +1047,7 @@ void WindowOperator::Impl::AssignSliding(const Slot* row, int64_t ts) {
     value[kStart].i64 = pane;
     value[kEnd].i64 = Add(pane, pane_);
     value[kFirstSeq].i64 = seq_;
-    LinkSorted(key, pane, value);
+    LinkSorted(key, value);
     if (!error_.ok()) return;
     // A pane goes once the last window holding it is past its lateness.
     AddTimer(&cleanup_, key, pane, kOnTime,
@@ -1091,9 +1096,10 @@ void WindowOperator::Impl::RefireFired(const Slot* key, const Slot* header,
     int64_t tag = kRefire;
     if (new_pane != nullptr) {
       const bool before = (new_pane[kLinks].i64 & kHasPrev) != 0 &&
-                          new_pane[kPrev].i64 >= start;
-      const bool after = (new_pane[kLinks].i64 & kHasNext) != 0 &&
-                         new_pane[kNext].i64 < SlidingEnd(start);
+                          Entry(new_pane[kPrev].i64)[kStart].i64 >= start;
+      const bool after =
+          (new_pane[kLinks].i64 & kHasNext) != 0 &&
+          Entry(new_pane[kNext].i64)[kStart].i64 < SlidingEnd(start);
       if (!before && !after) tag = kLateFirst;
     }
     // Keep room for every key's chain timer.
@@ -1123,7 +1129,7 @@ void WindowOperator::Impl::CountIntoOpenWindows(const Slot* key,
         const bool is_update = mark[kMarkEmitted].i64 != 0;
         mark[kMarkEmitted].i64 = 1;
         mark[kMarkRows].i64 = 0;
-        const WindowWalk walk = WalkWindow(key, start, true, header);
+        const WindowWalk walk = WalkWindow(start, true, header);
         if (walk.panes > 0)
           EmitResult(key, start, SlidingEnd(start), merged_.get(), is_update);
       }
@@ -1299,13 +1305,13 @@ void WindowOperator::Impl::PushFire(Slot* value, int64_t time) {
   value[kTimer].i64 = int64_t{handle} + 1;
 }
 
-void WindowOperator::Impl::LinkSorted(const Slot* key, int64_t id,
-                                      Slot* value) {
+void WindowOperator::Impl::LinkSorted(const Slot* key, Slot* value) {
+  const int64_t self = table_.CursorOf(value);
   Slot* header;
   switch (keys_.FindOrInsert(key, schema::HashSlots(key, kc_), seq_, &header)) {
     case KeyedTable::Outcome::kInserted:
-      header[kHead].i64 = id;
-      header[kTail].i64 = id;
+      header[kHead].i64 = self;
+      header[kTail].i64 = self;
       header[kSize].i64 = 1;
       value[kLinks].i64 = 0;
       return;
@@ -1324,7 +1330,7 @@ void WindowOperator::Impl::LinkSorted(const Slot* key, int64_t id,
   int64_t at = header[kTail].i64;
   Slot* prev = nullptr;
   for (;;) {
-    Slot* node = FindEntry(key, at);
+    Slot* node = Entry(at);
     if (node[kStart].i64 <= start) {
       prev = node;
       break;
@@ -1334,26 +1340,26 @@ void WindowOperator::Impl::LinkSorted(const Slot* key, int64_t id,
   }
   if (prev == nullptr) {  // new head
     const int64_t head = header[kHead].i64;
-    Slot* next = FindEntry(key, head);
+    Slot* next = Entry(head);
     value[kNext].i64 = head;
     value[kLinks].i64 = kHasNext;
-    next[kPrev].i64 = id;
+    next[kPrev].i64 = self;
     next[kLinks].i64 |= kHasPrev;
-    header[kHead].i64 = id;
+    header[kHead].i64 = self;
     return;
   }
   value[kPrev].i64 = at;
   value[kLinks].i64 = kHasPrev;
   if ((prev[kLinks].i64 & kHasNext) != 0) {
     const int64_t after = prev[kNext].i64;
-    Slot* next = FindEntry(key, after);
+    Slot* next = Entry(after);
     value[kNext].i64 = after;
     value[kLinks].i64 |= kHasNext;
-    next[kPrev].i64 = id;
+    next[kPrev].i64 = self;
   } else {
-    header[kTail].i64 = id;
+    header[kTail].i64 = self;
   }
-  prev[kNext].i64 = id;
+  prev[kNext].i64 = self;
   prev[kLinks].i64 |= kHasNext;
 }
 
@@ -1363,14 +1369,14 @@ void WindowOperator::Impl::Unlink(const Slot* key, Slot* value) {
   header[kFlags].i64 &= ~kHasWalk;
   const int64_t links = value[kLinks].i64;
   if ((links & kHasPrev) != 0) {
-    Slot* prev = FindEntry(key, value[kPrev].i64);
+    Slot* prev = Entry(value[kPrev].i64);
     prev[kNext].i64 = value[kNext].i64;
     prev[kLinks].i64 = (prev[kLinks].i64 & ~kHasNext) | (links & kHasNext);
   } else {
     header[kHead].i64 = value[kNext].i64;
   }
   if ((links & kHasNext) != 0) {
-    Slot* next = FindEntry(key, value[kNext].i64);
+    Slot* next = Entry(value[kNext].i64);
     next[kPrev].i64 = value[kPrev].i64;
     next[kLinks].i64 = (next[kLinks].i64 & ~kHasPrev) | (links & kHasPrev);
   } else {
