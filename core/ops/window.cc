@@ -98,6 +98,7 @@ enum : uint32_t {
   kFlags,          // kHasChain | kHasFired | kHasWalk
   kRowCount,       // count windows: rows of the key so far
   kChainFirstSeq,  // sliding: first row (arrival number) of the chain window
+  kChainTimer,     // sliding: the chain timer's handle (with kHasChain)
   kHeaderSlots,
 };
 // Sliding headers go on with the chain's last walk (kHasWalk): while no pane
@@ -377,13 +378,23 @@ class WindowOperator::Impl {
   // Registers the fire timer of tumbling window `value` (its cursor is the
   // timer's key; kTimer keeps the handle for cancelling).
   void PushFire(Slot* value, int64_t time);
+  // Puts back a popped timer that found no room to fire; `found` is what
+  // FirstSeqOf found for it.
+  void Requeue(const Slot* tkey, Slot* found, int64_t time);
   void EvictOldestEntry();
   void EvictOldestCountKey();
   // Links entry `value` into its key's time-ordered list.
   void LinkSorted(const Slot* key, Slot* value);
   void Unlink(const Slot* key, Slot* value);
+  // (key, id, tag) in tkey_, the layout of every timer key but tumbling's.
+  const Slot* TimerKey(const Slot* key, int64_t id, int64_t tag);
   void AddTimer(TimerHeap* heap, const Slot* key, int64_t id, int64_t tag,
                 int64_t time);
+  // A sliding key's chain: the timer of the earliest unfired window holding
+  // a pane (see the top of window.cc).
+  void SetChain(const Slot* key, Slot* header, int64_t start,
+                int64_t first_seq);
+  void CancelChain(Slot* header);
   void CancelTimer(TimerHeap* heap, const Slot* key, int64_t id, int64_t tag,
                    int64_t time);
   void RetimeSession(const Slot* key, int64_t id, int64_t old_end,
@@ -691,11 +702,7 @@ bool WindowOperator::Impl::FireDue(int64_t up_to) {
         for (uint32_t j = i; j < n; ++j) {
           const Slot* rest =
               group_keys_.get() + size_t{group_[j].index} * tslots;
-          if (spec_.type == Type::kTumbling) {
-            PushFire(group_[j].found, time);
-          } else {
-            fire_.Add(rest, schema::HashSlots(rest, tslots), time);
-          }
+          Requeue(rest, group_[j].found, time);
         }
         return false;
       }
@@ -812,12 +819,7 @@ void WindowOperator::Impl::FireSliding(const Slot* key, int64_t start,
     EmitValues(key, start, SlidingEnd(start), header + kWalkResult,
                is_update);
   }
-  if (has_next) {
-    header[kChain].i64 = next;
-    header[kChainFirstSeq].i64 = next_first_seq;
-    header[kFlags].i64 |= kHasChain;
-    AddTimer(&fire_, key, next, kOnTime, EmitTime(SlidingEnd(next)));
-  }
+  if (has_next) SetChain(key, header, next, next_first_seq);
 }
 
 // `header`: the key's (FindHeader), or null.
@@ -1074,16 +1076,32 @@ void WindowOperator::Impl::UpdateChain(const Slot* key, Slot* header,
   }
   if (first > LastWindowOf(pane)) return;
   if ((header[kFlags].i64 & kHasChain) != 0) {
-    const int64_t chain = header[kChain].i64;
-    if (chain <= first) return;
-    CancelTimer(&fire_, key, chain, kOnTime, EmitTime(SlidingEnd(chain)));
+    if (header[kChain].i64 <= first) return;
+    CancelChain(header);
   }
   // No older pane lies in that window (else the chain would be there
   // already), so its first row is this one.
-  header[kChain].i64 = first;
-  header[kChainFirstSeq].i64 = seq_;
+  SetChain(key, header, first, seq_);
+}
+
+void WindowOperator::Impl::SetChain(const Slot* key, Slot* header,
+                                    int64_t start, int64_t first_seq) {
+  // One chain per key, so its timer needs no duplicate check.
+  const uint32_t handle = fire_.Push(TimerKey(key, start, kOnTime),
+                                     EmitTime(SlidingEnd(start)));
+  if (handle == TimerHeap::kNoHandle) {
+    Fail(Status(StatusCode::kInternal, "window: timers full"));
+    return;
+  }
+  header[kChain].i64 = start;
+  header[kChainFirstSeq].i64 = first_seq;
+  header[kChainTimer].i64 = handle;
   header[kFlags].i64 |= kHasChain;
-  AddTimer(&fire_, key, first, kOnTime, EmitTime(SlidingEnd(first)));
+}
+
+void WindowOperator::Impl::CancelChain(Slot* header) {
+  fire_.CancelHandle(static_cast<uint32_t>(header[kChainTimer].i64));
+  header[kFlags].i64 &= ~kHasChain;
 }
 
 void WindowOperator::Impl::RefireFired(const Slot* key, const Slot* header,
@@ -1293,6 +1311,28 @@ void WindowOperator::Impl::DropEntry(const Slot* key, Slot* value) {
   table_.EraseAt(table_.CursorOf(value));
 }
 
+void WindowOperator::Impl::Requeue(const Slot* tkey, Slot* found,
+                                   int64_t time) {
+  switch (spec_.type) {
+    case Type::kTumbling:
+      PushFire(found, time);
+      return;
+    case Type::kSliding:
+      if (tkey[kc_ + 1].i64 == kOnTime) {
+        // A chain timer (its key's header is `found`, which keeps the
+        // handle).
+        if (found != nullptr)
+          SetChain(tkey, found, tkey[kc_].i64, found[kChainFirstSeq].i64);
+        return;
+      }
+      break;
+    case Type::kSession:
+    case Type::kCount:
+      break;
+  }
+  fire_.Add(tkey, schema::HashSlots(tkey, kc_ + 2), time);
+}
+
 void WindowOperator::Impl::PushFire(Slot* value, int64_t time) {
   Slot cursor;
   cursor.i64 = table_.CursorOf(value);
@@ -1384,18 +1424,21 @@ void WindowOperator::Impl::Unlink(const Slot* key, Slot* value) {
   }
   value[kLinks].i64 = 0;
   if (--header[kSize].i64 > 0) return;
-  if ((header[kFlags].i64 & kHasChain) != 0) {
-    const int64_t chain = header[kChain].i64;
-    CancelTimer(&fire_, key, chain, kOnTime, EmitTime(SlidingEnd(chain)));
-  }
+  if ((header[kFlags].i64 & kHasChain) != 0) CancelChain(header);
   keys_.Erase(key, schema::HashSlots(key, kc_));
+}
+
+const Slot* WindowOperator::Impl::TimerKey(const Slot* key, int64_t id,
+                                         int64_t tag) {
+  std::memcpy(tkey_.get(), key, sizeof(Slot) * kc_);
+  tkey_[kc_].i64 = id;
+  tkey_[kc_ + 1].i64 = tag;
+  return tkey_.get();
 }
 
 void WindowOperator::Impl::AddTimer(TimerHeap* heap, const Slot* key,
                                     int64_t id, int64_t tag, int64_t time) {
-  std::memcpy(tkey_.get(), key, sizeof(Slot) * kc_);
-  tkey_[kc_].i64 = id;
-  tkey_[kc_ + 1].i64 = tag;
+  TimerKey(key, id, tag);
   if (heap->Add(tkey_.get(), schema::HashSlots(tkey_.get(), kc_ + 2), time) ==
       TimerHeap::AddOutcome::kFull) {
     // One timer per entry (plus per-key chains) always fits: a bug if not.
@@ -1405,9 +1448,7 @@ void WindowOperator::Impl::AddTimer(TimerHeap* heap, const Slot* key,
 
 void WindowOperator::Impl::CancelTimer(TimerHeap* heap, const Slot* key,
                                        int64_t id, int64_t tag, int64_t time) {
-  std::memcpy(tkey_.get(), key, sizeof(Slot) * kc_);
-  tkey_[kc_].i64 = id;
-  tkey_[kc_ + 1].i64 = tag;
+  TimerKey(key, id, tag);
   heap->Cancel(tkey_.get(), schema::HashSlots(tkey_.get(), kc_ + 2), time);
 }
 
