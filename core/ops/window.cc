@@ -71,6 +71,12 @@ constexpr int64_t kNsPerMs = 1000000;
 // Results that fit neither the caller's batch nor a queue of
 // state.capacity + kQueueSlackRows rows wait as due timers (see above).
 constexpr uint32_t kQueueSlackRows = 1024;
+// How many rows ahead tumbling windows prefetch a row's table bucket, and
+// then its entry (once the bucket has arrived).
+constexpr uint32_t kPrefetchFar = 16;
+constexpr uint32_t kPrefetchNear = 8;
+// Hashes of the rows from the current one to kPrefetchFar ahead.
+constexpr uint32_t kAheadRing = 2 * kPrefetchFar;
 
 // Entry value layout: bookkeeping, then the accumulator state.
 enum : uint32_t {
@@ -146,6 +152,31 @@ int64_t FloorTo(int64_t t, int64_t unit) {
   int64_t floor;
   return __builtin_sub_overflow(t, r, &floor) ? INT64_MIN : floor;
 }
+// FloorTo(t, unit) for a fixed unit, remembering the last result: rows
+// come mostly in time order, so most skip the division.
+class AlignedFloor {
+ public:
+  explicit AlignedFloor(int64_t unit) : unit_(unit > 0 ? unit : 1) {}
+  int64_t operator()(int64_t t) {
+    // t - floor_ in unsigned arithmetic: no overflow, and t < floor_ wraps
+    // to a huge difference. Windows that would wrap past INT64_MAX are
+    // never remembered.
+    if (valid_ && static_cast<uint64_t>(t) - static_cast<uint64_t>(floor_) <
+                      static_cast<uint64_t>(unit_)) {
+      return floor_;
+    }
+    const int64_t floor = FloorTo(t, unit_);
+    valid_ = floor <= INT64_MAX - unit_;
+    floor_ = floor;
+    return floor;
+  }
+
+ private:
+  int64_t unit_;
+  int64_t floor_ = 0;
+  bool valid_ = false;
+};
+
 // The smallest multiple of `unit` >= t.
 int64_t CeilTo(__int128 t, int64_t unit) {
   __int128 r = t % unit;
@@ -223,6 +254,17 @@ KeyedTableOptions TableOptions(uint32_t capacity, uint32_t key_slots,
 
 }  // namespace
 
+namespace {
+
+// The lateness rule, given the end of the latest window a row belongs to.
+bool EndIsLate(const WindowSpec& spec, int64_t end, int64_t watermark) {
+  return watermark != RowBatch::kNoWatermark &&
+         Add(end - 1, std::max<int64_t>(spec.allowed_lateness_ns, 0)) <=
+             watermark;
+}
+
+}  // namespace
+
 bool IsLate(const WindowSpec& spec, int64_t ts, int64_t watermark) {
   if (!IsEventTime(spec) || watermark == RowBatch::kNoWatermark) return false;
   int64_t end = 0;
@@ -242,8 +284,7 @@ bool IsLate(const WindowSpec& spec, int64_t ts, int64_t watermark) {
     case Type::kCount:
       return false;
   }
-  return Add(end - 1, std::max<int64_t>(spec.allowed_lateness_ns, 0)) <=
-         watermark;
+  return EndIsLate(spec, end, watermark);
 }
 
 class WindowOperator::Impl {
@@ -326,7 +367,8 @@ class WindowOperator::Impl {
 
   // --- Rows.
   void Assign(const Slot* row, int64_t ts);
-  void AssignTumbling(const Slot* row, int64_t ts);
+  // `hash`: of (key, window start), as LookupHash.
+  void AssignTumbling(const Slot* row, int64_t ts, uint64_t hash);
   void AssignSliding(const Slot* row, int64_t ts);
   void AssignSession(const Slot* row, int64_t ts);
   void AssignCount(const Slot* row);
@@ -338,9 +380,16 @@ class WindowOperator::Impl {
   WindowWalk WalkWindow(int64_t start, bool merge,
                         const Slot* header);
 
+  // The table hash of tumbling window row `row` will be looked up with.
+  uint64_t AheadHash(const Slot* row) {
+    for (uint32_t k = 0; k < kc_; ++k) ahead_[k] = row[spec_.key_fields[k]];
+    ahead_[kc_].i64 = ahead_window_of_(row[spec_.ts_field].i64);
+    return schema::HashSlots(ahead_.get(), kc_ + 1);
+  }
+
   // --- State. `key` is always the kc_ key fields; ids are appended inside.
   const Slot* Lookup(const Slot* key, int64_t id) {
-    std::memcpy(lookup_.get(), key, sizeof(Slot) * kc_);
+    schema::CopySlots(lookup_.get(), key, kc_);
     lookup_[kc_].i64 = id;
     return lookup_.get();
   }
@@ -369,6 +418,9 @@ class WindowOperator::Impl {
   // is dropped or the job must fail (error_ set).
   bool FindOrInsertEntry(const Slot* key, int64_t id, Slot** value,
                          bool* inserted);
+  // The same with the hash of (key, id) known.
+  bool FindOrInsertEntry(const Slot* key, int64_t id, uint64_t hash,
+                         Slot** value, bool* inserted);
   bool FindOrInsertCountHeader(const Slot* key, Slot** header);
   // Removes entry (key, id) with its timers and list links.
   void RemoveEntry(const Slot* key, int64_t id);
@@ -436,6 +488,8 @@ class WindowOperator::Impl {
   // cleanup timer.
   const bool cleanup_on_fire_;
   const OverflowPolicy policy_;
+  AlignedFloor window_of_;  // tumbling: a time's window start
+  AlignedFloor ahead_window_of_;  // the same for AheadHash
 
   KeyedTable table_;  // (key, id) -> bookkeeping + accumulators
   KeyedTable keys_;   // key -> header
@@ -446,6 +500,8 @@ class WindowOperator::Impl {
   std::unique_ptr<Slot[]> key_;         // the current row's key fields
   std::unique_ptr<Slot[]> victim_;      // the key of an entry being evicted
   std::unique_ptr<Slot[]> lookup_;      // (key, id) for table lookups
+  std::unique_ptr<Slot[]> ahead_;       // the same, rows ahead (AheadHash)
+  uint64_t ahead_hashes_[kAheadRing];  // by row % kAheadRing
   std::unique_ptr<Slot[]> tkey_;        // (key, id, tag) for timers
   std::unique_ptr<Slot[]> popped_;      // a cleanup timer's key
   std::unique_ptr<Slot[]> merged_;      // accumulator state merged from panes
@@ -503,6 +559,8 @@ WindowOperator::Impl::Impl(const WindowSpec& spec, const Clock* clock)
           (spec.type == Type::kTumbling || spec.type == Type::kSession) &&
           (spec.emit_final || lateness_ == 0)),
       policy_(spec.state.policy),
+      window_of_(spec.size_ns),
+      ahead_window_of_(spec.size_ns),
       // Entries in recency order only for evict_oldest and the early rounds
       // (EarlyRound walks them): keeping it costs every update.
       table_(TableOptions(spec.state.capacity, kc_ + 1,
@@ -525,6 +583,7 @@ WindowOperator::Impl::Impl(const WindowSpec& spec, const Clock* clock)
       key_(new Slot[kc_ + 1]()),
       victim_(new Slot[kc_ + 1]()),
       lookup_(new Slot[kc_ + 2]()),
+      ahead_(new Slot[kc_ + 1]()),
       tkey_(new Slot[kc_ + 2]()),
       popped_(new Slot[kc_ + 2]()),
       merged_(new Slot[spec.accumulators.state_slots()]()),
@@ -543,8 +602,26 @@ Status WindowOperator::Impl::Process(const RowBatch& in, RowBatch* out) {
   Begin(out, /*use_queue=*/true);
   if (!event_time_ && spec_.type != Type::kCount) AdvanceTo(NowNs());
   const uint32_t* key_fields = spec_.key_fields.data();
+  // Event-time tumbling windows look their rows' windows up a few rows
+  // ahead (see PrefetchWindow): the table lookup is the cost of a row.
+  const bool prefetch = event_time_ && spec_.type == Type::kTumbling;
   for (uint32_t r = 0; r < in.size() && error_.ok(); ++r) {
     const Slot* row = in.row(r);
+    if (prefetch) {
+      if (r == 0) {
+        for (uint32_t a = 0; a < kPrefetchFar && a < in.size(); ++a) {
+          ahead_hashes_[a % kAheadRing] = AheadHash(in.row(a));
+          table_.PrefetchBucket(ahead_hashes_[a % kAheadRing]);
+        }
+      }
+      const uint32_t far = r + kPrefetchFar;
+      if (far < in.size()) {
+        ahead_hashes_[far % kAheadRing] = AheadHash(in.row(far));
+        table_.PrefetchBucket(ahead_hashes_[far % kAheadRing]);
+      }
+      if (r + kPrefetchNear < in.size())
+        table_.PrefetchEntry(ahead_hashes_[(r + kPrefetchNear) % kAheadRing]);
+    }
     ++seq_;
     for (uint32_t k = 0; k < kc_; ++k) key_[k] = row[key_fields[k]];
     int64_t row_watermark = event_wm_;
@@ -559,11 +636,22 @@ Status WindowOperator::Impl::Process(const RowBatch& in, RowBatch* out) {
       // the previous row caused), then the row is assigned.
       AdvanceTo(event_wm_);
       const int64_t ts = row[spec_.ts_field].i64;
-      if (IsLate(spec_, ts, row_watermark)) {
+      // (IsLate, without a division per row for tumbling windows.)
+      const bool late =
+          spec_.type == Type::kTumbling
+              ? EndIsLate(spec_, Add(window_of_(ts), spec_.size_ns),
+                          row_watermark)
+              : IsLate(spec_, ts, row_watermark);
+      if (late) {
         ++late_dropped_;
         continue;
       }
-      Assign(row, ts);
+      if (prefetch) {
+        // Row r's hash, computed kPrefetchFar rows ago.
+        AssignTumbling(row, ts, ahead_hashes_[r % kAheadRing]);
+      } else {
+        Assign(row, ts);
+      }
     } else {
       AdvanceTo(time_);
       Assign(row, time_);
@@ -696,6 +784,11 @@ bool WindowOperator::Impl::FireDue(int64_t up_to) {
     }
     for (uint32_t i = 0; i < n; ++i) {
       const Slot* tkey = group_keys_.get() + size_t{group_[i].index} * tslots;
+      if (spec_.type == Type::kTumbling && i + kPrefetchNear < n) {
+        // Tumbling timers hold the entry's cursor (FirstSeqOf).
+        table_.PrefetchCursor(static_cast<uint32_t>(
+            group_keys_[size_t{group_[i + kPrefetchNear].index} * tslots].i64));
+      }
       if (!HasRoom()) {
         // Out of room: the rest waits in the heap (same time; the order is
         // by first row again when they are popped next).
@@ -908,9 +1001,11 @@ bool WindowOperator::Impl::EarlyRound() {
 
 void WindowOperator::Impl::Assign(const Slot* row, int64_t ts) {
   switch (spec_.type) {
-    case Type::kTumbling:
-      AssignTumbling(row, ts);
+    case Type::kTumbling: {
+      Lookup(key_.get(), window_of_(ts));
+      AssignTumbling(row, ts, LookupHash());
       break;
+    }
     case Type::kSliding:
       AssignSliding(row, ts);
       break;
@@ -923,13 +1018,14 @@ void WindowOperator::Impl::Assign(const Slot* row, int64_t ts) {
   }
 }
 
-void WindowOperator::Impl::AssignTumbling(const Slot* row, int64_t ts) {
+void WindowOperator::Impl::AssignTumbling(const Slot* row, int64_t ts,
+                                          uint64_t hash) {
   const Slot* key = key_.get();
-  const int64_t start = FloorTo(ts, spec_.size_ns);
+  const int64_t start = window_of_(ts);
   const int64_t end = Add(start, spec_.size_ns);
   Slot* value;
   bool inserted;
-  if (!FindOrInsertEntry(key, start, &value, &inserted)) return;
+  if (!FindOrInsertEntry(key, start, hash, &value, &inserted)) return;
   if (inserted) {
     value[kStart].i64 = start;
     value[kEnd].i64 = end;
@@ -1201,9 +1297,16 @@ void WindowOperator::Impl::AssignCount(const Slot* row) {
 
 bool WindowOperator::Impl::FindOrInsertEntry(const Slot* key, int64_t id,
                                              Slot** value, bool* inserted) {
+  Lookup(key, id);
+  return FindOrInsertEntry(key, id, LookupHash(), value, inserted);
+}
+
+bool WindowOperator::Impl::FindOrInsertEntry(const Slot* key, int64_t id,
+                                             uint64_t hash, Slot** value,
+                                             bool* inserted) {
   for (;;) {
     Lookup(key, id);
-    switch (table_.FindOrInsert(lookup_.get(), LookupHash(), seq_, value)) {
+    switch (table_.FindOrInsert(lookup_.get(), hash, seq_, value)) {
       case KeyedTable::Outcome::kFound:
         *inserted = false;
         return true;
@@ -1430,7 +1533,7 @@ void WindowOperator::Impl::Unlink(const Slot* key, Slot* value) {
 
 const Slot* WindowOperator::Impl::TimerKey(const Slot* key, int64_t id,
                                          int64_t tag) {
-  std::memcpy(tkey_.get(), key, sizeof(Slot) * kc_);
+  schema::CopySlots(tkey_.get(), key, kc_);
   tkey_[kc_].i64 = id;
   tkey_[kc_ + 1].i64 = tag;
   return tkey_.get();
@@ -1488,7 +1591,7 @@ Slot* WindowOperator::Impl::ResultRow(const Slot* key, int64_t start,
     Fail(Status(StatusCode::kInternal, "window: result without room"));
     return nullptr;
   }
-  std::memcpy(row, key, sizeof(Slot) * kc_);
+  schema::CopySlots(row, key, kc_);
   row[kc_].i64 = start;
   row[kc_ + 1].i64 = end;
   const uint32_t after =

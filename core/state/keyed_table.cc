@@ -176,9 +176,9 @@ KeyedTable::Outcome KeyedTable::FindOrInsert(const Slot* key, uint64_t hash,
   } else {
     entry = never_used_++;
   }
-  std::memcpy(KeyOf(entry), key, sizeof(Slot) * key_slots_);
-  std::memset(static_cast<void*>(ValueOf(entry)), 0,
-              sizeof(Slot) * value_slots_);
+  schema::CopySlots(KeyOf(entry), key, key_slots_);
+  Slot* fresh = ValueOf(entry);
+  for (uint32_t i = 0; i < value_slots_; ++i) fresh[i].i64 = 0;
   stamps_[entry] = clock_;
   if (recency_) LinkNewest(entry);
   buckets_[bucket] = Bucket{entry, static_cast<uint32_t>(hash)};

@@ -86,6 +86,25 @@ class KeyedTable {
   schema::Slot* Find(const schema::Slot* key, uint64_t hash);
   const schema::Slot* Find(const schema::Slot* key, uint64_t hash) const;
 
+  // Hints that `hash` is about to be looked up: PrefetchBucket loads its
+  // home bucket; PrefetchEntry, called once that bucket is likely loaded,
+  // loads the key and value of the entry sitting there. Changes nothing.
+  void PrefetchBucket(uint64_t hash) const {
+    __builtin_prefetch(&buckets_[static_cast<uint32_t>(hash) & bucket_mask_]);
+  }
+  void PrefetchEntry(uint64_t hash) const {
+    const Bucket& b = buckets_[static_cast<uint32_t>(hash) & bucket_mask_];
+    if (b.entry == kNil) return;
+    __builtin_prefetch(KeyOf(b.entry));
+    __builtin_prefetch(ValueOf(b.entry), 1);
+  }
+
+  // Hints that the live entry at `cursor` is about to be read and erased.
+  void PrefetchCursor(uint32_t cursor) const {
+    __builtin_prefetch(KeyOf(cursor));
+    __builtin_prefetch(&buckets_[bucket_of_[cursor]], 1);
+  }
+
   // Removes the entry for `key`; false if there is none.
   bool Erase(const schema::Slot* key, uint64_t hash);
 

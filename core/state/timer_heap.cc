@@ -192,7 +192,7 @@ uint32_t TimerHeap::NewEntry(const schema::Slot* key, int64_t time,
   const uint32_t entry = free_[capacity_ - size_ - 1];
   ++size_;
   if (key_slots_ > 0) {
-    std::memcpy(key_of(entry), key, sizeof(schema::Slot) * key_slots_);
+    schema::CopySlots(key_of(entry), key, key_slots_);
   }
   const uint32_t group = GroupFor(time);
   Group& g = groups_[group];
@@ -241,7 +241,7 @@ bool TimerHeap::PopDue(int64_t up_to, int64_t* time, schema::Slot* key_out) {
   const uint32_t entry = groups_[heap_[0]].head;
   *time = entries_[entry].time;
   if (key_slots_ > 0) {
-    std::memcpy(key_out, key_of(entry), sizeof(schema::Slot) * key_slots_);
+    schema::CopySlots(key_out, key_of(entry), key_slots_);
   }
   if (entries_[entry].indexed) EraseEntryBucket(BucketOf(entry));
   Unlink(entry);
