@@ -1,0 +1,56 @@
+#include "core/ops/dedupe.h"
+
+#include <climits>
+
+namespace runnel::ops {
+namespace {
+
+state::KeyedTableOptions OneSlot(state::KeyedTableOptions table) {
+  table.value_slots = 1;
+  return table;
+}
+
+// a - b, saturated (event times far apart, never undefined behaviour).
+int64_t Distance(int64_t a, int64_t b) {
+  int64_t d;
+  if (!__builtin_sub_overflow(a, b, &d)) return d;
+  return a > b ? INT64_MAX : INT64_MIN;
+}
+
+}  // namespace
+
+DedupeOperator::DedupeOperator(const schema::Schema& input, const DedupeSpec& spec,
+                               state::KeyedTableOptions table, const Clock* clock)
+    : state_(schema::KeyFields(input, spec.key_fields), OneSlot(table), "dedupe"),
+      within_ns_(spec.within_ns),
+      ts_field_(spec.ts_field),
+      clock_(clock) {}
+
+Status DedupeOperator::Process(const schema::RowBatch& in, schema::RowBatch* out) {
+  const int64_t now = clock_->NowMillis();
+  for (uint32_t r = 0; r < in.size(); ++r) {
+    const schema::Slot* row = in.row(r);
+    schema::Slot* last;
+    const int64_t ts = within_ns_ > 0 ? row[ts_field_].i64 : 0;
+    switch (state_.FindOrInsert(row, now, &last)) {
+      case state::KeyedTable::Outcome::kInserted:
+        break;
+      case state::KeyedTable::Outcome::kFound:
+        // A repeat unless the span is set and has passed (an earlier event
+        // time, out of order, is within it).
+        if (within_ns_ == 0 || Distance(ts, last[0].i64) < within_ns_) continue;
+        break;
+      case state::KeyedTable::Outcome::kDropped:
+        continue;
+      case state::KeyedTable::Outcome::kFull:
+        state_.PublishMetrics();
+        return state_.FullError();
+    }
+    last[0].i64 = ts;
+    out->AppendCopy(row);
+  }
+  state_.PublishMetrics();
+  return Status::Ok();
+}
+
+}  // namespace runnel::ops

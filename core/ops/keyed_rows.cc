@@ -1,0 +1,60 @@
+#include "core/ops/keyed_rows.h"
+
+#include <utility>
+
+#include "core/schema/row_hash.h"
+
+namespace runnel::ops {
+namespace {
+
+state::KeyedTableOptions WithKeySlots(state::KeyedTableOptions table, uint32_t key_slots) {
+  table.key_slots = key_slots;
+  return table;
+}
+
+}  // namespace
+
+KeyedRows::KeyedRows(schema::KeyFields key, state::KeyedTableOptions table, std::string kind)
+    : key_fields_(std::move(key)),
+      table_(WithKeySlots(table, key_fields_.size())),
+      kind_(std::move(kind)),
+      key_(new schema::Slot[key_fields_.size() + 1]) {}
+
+uint64_t KeyedRows::Gather(const schema::Slot* row) {
+  key_fields_.Gather(row, key_.get());
+  return schema::HashSlots(key_.get(), key_fields_.size());
+}
+
+state::KeyedTable::Outcome KeyedRows::FindOrInsert(const schema::Slot* row, int64_t now_ms,
+                                                   schema::Slot** value) {
+  uint64_t hash = Gather(row);
+  return table_.FindOrInsert(key_.get(), hash, now_ms, value);
+}
+
+void KeyedRows::Erase(const schema::Slot* row) {
+  uint64_t hash = Gather(row);
+  table_.Erase(key_.get(), hash);
+}
+
+Status KeyedRows::FullError() const {
+  return ResourceExhausted("keyed state is full (" + std::to_string(table_.capacity()) +
+                           " keys); raise " + kind_ + ".state.capacity or set " + kind_ +
+                           ".state.on_full to evict_oldest or drop_new");
+}
+
+void KeyedRows::PublishMetrics() {
+  entries_.store(table_.size(), std::memory_order_relaxed);
+  dropped_.store(table_.dropped(), std::memory_order_relaxed);
+  evicted_.store(table_.evicted(), std::memory_order_relaxed);
+}
+
+runtime::OperatorMetrics KeyedRows::metrics() const {
+  runtime::OperatorMetrics m;
+  m.dropped = dropped_.load(std::memory_order_relaxed);
+  m.evicted = evicted_.load(std::memory_order_relaxed);
+  m.state_entries = entries_.load(std::memory_order_relaxed);
+  m.state_capacity = table_.capacity();
+  return m;
+}
+
+}  // namespace runnel::ops

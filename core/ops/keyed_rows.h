@@ -1,0 +1,57 @@
+// KeyedRows: the keyed state of an operator that keeps a few slots per key
+// and decides row by row (dedupe, debounce): gathers each row's key, finds
+// or inserts its entry in a KeyedTable under the table's overflow policy,
+// and mirrors the table's counters for --stats.
+//
+// All memory is allocated by the constructor; Find, Erase and the metrics
+// never allocate. The message of FullError is built only when the table is
+// full (the job stops then). Not thread-safe, except metrics(): one
+// operator instance, one thread.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "core/common/status.h"
+#include "core/runtime/operator.h"
+#include "core/schema/key_fields.h"
+#include "core/schema/row.h"
+#include "core/state/keyed_table.h"
+
+namespace runnel::ops {
+
+class KeyedRows {
+ public:
+  // `table.key_slots` is set from `key`. `kind` names the graph-file table
+  // ("dedupe") whose state fields FullError points at.
+  KeyedRows(schema::KeyFields key, state::KeyedTableOptions table, std::string kind);
+
+  // Finds or inserts the entry of `row`'s key at processing time `now_ms`
+  // (state.ttl_ms and evict_oldest follow it); sets *value on kFound and
+  // kInserted. kDropped: skip the row (drop_new); kFull: return FullError().
+  state::KeyedTable::Outcome FindOrInsert(const schema::Slot* row, int64_t now_ms,
+                                          schema::Slot** value);
+  // Forgets the entry of `row`'s key, if any.
+  void Erase(const schema::Slot* row);
+
+  Status FullError() const;
+  // Copies the table's counters for metrics(); call after each batch.
+  void PublishMetrics();
+  runtime::OperatorMetrics metrics() const;
+  size_t footprint_bytes() const { return table_.footprint_bytes(); }
+  const state::KeyedTable& table() const { return table_; }
+
+ private:
+  uint64_t Gather(const schema::Slot* row);
+
+  schema::KeyFields key_fields_;
+  state::KeyedTable table_;
+  std::string kind_;
+  std::unique_ptr<schema::Slot[]> key_;  // the current row's key
+  std::atomic<uint64_t> entries_{0};
+  std::atomic<uint64_t> dropped_{0};
+  std::atomic<uint64_t> evicted_{0};
+};
+
+}  // namespace runnel::ops
