@@ -117,4 +117,10 @@ size_t ProcessContext::footprint_bytes() const {
          processing_timers_.footprint_bytes();
 }
 
+size_t ProcessContext::FootprintBytes(const state::KeyedTableOptions& table,
+                                      uint32_t timer_capacity) {
+  return state::KeyedTable::FootprintBytes(table) +
+         2 * state::TimerHeap::FootprintBytes(timer_capacity, table.key_slots);
+}
+
 }  // namespace runnel::ops

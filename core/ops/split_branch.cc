@@ -22,6 +22,18 @@ Result<std::unique_ptr<SplitBranchOperator>> SplitBranchOperator::Make(
   return op;
 }
 
+size_t SplitBranchOperator::FootprintBytes(size_t earlier, bool own, uint32_t width,
+                                           uint32_t batch_rows) {
+  const size_t stages = earlier + (own ? 1 : 0);
+  return stages > 1 ? (stages - 1) * schema::RowBatch::SlotBytes(width, batch_rows) : 0;
+}
+
+size_t SplitBranchOperator::footprint_bytes() const {
+  return scratch_.empty() ? 0
+                          : scratch_.size() * schema::RowBatch::SlotBytes(
+                                                  scratch_[0]->width(), scratch_[0]->capacity());
+}
+
 Status SplitBranchOperator::Process(const schema::RowBatch& in, schema::RowBatch* out) {
   if (stages_.empty()) {  // a lone default branch takes everything
     for (uint32_t i = 0; i < in.size(); ++i) out->AppendCopy(in.row(i));

@@ -252,6 +252,52 @@ KeyedTableOptions TableOptions(uint32_t capacity, uint32_t key_slots,
   return options;
 }
 
+// Early firings: off for emit final and count windows.
+int64_t EarlyRows(const WindowSpec& spec) {
+  return spec.emit_final || spec.type == Type::kCount
+             ? 0
+             : static_cast<int64_t>(std::min<uint64_t>(spec.early_every_rows, INT64_MAX));
+}
+int64_t EarlyMs(const WindowSpec& spec) {
+  return spec.emit_final || spec.type == Type::kCount ? 0
+                                                      : std::max<int64_t>(spec.early_every_ms, 0);
+}
+
+// What an instance allocates for `spec`, derived in one place for the
+// constructor and WindowOperator::FootprintBytes.
+struct Sizing {
+  KeyedTableOptions table;  // panes, sessions or windows
+  KeyedTableOptions keys;   // per-key headers (not for tumbling windows)
+  KeyedTableOptions marks;  // sliding windows' early-firing marks
+  uint32_t timers;          // fire_ and cleanup_ capacity
+  uint32_t fire_key_slots;
+  uint32_t cleanup_key_slots;
+  uint32_t queue_rows;  // fired results waiting for room in the output
+
+  explicit Sizing(const WindowSpec& spec) {
+    const uint32_t kc = static_cast<uint32_t>(spec.key_fields.size());
+    const bool marks_on = spec.type == Type::kSliding && (EarlyRows(spec) > 0 || EarlyMs(spec) > 0);
+    const OverflowPolicy policy = spec.state.policy;
+    // Entries in recency order only for evict_oldest and the early rounds
+    // (EarlyRound walks them): keeping it costs every update.
+    table = TableOptions(spec.state.capacity, kc + 1, kMeta + spec.accumulators.state_slots(),
+                         OverflowPolicy::kFail,
+                         /*recency=*/policy == OverflowPolicy::kEvictOldest || EarlyMs(spec) > 0);
+    keys = TableOptions(spec.type == Type::kTumbling ? 0 : spec.state.capacity, kc,
+                        spec.type == Type::kSliding
+                            ? kWalkResult + static_cast<uint32_t>(spec.accumulators.fns().size())
+                            : kHeaderSlots,
+                        OverflowPolicy::kFail);
+    marks = TableOptions(marks_on ? spec.state.capacity : 0, kc + 1, kMarkSlots,
+                         OverflowPolicy::kEvictOldest);
+    const uint32_t capacity = std::min(spec.state.capacity, state::KeyedTable::kMaxCapacity);
+    timers = spec.type == Type::kCount ? 0 : capacity;
+    fire_key_slots = spec.type == Type::kTumbling ? 1 : kc + 2;
+    cleanup_key_slots = kc + 2;
+    queue_rows = capacity + kQueueSlackRows;
+  }
+};
+
 }  // namespace
 
 namespace {
@@ -301,6 +347,7 @@ class WindowOperator::Impl {
   Status Drain(RowBatch* out, bool* done);
   runtime::OperatorMetrics metrics() const;
   size_t footprint_bytes() const;
+  static size_t FootprintBytes(const WindowSpec& spec);
 
  private:
   struct GroupItem {
@@ -546,13 +593,8 @@ WindowOperator::Impl::Impl(const WindowSpec& spec, const Clock* clock)
                        ? static_cast<int64_t>(
                              std::min<uint64_t>(spec.count_slide, INT64_MAX))
                        : count_),
-      early_rows_(spec.emit_final || spec.type == Type::kCount
-                      ? 0
-                      : static_cast<int64_t>(std::min<uint64_t>(
-                            spec.early_every_rows, INT64_MAX))),
-      early_ms_(spec.emit_final || spec.type == Type::kCount
-                    ? 0
-                    : std::max<int64_t>(spec.early_every_ms, 0)),
+      early_rows_(EarlyRows(spec)),
+      early_ms_(EarlyMs(spec)),
       marks_on_(spec.type == Type::kSliding &&
                 (early_rows_ > 0 || early_ms_ > 0)),
       cleanup_on_fire_(
@@ -561,25 +603,11 @@ WindowOperator::Impl::Impl(const WindowSpec& spec, const Clock* clock)
       policy_(spec.state.policy),
       window_of_(spec.size_ns),
       ahead_window_of_(spec.size_ns),
-      // Entries in recency order only for evict_oldest and the early rounds
-      // (EarlyRound walks them): keeping it costs every update.
-      table_(TableOptions(spec.state.capacity, kc_ + 1,
-                          kMeta + spec.accumulators.state_slots(),
-                          OverflowPolicy::kFail,
-                          /*recency=*/policy_ == OverflowPolicy::kEvictOldest ||
-                              early_ms_ > 0)),
-      keys_(TableOptions(
-          spec.type == Type::kTumbling ? 0 : spec.state.capacity, kc_,
-          spec.type == Type::kSliding
-              ? kWalkResult +
-                    static_cast<uint32_t>(spec.accumulators.fns().size())
-              : kHeaderSlots,
-          OverflowPolicy::kFail)),
-      marks_(TableOptions(marks_on_ ? spec.state.capacity : 0, kc_ + 1,
-                          kMarkSlots, OverflowPolicy::kEvictOldest)),
-      fire_(spec.type == Type::kCount ? 0 : table_.capacity(),
-            spec.type == Type::kTumbling ? 1 : kc_ + 2),
-      cleanup_(spec.type == Type::kCount ? 0 : table_.capacity(), kc_ + 2),
+      table_(Sizing(spec).table),
+      keys_(Sizing(spec).keys),
+      marks_(Sizing(spec).marks),
+      fire_(Sizing(spec).timers, Sizing(spec).fire_key_slots),
+      cleanup_(Sizing(spec).timers, Sizing(spec).cleanup_key_slots),
       key_(new Slot[kc_ + 1]()),
       victim_(new Slot[kc_ + 1]()),
       lookup_(new Slot[kc_ + 2]()),
@@ -589,7 +617,7 @@ WindowOperator::Impl::Impl(const WindowSpec& spec, const Clock* clock)
       merged_(new Slot[spec.accumulators.state_slots()]()),
       group_keys_(new Slot[size_t{fire_.capacity()} * fire_.key_slots()]()),
       group_(new GroupItem[fire_.capacity()]()),
-      queue_cap_(table_.capacity() + kQueueSlackRows) {
+      queue_cap_(Sizing(spec).queue_rows) {
   queue_.reset(new Slot[size_t{queue_cap_} * out_width_]());
   if (early_ms_ > 0) early_due_ms_ = Add(clock_->NowMillis(), early_ms_);
 }
@@ -731,14 +759,17 @@ runtime::OperatorMetrics WindowOperator::Impl::metrics() const {
   return m;
 }
 
-size_t WindowOperator::Impl::footprint_bytes() const {
-  return table_.footprint_bytes() + keys_.footprint_bytes() +
-         marks_.footprint_bytes() + fire_.footprint_bytes() +
-         cleanup_.footprint_bytes() +
-         sizeof(Slot) * size_t{queue_cap_} * out_width_ +
-         (sizeof(Slot) * fire_.key_slots() + sizeof(GroupItem)) *
-             size_t{fire_.capacity()} +
-         sizeof(Slot) * spec_.accumulators.state_slots();
+size_t WindowOperator::Impl::footprint_bytes() const { return FootprintBytes(spec_); }
+
+size_t WindowOperator::Impl::FootprintBytes(const WindowSpec& spec) {
+  const Sizing s(spec);
+  return state::KeyedTable::FootprintBytes(s.table) + state::KeyedTable::FootprintBytes(s.keys) +
+         state::KeyedTable::FootprintBytes(s.marks) +
+         state::TimerHeap::FootprintBytes(s.timers, s.fire_key_slots) +
+         state::TimerHeap::FootprintBytes(s.timers, s.cleanup_key_slots) +
+         sizeof(Slot) * size_t{s.queue_rows} * spec.out_width +
+         (sizeof(Slot) * s.fire_key_slots + sizeof(GroupItem)) * size_t{s.timers} +
+         sizeof(Slot) * spec.accumulators.state_slots();
 }
 
 void WindowOperator::Impl::PublishMetrics() {
@@ -1643,6 +1674,10 @@ runtime::OperatorMetrics WindowOperator::metrics() const {
 }
 size_t WindowOperator::footprint_bytes() const {
   return impl_->footprint_bytes();
+}
+
+size_t WindowOperator::FootprintBytes(const WindowSpec& spec) {
+  return Impl::FootprintBytes(spec);
 }
 
 }  // namespace runnel::ops

@@ -83,6 +83,9 @@ class WindowOperator : public runtime::Operator {
   Status Drain(schema::RowBatch* out, bool* done) override;
   runtime::OperatorMetrics metrics() const override;
   size_t footprint_bytes() const override;
+  // Bytes an operator for `spec` allocates, without allocating it (plan-time
+  // memory checks).
+  static size_t FootprintBytes(const WindowSpec& spec);
 
  private:
   class Impl;

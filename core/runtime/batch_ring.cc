@@ -72,12 +72,14 @@ uint32_t BatchRing::fill() const {
 }
 
 size_t BatchRing::footprint_bytes() const {
-  size_t bytes = sizeof(*this);
-  for (const auto& b : batches_) {
-    bytes += sizeof(schema::RowBatch) +
-             sizeof(schema::Slot) * size_t{b->width()} * b->capacity();
-  }
-  return bytes;
+  const schema::RowBatch& b = *batches_[0];
+  return FootprintBytes(mask_ + 1, b.width(), b.capacity());
+}
+
+size_t BatchRing::FootprintBytes(uint32_t slots, uint32_t width, uint32_t batch_rows) {
+  const size_t batches = RoundUpToPowerOfTwo(slots < 1 ? 1 : slots);
+  return sizeof(BatchRing) +
+         batches * (sizeof(schema::RowBatch) + schema::RowBatch::SlotBytes(width, batch_rows));
 }
 
 }  // namespace runnel::runtime

@@ -37,7 +37,7 @@ void Task::AddSink(std::string name, std::unique_ptr<Sink> sink,
 size_t Task::batch_bytes() const {
   size_t bytes = 0;
   for (const auto& b : batches_) {
-    bytes += sizeof(schema::Slot) * size_t{b->width()} * b->capacity();
+    bytes += schema::RowBatch::SlotBytes(b->width(), b->capacity());
   }
   return bytes;
 }

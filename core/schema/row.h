@@ -34,6 +34,12 @@ inline void CopySlots(Slot* dst, const Slot* src, uint32_t n) {
 
 class RowBatch {
  public:
+  // Bytes of slot storage a batch of `capacity` rows of `width` slots
+  // allocates (what the constructor below takes).
+  static size_t SlotBytes(uint32_t width, uint32_t capacity) {
+    return sizeof(Slot) * size_t{width} * capacity;
+  }
+
   // Allocates storage for `capacity` rows of `width` slots.
   RowBatch(uint32_t width, uint32_t capacity)
       : width_(width),

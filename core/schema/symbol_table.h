@@ -70,6 +70,9 @@ class SymbolTable {
   uint32_t max_bytes() const { return max_bytes_; }
   // Bytes preallocated by the constructor.
   size_t footprint_bytes() const;
+  // Bytes SymbolTable(max_symbols, max_bytes) preallocates, without
+  // allocating (plan-time memory checks).
+  static size_t FootprintBytes(uint32_t max_symbols, uint32_t max_bytes);
 
  private:
   // Where an id's text lives in bytes_. Written once, by the thread that

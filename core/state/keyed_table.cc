@@ -206,10 +206,18 @@ bool KeyedTable::Erase(const Slot* key, uint64_t hash) {
 }
 
 size_t KeyedTable::footprint_bytes() const {
-  const size_t buckets = size_t{bucket_mask_} + 1;
-  const size_t entries = capacity_;
+  KeyedTableOptions options;
+  options.capacity = capacity_;
+  options.key_slots = key_slots_;
+  options.value_slots = value_slots_;
+  return FootprintBytes(options);
+}
+
+size_t KeyedTable::FootprintBytes(const KeyedTableOptions& options) {
+  const size_t entries = options.capacity < kMaxCapacity ? options.capacity : kMaxCapacity;
+  const size_t buckets = BucketCountFor(static_cast<uint32_t>(entries));
   return sizeof(Bucket) * buckets +
-         sizeof(Slot) * entries * (size_t{key_slots_} + value_slots_) +
+         sizeof(Slot) * entries * (size_t{options.key_slots} + options.value_slots) +
          (sizeof(int64_t) + sizeof(Links) + sizeof(uint32_t)) * entries;
 }
 

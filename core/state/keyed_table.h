@@ -156,6 +156,9 @@ class KeyedTable {
   uint64_t expired() const { return expired_; }
   // Bytes allocated by the constructor.
   size_t footprint_bytes() const;
+  // Bytes a table with `options` allocates, without allocating it (plan-time
+  // memory checks).
+  static size_t FootprintBytes(const KeyedTableOptions& options);
 
   // schema::HashSlots (core/schema/row_hash.h): a well-mixed 64-bit hash of
   // a key's raw slot bits. Tables use the LOW bits; partitioners that spread

@@ -5,9 +5,10 @@
 namespace runnel::state {
 namespace {
 
-uint32_t BucketCountFor(uint32_t capacity) {
-  // At most half full, so probes stay short.
-  uint32_t buckets = 4;
+uint64_t BucketCountFor(uint32_t capacity) {
+  // At most half full, so probes stay short. (64-bit: a capacity over 2^31
+  // must not wrap; the graph check keeps capacities below that.)
+  uint64_t buckets = 4;
   while (buckets < 2 * static_cast<uint64_t>(capacity)) buckets *= 2;
   return buckets;
 }
@@ -17,7 +18,7 @@ uint32_t BucketCountFor(uint32_t capacity) {
 TimerHeap::TimerHeap(uint32_t capacity, uint32_t key_slots)
     : capacity_(capacity),
       key_slots_(key_slots),
-      bucket_mask_(BucketCountFor(capacity) - 1),
+      bucket_mask_(static_cast<uint32_t>(BucketCountFor(capacity) - 1)),
       entries_(new Entry[capacity]()),
       keys_(new schema::Slot[size_t{capacity} * key_slots]()),
       free_(new uint32_t[capacity]),
@@ -252,12 +253,13 @@ int64_t TimerHeap::next_time() const {
   return groups_size_ == 0 ? INT64_MAX : groups_[heap_[0]].time;
 }
 
-size_t TimerHeap::footprint_bytes() const {
-  return sizeof(Entry) * capacity_ +
-         sizeof(schema::Slot) * size_t{capacity_} * key_slots_ +
-         sizeof(uint32_t) * capacity_ + sizeof(Group) * capacity_ +
-         2 * sizeof(uint32_t) * capacity_ +
-         2 * sizeof(uint32_t) * (size_t{bucket_mask_} + 1);
+size_t TimerHeap::footprint_bytes() const { return FootprintBytes(capacity_, key_slots_); }
+
+size_t TimerHeap::FootprintBytes(uint32_t capacity, uint32_t key_slots) {
+  const size_t n = capacity;
+  return sizeof(Entry) * n + sizeof(schema::Slot) * n * key_slots + sizeof(uint32_t) * n +
+         sizeof(Group) * n + 2 * sizeof(uint32_t) * n +
+         2 * sizeof(uint32_t) * BucketCountFor(capacity);
 }
 
 }  // namespace runnel::state

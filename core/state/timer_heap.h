@@ -85,6 +85,8 @@ class TimerHeap {
   uint32_t key_slots() const { return key_slots_; }
   // Bytes allocated by the constructor.
   size_t footprint_bytes() const;
+  // Bytes TimerHeap(capacity, key_slots) allocates, without allocating.
+  static size_t FootprintBytes(uint32_t capacity, uint32_t key_slots);
 
  private:
   static constexpr uint32_t kEmpty = UINT32_MAX;

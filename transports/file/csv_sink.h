@@ -33,6 +33,8 @@ class CsvSink : public runtime::Sink {
   Status Write(const schema::RowBatch& batch) override;
   Status Close() override;
   size_t footprint_bytes() const override { return writer_.buffer_bytes(); }
+  // Bytes a sink preallocates (its output buffer).
+  static size_t FootprintBytes() { return FileWriter::kDefaultBufferBytes; }
 
  private:
   // Appends `text`, quoted if it needs to be. Returns false when it cannot

@@ -41,7 +41,11 @@ class CsvSource : public runtime::Source {
   Status Read(schema::RowBatch* out, bool* done) override;
   bool Stop() override;
   uint64_t rejected() const override { return rejected_.load(std::memory_order_relaxed); }
-  size_t footprint_bytes() const override { return 2 * options_.max_line_bytes; }
+  size_t footprint_bytes() const override { return FootprintBytes(options_); }
+  // Bytes a source with `options` preallocates (the line and field buffers).
+  static size_t FootprintBytes(const CsvSourceOptions& options) {
+    return 2 * options.max_line_bytes;
+  }
 
  private:
   // Maps schema fields to the header's columns. *idle: no line yet.
