@@ -9,11 +9,6 @@
 namespace runnel::ops {
 namespace {
 
-state::KeyedTableOptions OneSlot(state::KeyedTableOptions table) {
-  table.value_slots = 1;
-  return table;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<DebounceOperator>> DebounceOperator::Make(
@@ -31,10 +26,17 @@ Result<std::unique_ptr<DebounceOperator>> DebounceOperator::Make(
       input, in_width, spec, table, std::move(program.value()), clock));
 }
 
+state::KeyedTableOptions DebounceOperator::StateOptions(const DebounceSpec& spec,
+                                                        state::KeyedTableOptions table) {
+  table.key_slots = static_cast<uint32_t>(spec.key_fields.size());
+  table.value_slots = 1;  // the streak
+  return table;
+}
+
 DebounceOperator::DebounceOperator(const schema::Schema& input, uint32_t in_width,
                                    const DebounceSpec& spec, state::KeyedTableOptions table,
                                    expr::Program program, const Clock* clock)
-    : state_(schema::KeyFields(input, spec.key_fields), OneSlot(table), "debounce"),
+    : state_(schema::KeyFields(input, spec.key_fields), StateOptions(spec, table), "debounce"),
       program_(std::move(program)),
       fields_(input.size()),
       in_width_(in_width),

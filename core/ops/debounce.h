@@ -15,6 +15,7 @@
 // TTL. Process never allocates. One thread per instance.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -48,11 +49,18 @@ class DebounceOperator : public runtime::Operator {
                                                         schema::SymbolTable* symbols,
                                                         const Clock* clock);
 
+  // The state table an instance builds from `table`, and the bytes it
+  // allocates (footprint_bytes(): the state; like filters, the compiled
+  // condition is not counted), computed without allocating.
+  static state::KeyedTableOptions StateOptions(const DebounceSpec& spec,
+                                               state::KeyedTableOptions table);
+  static size_t FootprintBytes(const DebounceSpec& spec, const state::KeyedTableOptions& table) {
+    return state::KeyedTable::FootprintBytes(StateOptions(spec, table));
+  }
+
   Status Process(const schema::RowBatch& in, schema::RowBatch* out) override;
   runtime::OperatorMetrics metrics() const override { return state_.metrics(); }
-  size_t footprint_bytes() const override {
-    return state_.footprint_bytes() + program_.footprint_bytes();
-  }
+  size_t footprint_bytes() const override { return state_.footprint_bytes(); }
 
  private:
   DebounceOperator(const schema::Schema& input, uint32_t in_width, const DebounceSpec& spec,

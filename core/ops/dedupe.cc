@@ -5,11 +5,6 @@
 namespace runnel::ops {
 namespace {
 
-state::KeyedTableOptions OneSlot(state::KeyedTableOptions table) {
-  table.value_slots = 1;
-  return table;
-}
-
 // a - b, saturated (event times far apart, never undefined behaviour).
 int64_t Distance(int64_t a, int64_t b) {
   int64_t d;
@@ -19,9 +14,16 @@ int64_t Distance(int64_t a, int64_t b) {
 
 }  // namespace
 
+state::KeyedTableOptions DedupeOperator::StateOptions(const DedupeSpec& spec,
+                                                      state::KeyedTableOptions table) {
+  table.key_slots = static_cast<uint32_t>(spec.key_fields.size());
+  table.value_slots = 1;  // the event time of the last row that passed
+  return table;
+}
+
 DedupeOperator::DedupeOperator(const schema::Schema& input, const DedupeSpec& spec,
                                state::KeyedTableOptions table, const Clock* clock)
-    : state_(schema::KeyFields(input, spec.key_fields), OneSlot(table), "dedupe"),
+    : state_(schema::KeyFields(input, spec.key_fields), StateOptions(spec, table), "dedupe"),
       within_ns_(spec.within_ns),
       ts_field_(spec.ts_field),
       clock_(clock) {}

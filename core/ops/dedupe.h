@@ -11,6 +11,7 @@
 // (processing time). Process never allocates. One thread per instance.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 
@@ -37,6 +38,14 @@ class DedupeOperator : public runtime::Operator {
   // `clock` must outlive the operator.
   DedupeOperator(const schema::Schema& input, const DedupeSpec& spec,
                  state::KeyedTableOptions table, const Clock* clock);
+
+  // The state table an instance builds from `table`, and the bytes it
+  // allocates (footprint_bytes()), computed without allocating.
+  static state::KeyedTableOptions StateOptions(const DedupeSpec& spec,
+                                               state::KeyedTableOptions table);
+  static size_t FootprintBytes(const DedupeSpec& spec, const state::KeyedTableOptions& table) {
+    return state::KeyedTable::FootprintBytes(StateOptions(spec, table));
+  }
 
   Status Process(const schema::RowBatch& in, schema::RowBatch* out) override;
   runtime::OperatorMetrics metrics() const override { return state_.metrics(); }

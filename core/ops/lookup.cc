@@ -175,19 +175,21 @@ Result<std::unique_ptr<LookupOperator>> LookupOperator::Make(const schema::Schem
   return op;
 }
 
+state::KeyedTableOptions LookupOperator::TableOptions(const LookupSpec& spec) {
+  state::KeyedTableOptions t;
+  t.capacity = static_cast<uint32_t>(spec.rows.size());
+  t.key_slots = static_cast<uint32_t>(spec.key_fields.size());
+  t.value_slots = spec.fields.size();
+  t.policy = state::OverflowPolicy::kFail;
+  t.recency = false;  // read-only: nothing is evicted or expired
+  return t;
+}
+
 LookupOperator::LookupOperator(const schema::Schema& input, uint32_t in_width,
                                const LookupSpec& spec, const schema::SymbolTable* symbols)
     : input_(input),
       key_fields_(input, spec.key_fields),
-      table_([&] {
-        state::KeyedTableOptions t;
-        t.capacity = static_cast<uint32_t>(spec.rows.size());
-        t.key_slots = static_cast<uint32_t>(spec.key_fields.size());
-        t.value_slots = spec.fields.size();
-        t.policy = state::OverflowPolicy::kFail;
-        t.recency = false;
-        return t;
-      }()),
+      table_(TableOptions(spec)),
       on_missing_(spec.on_missing),
       fields_(input.size()),
       in_width_(in_width),

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -58,6 +59,13 @@ class LookupOperator : public runtime::Operator {
   static Result<std::unique_ptr<LookupOperator>> Make(const schema::Schema& input,
                                                       uint32_t in_width, const LookupSpec& spec,
                                                       schema::SymbolTable* symbols);
+
+  // The table an instance builds for `spec`, and the bytes it allocates
+  // (footprint_bytes()), computed without allocating.
+  static state::KeyedTableOptions TableOptions(const LookupSpec& spec);
+  static size_t FootprintBytes(const LookupSpec& spec) {
+    return state::KeyedTable::FootprintBytes(TableOptions(spec));
+  }
 
   Status Process(const schema::RowBatch& in, schema::RowBatch* out) override;
   runtime::OperatorMetrics metrics() const override;

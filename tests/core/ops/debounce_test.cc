@@ -95,6 +95,12 @@ TEST(Debounce, EmitsAfterConsecutiveRowsOncePerStreak) {
   STRCMP_EQUAL("a@13#3", Run(op.get(), {{"a", 11, 31}, {"a", 12, 31}, {"a", 13, 31}}).c_str());
 }
 
+TEST(Debounce, FootprintIsKnownBeforehand) {
+  DebounceSpec spec = Spec("temp > 30", 3);
+  auto op = Make(spec, Table(100));
+  LONGS_EQUAL(DebounceOperator::FootprintBytes(spec, Table(100)), op->footprint_bytes());
+}
+
 TEST(Debounce, RepeatEveryReArmsWhileTheConditionHolds) {
   auto op = Make(Spec("temp > 30", 2, 3));
   std::vector<Reading> hot;

@@ -60,6 +60,7 @@ TEST(Dedupe, KeyAndFieldsMakeARepeat) {
   // Later batches remember: a repeat long after is still dropped.
   STRCMP_EQUAL("b@3", Run(&op, &symbols, {{"a", 2, 21}, {"b", 3, 20}, {"a", 1, 20}}).c_str());
   LONGS_EQUAL(4, op.metrics().state_entries);
+  LONGS_EQUAL(DedupeOperator::FootprintBytes(spec, Table(16)), op.footprint_bytes());
 }
 
 TEST(Dedupe, KeptRowsAreCopiedWholeWithTheirWatermark) {

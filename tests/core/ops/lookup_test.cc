@@ -94,6 +94,7 @@ TEST(Lookup, AppendsTheMatchingRowAndDropsTheRest) {
   STRCMP_EQUAL("a@1:north:0.5 c@2:north:0 b@3:south:-1",
                Run(op.get(), {{"a", 1, 0}, {"x", 1, 0}, {"c", 2, 0}, {"b", 3, 0}}).c_str());
   LONGS_EQUAL(1, op->metrics().dropped);
+  LONGS_EQUAL(LookupOperator::FootprintBytes(Parsed(OnMissing::kDrop)), op->footprint_bytes());
 }
 
 TEST(Lookup, KeepsMissingRowsWithDefaults) {
