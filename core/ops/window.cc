@@ -10,9 +10,11 @@
 //   sequence number of its first row.
 // Each value is kMeta bookkeeping slots followed by the accumulator state.
 // Sliding panes and sessions of one key are chained in time order through
-// their kPrev/kNext slots (ids, not pointers: the state stays plain data),
-// with the list ends in a per-key header in `keys_`; count windows keep the
-// key's row count there.
+// their kPrev/kNext slots, which hold table cursors (entries never move while
+// they live, so a step along the list is an array index, not a lookup), with
+// the list ends in a per-key header in `keys_`; count windows keep the key's
+// row count there. The table keeps its recency list only when evict_oldest
+// or early rounds need the entries in update order.
 //
 // Time. `time_` is the operator's clock: the watermark for event time, the
 // processing clock (ns) for processing time, INT64_MAX once draining. Every
@@ -26,6 +28,15 @@
 // dropped before the last window that needs it has fired. Tumbling windows
 // and sessions whose cleanup time is their emit time (emit final, or no
 // lateness) have no cleanup timer: firing drops them.
+//
+// Timer keys: (key fields, id, tag), except tumbling fire timers, whose key
+// is the entry's table cursor: the entry is reached without a lookup, and
+// the timer is pushed without the timer index (TimerHeap::Push; one per
+// window by construction) and cancelled by the handle kept in kTimer.
+// Sliding chain timers are pushed the same way, their handle in the key's
+// header. Event-time tumbling windows prefetch the table bucket and entry of
+// the row kPrefetchFar / kPrefetchNear rows ahead, and of the entries about
+// to fire: a row's cost is mostly those cache misses.
 //
 // Sliding windows have no timer per window: each key has one "chain" timer
 // for the earliest window not yet fired that holds a live pane; firing it
@@ -784,7 +795,11 @@ void WindowOperator::Impl::PublishMetrics() {
 
 void WindowOperator::Impl::AdvanceTo(int64_t time) {
   time_ = std::max(time_, time);
-  if (FireDue(time_) && event_time_) out_wm_ = std::max(out_wm_, time_);
+  // Most rows move the clock without anything coming due.
+  const bool due = fire_.next_time() <= time_ || cleanup_.next_time() <= time_;
+  if ((!due || FireDue(time_)) && event_time_) {
+    out_wm_ = std::max(out_wm_, time_);
+  }
 }
 
 bool WindowOperator::Impl::FireDue(int64_t up_to) {

@@ -249,10 +249,6 @@ bool TimerHeap::PopDue(int64_t up_to, int64_t* time, schema::Slot* key_out) {
   return true;
 }
 
-int64_t TimerHeap::next_time() const {
-  return groups_size_ == 0 ? INT64_MAX : groups_[heap_[0]].time;
-}
-
 size_t TimerHeap::footprint_bytes() const { return FootprintBytes(capacity_, key_slots_); }
 
 size_t TimerHeap::FootprintBytes(uint32_t capacity, uint32_t key_slots) {

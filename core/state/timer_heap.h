@@ -77,7 +77,9 @@ class TimerHeap {
   bool PopDue(int64_t up_to, int64_t* time, schema::Slot* key_out);
 
   // Earliest pending time, or INT64_MAX when empty.
-  int64_t next_time() const;
+  int64_t next_time() const {
+    return groups_size_ == 0 ? INT64_MAX : groups_[heap_[0]].time;
+  }
 
   uint32_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
