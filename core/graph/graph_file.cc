@@ -28,6 +28,11 @@ void AddParserErrors(const std::string& errors, const JsonLocator& locator,
       d.line = line;
       d.column = column;
       d.message = text.substr(static_cast<size_t>(consumed));
+      // FlatBuffers reads an unquoted-enum error into a string where a
+      // number belongs; say what was expected instead.
+      if (d.message == "enum values need to be qualified by an enum type") {
+        d.message = "expected a number, found a string";
+      }
       // The parser's column is just past the offending token.
       d.field_path = locator.PathAt(line, column > 1 ? column - 1 : column);
     } else {

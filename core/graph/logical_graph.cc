@@ -65,13 +65,19 @@ std::vector<std::string> KindsSet(const fb::Operator& op) {
   if (op.aggregate()) kinds.push_back("aggregate");
   if (op.window()) kinds.push_back("window");
   if (op.process()) kinds.push_back("process");
+  if (op.dedupe()) kinds.push_back("dedupe");
+  if (op.debounce()) kinds.push_back("debounce");
+  if (op.lookup()) kinds.push_back("lookup");
   if (op.union_()) kinds.push_back("union");
   if (op.split()) kinds.push_back("split");
   return kinds;
 }
 
+// Timer stores index their hash buckets (twice the capacity) by uint32.
+constexpr uint32_t kMaxTimers = uint32_t{1} << 31;
+
 constexpr const char* kOperatorKinds =
-    "filter, project, key_by, aggregate, window, process, union, split";
+    "filter, project, key_by, aggregate, window, process, dedupe, debounce, lookup, union, split";
 
 // The streams an operator reads, by name.
 std::vector<std::string> InputNames(const fb::Operator& op) {
@@ -191,10 +197,10 @@ class Builder {
                                     " (schemas: " + KeyList(schemas_) + ")");
         continue;
       }
-      int kinds = (s->csv() ? 1 : 0) + (s->generator() ? 1 : 0);
+      int kinds = (s->csv() ? 1 : 0) + (s->generator() ? 1 : 0) + (s->zmq() ? 1 : 0);
       if (kinds != 1) {
         Error(path, std::string(kinds == 0 ? "a source needs" : "a source has exactly") +
-                        " one of: csv, generator");
+                        " one of: csv, generator, zmq");
       }
       LogicalStream stream{name, schema->second, {}, 1};
       LogicalSource source{name, path, s, 0};
@@ -361,6 +367,7 @@ class Builder {
     const LogicalStream& in = graph_.streams[logical.inputs[0]];
     LogicalStream out{logical.name, in.schema, {}, logical.parallelism, in.event_time_field,
                       in.has_watermark};
+    output_unknown_ = false;
 
     if (op.filter()) {
       logical.kind = OperatorKind::kFilter;
@@ -381,6 +388,7 @@ class Builder {
         }
       } else {
         AddItemError(diagnostics_, path + ".project", projection.status().message());
+        output_unknown_ = true;
       }
     } else if (op.key_by()) {
       logical.kind = OperatorKind::kKeyBy;
@@ -396,6 +404,7 @@ class Builder {
         if (field == schema::Schema::kNotFound) {
           Error(Indexed(path + ".key_by", k), "unknown field " + Quoted(keys[k]) +
                                                   " (fields: " + in.schema.FieldNames() + ")");
+          output_unknown_ = true;
         } else {
           out.key_fields.push_back(static_cast<uint32_t>(field));
         }
@@ -406,6 +415,12 @@ class Builder {
       AddWindow(op, path, in, &logical, &out);
     } else if (op.process()) {
       AddProcess(op, path, in, &logical, &out);
+    } else if (op.dedupe()) {
+      AddDedupe(op, path, in, &logical);
+    } else if (op.debounce()) {
+      AddDebounce(op, path, in, &logical, &out);
+    } else if (op.lookup()) {
+      AddLookup(op, path, in, &logical, &out);
     } else if (op.union_()) {
       logical.kind = OperatorKind::kUnion;
       for (size_t k = 1; k < logical.inputs.size(); ++k) {
@@ -432,6 +447,11 @@ class Builder {
       AddSplit(op, path, in, logical);
       return;
     }
+    // An error that leaves the output's fields or key unknown ends the
+    // check of this branch of the graph: what reads it would only report
+    // errors that follow from this one (an unknown key_by field is not also
+    // an "unkeyed stream" downstream). Its readers stay unresolved, silently.
+    if (output_unknown_) return;
     logical.output_stream = AddStream(std::move(out));
     graph_.operators.push_back(std::move(logical));
     if (op.window() && op.window()->late_output()) AddLateOutput(op, path);
@@ -471,6 +491,7 @@ class Builder {
                                                              in.event_time_field);
     if (!acc.ok()) {
       AddItemError(diagnostics_, path + ".aggregate.values", acc.status().message());
+      output_unknown_ = true;
       return;
     }
     logical->accumulators = acc.value();
@@ -553,6 +574,7 @@ class Builder {
                                                              in.event_time_field);
     if (!acc.ok()) {
       AddItemError(diagnostics_, at + ".values", acc.status().message());
+      output_unknown_ = true;
       return;
     }
     spec.accumulators = acc.value();
@@ -619,23 +641,128 @@ class Builder {
       Error(path + ".process.function",
             "unknown process function " + Quoted(name) + " (this program registers: " +
                 (processes_ ? processes_->Names() : std::string("none")) + ")");
+      output_unknown_ = true;
       return;
     }
     if (in.key_fields.empty()) {
       Error(path + ".input", "a process function needs a keyed stream; key_by first");
+      output_unknown_ = true;
       return;
     }
     ReadState(process.state(), path + ".process.state", &logical->state);
     logical->timer_capacity = process.timers();
+    if (process.timers() > kMaxTimers) {
+      Error(path + ".process.timers", "expected at most " + std::to_string(kMaxTimers) +
+                                          ", found " + std::to_string(process.timers()));
+    }
     Result<schema::Schema> output = logical->process->output_schema(in.schema);
     if (!output.ok()) {
       Error(path + ".process.function", output.status().message());
+      output_unknown_ = true;
       return;
     }
     out->schema = output.value();
     // A process function's rows carry no event time of their own (yet).
     out->event_time_field = -1;
     out->has_watermark = false;
+  }
+
+  // --- Built-in row operators: dedupe, debounce, lookup (core/ops). ---
+
+  void AddDedupe(const fb::Operator& op, const std::string& path, const LogicalStream& in,
+                 LogicalOperator* logical) {
+    logical->kind = OperatorKind::kDedupe;
+    const fb::Dedupe& d = *op.dedupe();
+    std::string at = path + ".dedupe";
+    ops::DedupeSpec& spec = logical->dedupe;
+    spec.key_fields = in.key_fields;
+    std::vector<std::string> fields = Strings(d.fields());
+    for (size_t k = 0; k < fields.size(); ++k) {
+      int field = in.schema.IndexOf(fields[k]);
+      bool repeated = false;
+      for (uint32_t f : spec.key_fields) repeated = repeated || static_cast<int>(f) == field;
+      if (field == schema::Schema::kNotFound) {
+        Error(Indexed(at + ".fields", k), "unknown field " + Quoted(fields[k]) + " (fields: " +
+                                              in.schema.FieldNames() + ")");
+      } else if (repeated) {
+        Error(Indexed(at + ".fields", k), "field " + Quoted(fields[k]) +
+                                              " is already part of the key");
+      } else {
+        spec.key_fields.push_back(static_cast<uint32_t>(field));
+      }
+    }
+    if (in.key_fields.empty() && fields.empty()) {
+      Error(at + ".fields", "a dedupe needs a key: key_by first, or name the fields that make "
+                            "rows repeats");
+    }
+    if (in.key_fields.empty() && op.parallelism() > 1) {
+      Error(path + ".parallelism", "a dedupe over an unkeyed stream runs as one instance; "
+                                   "key_by first");
+    }
+    spec.within_ns = MsToNs(d.within_ms(), at + ".within_ms");
+    if (d.within_ms() > 0) {
+      if (in.event_time_field < 0) {
+        Error(at + ".within_ms", "a span is in event time: the input needs event time (declare "
+                                 "the source's event_time and keep its field)");
+      }
+      spec.ts_field = in.event_time_field;
+    }
+    ReadState(d.state(), at + ".state", &logical->state);
+  }
+
+  void AddDebounce(const fb::Operator& op, const std::string& path, const LogicalStream& in,
+                   LogicalOperator* logical, LogicalStream* out) {
+    logical->kind = OperatorKind::kDebounce;
+    const fb::Debounce& d = *op.debounce();
+    std::string at = path + ".debounce";
+    ops::DebounceSpec& spec = logical->debounce;
+    spec.key_fields = in.key_fields;
+    ParseCondition(d.when()->str(), in.schema, at + ".when", &spec.condition);
+    spec.consecutive = d.consecutive();
+    spec.repeat_every = d.repeat_every();
+    if (spec.consecutive == 0) Error(at + ".consecutive", "must be at least 1");
+    if (in.key_fields.empty() && op.parallelism() > 1) {
+      Error(path + ".parallelism", "a debounce over an unkeyed stream runs as one instance; "
+                                   "key_by first");
+    }
+    ReadState(d.state(), at + ".state", &logical->state);
+    if (in.schema.IndexOf("streak") != schema::Schema::kNotFound) {
+      Error(at, "the input has a field 'streak', which debounce adds; rename it before");
+    }
+    out->schema.Add({"streak", schema::FieldType::kI64, schema::TimeUnit::kMs});
+  }
+
+  static ops::OnMissing ToOnMissing(fb::OnMissing on_missing) {
+    switch (on_missing) {
+      case fb::OnMissing::drop: return ops::OnMissing::kDrop;
+      case fb::OnMissing::keep: return ops::OnMissing::kKeep;
+      case fb::OnMissing::fail: return ops::OnMissing::kFail;
+    }
+    return ops::OnMissing::kDrop;
+  }
+
+  void AddLookup(const fb::Operator& op, const std::string& path, const LogicalStream& in,
+                 LogicalOperator* logical, LogicalStream* out) {
+    logical->kind = OperatorKind::kLookup;
+    const fb::Lookup& l = *op.lookup();
+    std::string at = path + ".lookup";
+    schema::Schema fields;
+    for (const fb::Field* f : *l.fields()) {
+      fields.Add({f->name()->str(), ToFieldType(f->type()), ToTimeUnit(f->unit())});
+    }
+    std::string defaults = l.defaults() ? l.defaults()->str() : std::string();
+    Result<ops::LookupSpec> spec =
+        ops::ParseLookup(Strings(l.key()), fields, Strings(l.rows()), ToOnMissing(l.on_missing()),
+                         l.defaults() ? &defaults : nullptr, in.schema);
+    if (!spec.ok()) {
+      const std::string& message = spec.status().message();
+      size_t colon = message.find(": ");
+      Error(at + "." + message.substr(0, colon), message.substr(colon + 2));
+      output_unknown_ = true;  // the fields it adds are unknown
+      return;
+    }
+    logical->lookup = std::move(spec.value());
+    for (const schema::Field& f : fields.fields()) out->schema.Add(f);
   }
 
   // A split becomes one kSplitBranch operator per branch.
@@ -680,7 +807,10 @@ class Builder {
       if (!names.insert(s->name()->str()).second) {
         Error(path + ".name", "sink name " + Quoted(s->name()->str()) + " is used twice");
       }
-      if (!s->csv()) Error(path, "a sink needs one of: csv");
+      if ((s->csv() ? 1 : 0) + (s->zmq() ? 1 : 0) != 1) {
+        Error(path, std::string(s->csv() ? "a sink has exactly" : "a sink needs") +
+                        " one of: csv, zmq");
+      }
       auto input = stream_index_.find(s->input()->str());
       if (input == stream_index_.end()) {
         if (split_names_.count(s->input()->str())) {
@@ -703,6 +833,7 @@ class Builder {
   std::map<std::string, std::string> declared_;   // every name -> where declared
   std::set<std::string> split_names_;             // names that are not streams
   std::map<std::string, uint32_t> stream_index_;  // resolved streams
+  bool output_unknown_ = false;  // the operator being added: see AddOperator
 };
 
 }  // namespace

@@ -16,6 +16,9 @@
 #include "core/graph/diagnostics.h"
 #include "core/graph/graph_file.h"
 #include "core/ops/accumulators.h"
+#include "core/ops/debounce.h"
+#include "core/ops/dedupe.h"
+#include "core/ops/lookup.h"
 #include "core/ops/process_registry.h"
 #include "core/ops/project.h"
 #include "core/ops/window_spec.h"
@@ -50,7 +53,8 @@ struct LogicalSource {
 };
 
 enum class OperatorKind {
-  kFilter, kProject, kKeyBy, kAggregate, kWindow, kLateFilter, kProcess, kUnion, kSplitBranch
+  kFilter, kProject, kKeyBy, kAggregate, kWindow, kLateFilter, kProcess, kUnion, kSplitBranch,
+  kDedupe, kDebounce, kLookup
 };
 
 // Keyed state sizing, from the graph's `state` tables.
@@ -73,7 +77,7 @@ struct LogicalOperator {
   // kAggregate: the functions (the key comes from the input stream).
   ops::Accumulators accumulators;
   bool emit_final = false;
-  StateOptions state;  // kAggregate, kProcess
+  StateOptions state;  // kAggregate, kProcess, kWindow, kDedupe, kDebounce
   // kWindow, and kLateFilter (the late rows of that window, a side output).
   ops::WindowSpec window;
   // kProcess: the registered function and its timer capacity.
@@ -83,6 +87,9 @@ struct LogicalOperator {
   // branch's does (or it has none).
   std::vector<expr::Expression> earlier_branches;
   bool has_condition = false;
+  ops::DedupeSpec dedupe;      // kDedupe
+  ops::DebounceSpec debounce;  // kDebounce
+  ops::LookupSpec lookup;      // kLookup
 };
 
 struct LogicalSink {

@@ -3,6 +3,9 @@
 #include <cstdio>
 
 #include "core/ops/aggregate.h"
+#include "core/ops/debounce.h"
+#include "core/ops/dedupe.h"
+#include "core/ops/lookup.h"
 #include "core/ops/filter.h"
 #include "core/ops/project.h"
 #include "core/ops/split_branch.h"
@@ -39,14 +42,8 @@ std::string Bytes(size_t bytes) {
   return text;
 }
 
-state::OverflowPolicy ToPolicy(fb::OverflowPolicy policy) {
-  switch (policy) {
-    case fb::OverflowPolicy::fail: return state::OverflowPolicy::kFail;
-    case fb::OverflowPolicy::evict_oldest: return state::OverflowPolicy::kEvictOldest;
-    case fb::OverflowPolicy::drop_new: return state::OverflowPolicy::kDropNew;
-  }
-  return state::OverflowPolicy::kFail;
-}
+// The symbol table's hash buckets are indexed by uint32 and twice as many.
+constexpr uint32_t kMaxSymbols = uint32_t{1} << 30;
 
 class Planner {
  public:
@@ -72,7 +69,14 @@ class Planner {
     if (ring_slots_ == 0 || ring_slots_ > 4096) {
       diagnostics_->Add("ring_slots", "expected 1 to 4096, found " + std::to_string(ring_slots_));
     }
-    if (g.symbols() == 0) diagnostics_->Add("symbols", "must be at least 1");
+    if (g.symbols() == 0 || g.symbols() > kMaxSymbols) {
+      diagnostics_->Add("symbols", "expected 1 to " + std::to_string(kMaxSymbols) + ", found " +
+                                       std::to_string(g.symbols()));
+    }
+    if (!diagnostics_->empty()) return {};
+    // Nothing is allocated before the whole plan is known to fit.
+    CheckMemory(EstimateMemory(graph_, connectors_.source_bytes, connectors_.sink_bytes),
+                g.memory_limit(), options_.machine_memory_bytes, diagnostics_);
     if (!diagnostics_->empty()) return {};
     auto symbols = std::make_unique<schema::SymbolTable>(g.symbols(), g.symbol_bytes());
     plan_.memory.symbols = symbols->footprint_bytes();
@@ -120,9 +124,7 @@ class Planner {
   // Whether instance i of a consumer with `parallelism` reads instance i of
   // `stream` in the same task, rather than through rings.
   bool IsForward(uint32_t stream, uint32_t parallelism) const {
-    const LogicalStream& s = graph_.streams[stream];
-    bool repartition = !s.key_fields.empty() && parallelism > 1;
-    return s.parallelism == parallelism && !repartition;
+    return graph::IsForward(graph_.streams[stream], parallelism);
   }
 
   // Connects every instance of `stream` to `consumers` new tasks through
@@ -201,7 +203,8 @@ class Planner {
       outputs.push_back({task, out});
     }
     if (o.kind == OperatorKind::kAggregate || o.kind == OperatorKind::kProcess ||
-        o.kind == OperatorKind::kWindow) {
+        o.kind == OperatorKind::kWindow || o.kind == OperatorKind::kDedupe ||
+        o.kind == OperatorKind::kDebounce) {
       state_lines_.push_back("  " + o.name + ": " + std::to_string(o.state.capacity) +
                              " keys x " + std::to_string(p) + " instance(s), " +
                              Bytes(instance_bytes) + " each, on_full " +
@@ -211,13 +214,7 @@ class Planner {
   }
 
   state::KeyedTableOptions TableOptions(const LogicalOperator& o) {
-    state::KeyedTableOptions t;
-    t.capacity = o.state.capacity;
-    t.key_slots = static_cast<uint32_t>(graph_.streams[o.inputs[0]].key_fields.size());
-    t.value_slots = o.accumulators.state_slots();
-    t.policy = ToPolicy(o.state.on_full);
-    t.ttl = static_cast<int64_t>(o.state.ttl_ms);
-    return t;
+    return StateTableOptions(graph_, o);
   }
 
   std::unique_ptr<runtime::Operator> MakeOperator(const LogicalOperator& o) {
@@ -268,6 +265,23 @@ class Planner {
             job_->symbols(), batch_rows_);
         if (branch.ok()) return std::move(branch.value());
         diagnostics_->Add(o.field_path, branch.status().message());
+        return nullptr;
+      }
+      case OperatorKind::kDedupe:
+        return std::make_unique<ops::DedupeOperator>(in.schema, o.dedupe, TableOptions(o),
+                                                     options_.clock);
+      case OperatorKind::kDebounce: {
+        auto debounce = ops::DebounceOperator::Make(in.schema, in.width(), o.debounce,
+                                                    TableOptions(o), job_->symbols(),
+                                                    options_.clock);
+        if (debounce.ok()) return std::move(debounce.value());
+        diagnostics_->Add(o.field_path + ".debounce", debounce.status().message());
+        return nullptr;
+      }
+      case OperatorKind::kLookup: {
+        auto lookup = ops::LookupOperator::Make(in.schema, in.width(), o.lookup, job_->symbols());
+        if (lookup.ok()) return std::move(lookup.value());
+        diagnostics_->Add(o.field_path + ".lookup", lookup.status().message());
         return nullptr;
       }
       case OperatorKind::kKeyBy:

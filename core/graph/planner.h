@@ -19,6 +19,7 @@
 #include "core/common/clock.h"
 #include "core/graph/diagnostics.h"
 #include "core/graph/logical_graph.h"
+#include "core/graph/memory_estimate.h"
 #include "core/runtime/job.h"
 #include "core/runtime/operator.h"
 #include "core/schema/symbol_table.h"
@@ -36,16 +37,10 @@ struct Connectors {
       const GraphFile&, const LogicalSink&, const schema::Schema&,
       const schema::SymbolTable*, Diagnostics*)>
       make_sink;
-};
-
-// Bytes preallocated per component.
-struct MemoryBudget {
-  size_t batches = 0;  // one batch per stream per task
-  size_t rings = 0;    // batches held in rings between tasks
-  size_t state = 0;    // keyed state tables
-  size_t symbols = 0;  // the symbol table
-  size_t io = 0;       // source and sink buffers
-  size_t total() const { return batches + rings + state + symbols + io; }
+  // Bytes the source or sink they would make preallocates, for the memory
+  // check before planning (optional: 0).
+  SourceBytes source_bytes;
+  SinkBytes sink_bytes;
 };
 
 struct PhysicalPlan {
@@ -56,6 +51,9 @@ struct PhysicalPlan {
 
 struct PlanOptions {
   const Clock* clock = SystemClock::Get();  // processing time for operators
+  // The machine's memory in bytes: a graph whose plan needs more is refused
+  // whatever its memory_limit says. 0: unknown (only memory_limit applies).
+  uint64_t machine_memory_bytes = 0;
 };
 
 // Returns the plan, or a plan without a job after adding diagnostics.

@@ -1,5 +1,7 @@
 #include "tools/cli/load_graph.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 
 #include "core/graph/graph_file.h"
@@ -7,6 +9,18 @@
 #include "transports/connectors/connectors.h"
 
 namespace runnel::cli {
+namespace {
+
+// Physical memory: no graph may plan more than this, whatever its
+// memory_limit, so a failed allocation is a diagnostic and not an abort.
+uint64_t MachineMemoryBytes() {
+  long pages = sysconf(_SC_PHYS_PAGES);
+  long page_size = sysconf(_SC_PAGE_SIZE);
+  if (pages <= 0 || page_size <= 0) return 0;
+  return static_cast<uint64_t>(pages) * static_cast<uint64_t>(page_size);
+}
+
+}  // namespace
 
 graph::PhysicalPlan LoadAndPlan(const std::string& path,
                                 const file::CsvOverrides& csv_overrides) {
@@ -22,6 +36,7 @@ graph::PhysicalPlan LoadAndPlan(const std::string& path,
   graph::PhysicalPlan plan;
   if (diagnostics.empty()) {
     graph::PlanOptions options;
+    options.machine_memory_bytes = MachineMemoryBytes();
     plan = graph::Plan(logical, transports::MakeConnectors(csv_overrides, options.clock), options,
                        &diagnostics);
   }
