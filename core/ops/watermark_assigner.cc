@@ -16,10 +16,14 @@ Status WatermarkAssigner::Process(const schema::RowBatch& in, schema::RowBatch* 
     const schema::Slot* row = in.row(r);
     schema::Slot* copy = out->Append();
     for (uint32_t f = 0; f < watermark_slot_; ++f) copy[f] = row[f];
-    copy[watermark_slot_].i64 = Watermark();
+    int64_t watermark = Watermark();
+    copy[watermark_slot_].i64 = watermark > upstream_ ? watermark : upstream_;
     if (row[ts_field_].i64 > max_ts_) max_ts_ = row[ts_field_].i64;
   }
-  out->set_watermark(Watermark());
+  // A source that receives watermarks (zmq) sets one after the batch.
+  if (in.watermark() > upstream_) upstream_ = in.watermark();
+  int64_t watermark = Watermark();
+  out->set_watermark(watermark > upstream_ ? watermark : upstream_);
   return Status::Ok();
 }
 

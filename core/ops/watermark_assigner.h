@@ -6,6 +6,10 @@
 // same). Writes it into the row's hidden watermark slot and the watermark
 // after the batch's last row into the batch. Deterministic: it depends only
 // on the order of the rows.
+//
+// A source may also set a watermark on its batches (a zmq source: the
+// producers' own). Then the watermark never lags it: rows after such a
+// batch and the batch's end take the larger of the two.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +33,7 @@ class WatermarkAssigner : public runtime::Operator {
   uint32_t watermark_slot_;
   int64_t bound_;
   int64_t max_ts_ = INT64_MIN;
+  int64_t upstream_ = INT64_MIN;  // newest watermark the source set
 };
 
 }  // namespace runnel::ops

@@ -1,0 +1,71 @@
+// SequenceTracker: what a receiver knows about each producer it hears from
+// (docs/WIRE.md, "Ordering and guarantees"): per (producer, channel, epoch)
+// the last sequence number, the last watermark, when it was last heard, and
+// whether it has closed or is dead. It classifies each batch (in order, gap,
+// duplicate) and gives the receiver's watermark: the minimum over live
+// producers, never moving backwards.
+//
+// Fixed capacity (max_producers entries, allocated by the constructor); a
+// new sequence beyond it replaces the least recently heard. Not thread-safe:
+// one source thread owns it.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace runnel::zmq {
+
+class SequenceTracker {
+ public:
+  struct Verdict {
+    enum Kind { kInOrder, kGap, kDuplicate } kind = kInOrder;
+    uint64_t lost = 0;  // kGap: batches missing before this one
+    uint32_t track = 0;  // the entry, for SetWatermark
+  };
+
+  explicit SequenceTracker(uint32_t max_producers);
+
+  // A batch arrived at `now_ms`. kDuplicate: its sequence is not past the
+  // last one seen (drop it). A first batch with sequence > 1 is a gap.
+  Verdict OnBatch(uint64_t producer, uint64_t channel, uint64_t epoch, uint64_t sequence,
+                  int64_t now_ms);
+  // The rows of the batch OnBatch accepted into `track` are delivered: its
+  // watermark now holds.
+  void SetWatermark(uint32_t track, int64_t watermark);
+  // A heartbeat: a last_sequence past the last batch seen is a gap (kGap,
+  // counted once). `closing`: the producer will send nothing more.
+  Verdict OnHeartbeat(uint64_t producer, uint64_t channel, uint64_t epoch,
+                      uint64_t last_sequence, int64_t watermark, bool closing, int64_t now_ms);
+  // Marks live producers not heard from since now_ms - timeout_ms as dead;
+  // returns how many it marked (the caller logs). A dead producer that is
+  // heard again is live again.
+  uint32_t ExpireSilent(int64_t now_ms, int64_t timeout_ms);
+
+  // Min over live, open producers of their watermark; kNoWatermark
+  // (INT64_MIN) while one has none; never less than a value returned before.
+  int64_t Watermark();
+
+  uint32_t closed() const { return closed_; }
+  uint32_t live() const;
+
+ private:
+  struct Track {
+    bool used = false;
+    bool dead = false;
+    bool closed = false;
+    uint64_t producer = 0;
+    uint64_t channel = 0;
+    uint64_t epoch = 0;
+    uint64_t last_sequence = 0;
+    int64_t watermark = INT64_MIN;
+    int64_t heard_ms = 0;
+  };
+
+  uint32_t Find(uint64_t producer, uint64_t channel, uint64_t epoch, int64_t now_ms);
+
+  std::vector<Track> tracks_;
+  uint32_t closed_ = 0;
+  int64_t emitted_ = INT64_MIN;
+};
+
+}  // namespace runnel::zmq

@@ -1,0 +1,127 @@
+#include "transports/zmq/zmq_connectors.h"
+
+#include <string>
+#include <vector>
+
+#include "transports/zmq/zmq_sink.h"
+#include "transports/zmq/zmq_source.h"
+
+namespace runnel::zmq {
+namespace {
+
+std::vector<std::string> Strings(const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>* v) {
+  std::vector<std::string> out;
+  if (v != nullptr) {
+    for (const flatbuffers::String* s : *v) out.push_back(s->str());
+  }
+  return out;
+}
+
+// At least one endpoint, none empty.
+bool CheckEndpoints(const std::vector<std::string>& bind, const std::vector<std::string>& connect,
+                    const std::string& path, graph::Diagnostics* diagnostics) {
+  bool ok = true;
+  if (bind.empty() && connect.empty()) {
+    diagnostics->Add(path, "needs at least one endpoint in bind or connect "
+                           "(\"tcp://*:5555\", \"ipc:///run/x\", \"inproc://x\")");
+    ok = false;
+  }
+  for (const std::string& e : bind) {
+    if (e.find("://") == std::string::npos) {
+      diagnostics->Add(path + ".bind", "\"" + e + "\" is not an endpoint (transport://address)");
+      ok = false;
+    }
+  }
+  for (const std::string& e : connect) {
+    if (e.find("://") == std::string::npos) {
+      diagnostics->Add(path + ".connect",
+                       "\"" + e + "\" is not an endpoint (transport://address)");
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+bool Positive(uint64_t value, const std::string& path, graph::Diagnostics* diagnostics) {
+  if (value > 0) return true;
+  diagnostics->Add(path, "must be at least 1");
+  return false;
+}
+
+}  // namespace
+
+std::unique_ptr<runtime::Source> MakeZmqSource(const graph::GraphFile& file,
+                                               const graph::LogicalSource& source,
+                                               const schema::Schema& schema,
+                                               schema::SymbolTable* symbols, const Clock* clock,
+                                               graph::Diagnostics* diagnostics) {
+  (void)file;
+  const graph::fb::ZmqSource& def = *source.def->zmq();
+  std::string path = source.field_path + ".zmq";
+  ZmqSourceOptions options;
+  options.name = source.name;
+  options.subscribe = def.socket() == graph::fb::ZmqReceive::sub;
+  options.bind = Strings(def.bind());
+  options.connect = Strings(def.connect());
+  options.channels = Strings(def.channels());
+  options.high_water_mark = static_cast<int>(def.high_water_mark() > INT32_MAX ? INT32_MAX
+                                                                               : def.high_water_mark());
+  options.max_message_bytes = def.max_message_bytes();
+  options.heartbeat_ms = def.heartbeat_ms();
+  options.end_after_producers = def.end_after_producers();
+  options.log_every = def.log_every();
+  options.max_producers = def.max_producers();
+  options.event_time = source.def->event_time() != nullptr;
+  bool ok = CheckEndpoints(options.bind, options.connect, path, diagnostics);
+  ok = Positive(def.heartbeat_ms(), path + ".heartbeat_ms", diagnostics) && ok;
+  ok = Positive(def.max_producers(), path + ".max_producers", diagnostics) && ok;
+  ok = Positive(def.log_every(), path + ".log_every", diagnostics) && ok;
+  ok = Positive(def.max_message_bytes(), path + ".max_message_bytes", diagnostics) && ok;
+  if (!ok) return nullptr;
+  return std::make_unique<ZmqSource>(std::move(options), schema, symbols, clock);
+}
+
+std::unique_ptr<runtime::Sink> MakeZmqSink(const graph::GraphFile& file,
+                                           const graph::LogicalSink& sink,
+                                           const schema::Schema& schema,
+                                           const schema::SymbolTable* symbols, const Clock* clock,
+                                           graph::Diagnostics* diagnostics) {
+  const graph::fb::ZmqSink& def = *sink.def->zmq();
+  std::string path = sink.field_path + ".zmq";
+  ZmqSinkOptions options;
+  options.name = sink.name;
+  options.publish = def.socket() == graph::fb::ZmqSend::pub;
+  options.bind = Strings(def.bind());
+  options.connect = Strings(def.connect());
+  options.channel = def.channel()->str();
+  options.batch_rows = def.batch_rows();
+  options.max_latency_ms = def.max_latency_ms();
+  options.high_water_mark = static_cast<int>(def.high_water_mark() > INT32_MAX ? INT32_MAX
+                                                                               : def.high_water_mark());
+  options.heartbeat_ms = def.heartbeat_ms();
+  options.peer_timeout_ms = def.peer_timeout_ms();
+  options.linger_ms = def.linger_ms();
+  if (def.producer_name()) {
+    options.producer_name = def.producer_name()->str();
+  } else if (file.graph().name()) {
+    options.producer_name = file.graph().name()->str();
+  }
+  bool ok = CheckEndpoints(options.bind, options.connect, path, diagnostics);
+  if (options.channel.empty() || options.channel.size() > 255) {
+    diagnostics->Add(path + ".channel", "must be 1 to 255 bytes, found " +
+                                            std::to_string(options.channel.size()));
+    ok = false;
+  }
+  ok = Positive(def.batch_rows(), path + ".batch_rows", diagnostics) && ok;
+  ok = Positive(def.heartbeat_ms(), path + ".heartbeat_ms", diagnostics) && ok;
+  if (!ok) return nullptr;
+  return std::make_unique<ZmqSink>(std::move(options), schema, symbols, clock);
+}
+
+size_t ZmqSinkBytes(const graph::LogicalSink& sink, uint32_t width) {
+  uint32_t rows = sink.def->zmq() ? sink.def->zmq()->batch_rows() : 0;
+  // Ring of 8 batches, a staging batch, the encoder's builder (about one).
+  return 10 * schema::RowBatch::SlotBytes(width, rows);
+}
+
+}  // namespace runnel::zmq

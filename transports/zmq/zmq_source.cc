@@ -1,0 +1,249 @@
+#include "transports/zmq/zmq_source.h"
+
+#include <cstring>
+#include <string_view>
+
+#include "core/common/log.h"
+
+namespace runnel::zmq {
+namespace {
+
+constexpr size_t kMaxChannelBytes = 255;
+// Without input, Read returns an empty batch after this long so the task
+// can fire timers (as RingSource does).
+constexpr int kIdleMs = 10;
+
+uint64_t ChannelHash(const void* data, size_t size) {
+  uint64_t hash = 0xcbf29ce484222325ull;
+  const uint8_t* bytes = static_cast<const uint8_t*>(data);
+  for (size_t i = 0; i < size; ++i) {
+    hash ^= bytes[i];
+    hash *= 0x100000001b3ull;
+  }
+  return hash;
+}
+
+}  // namespace
+
+ZmqSource::ZmqSource(ZmqSourceOptions options, const schema::Schema& schema,
+                     schema::SymbolTable* symbols, const Clock* clock)
+    : options_(std::move(options)),
+      symbols_(symbols),
+      clock_(clock),
+      decoder_(schema, symbols, options_.max_message_bytes),
+      tracker_(options_.max_producers) {
+  zmq_msg_init(&channel_);
+  zmq_msg_init(&message_);
+  if (options_.log_every == 0) options_.log_every = 1;
+}
+
+ZmqSource::~ZmqSource() {
+  zmq_msg_close(&channel_);
+  zmq_msg_close(&message_);
+  if (rejected() + gaps() + duplicates() > 0) {
+    RUNNEL_LOG_INFO("source %s: %llu messages dropped, %llu gaps (%llu batches lost), "
+                    "%llu duplicates",
+                    options_.name.c_str(), static_cast<unsigned long long>(rejected()),
+                    static_cast<unsigned long long>(gaps()),
+                    static_cast<unsigned long long>(lost_batches()),
+                    static_cast<unsigned long long>(duplicates()));
+  }
+}
+
+Status ZmqSource::Open() {
+  Status status = socket_.Open(options_.subscribe ? ZMQ_SUB : ZMQ_PULL,
+                               options_.high_water_mark, options_.bind, options_.connect);
+  if (!status.ok()) return status;
+  if (options_.subscribe) {
+    if (options_.channels.empty()) return socket_.Subscribe("");
+    for (const std::string& prefix : options_.channels) {
+      RUNNEL_RETURN_IF_ERROR(socket_.Subscribe(prefix));
+    }
+  }
+  last_expiry_ms_ = clock_->NowMillis();
+  return Status::Ok();
+}
+
+bool ZmqSource::Stop() {
+  stopping_ = true;
+  return true;
+}
+
+ZmqSource::Received ZmqSource::Receive(int timeout_ms, Status* error) {
+  zmq_pollitem_t item = {socket_.get(), 0, ZMQ_POLLIN, 0};
+  int ready = zmq_poll(&item, 1, timeout_ms);
+  if (ready < 0) {
+    if (zmq_errno() != EINTR) *error = ZmqError("source " + options_.name + ": poll");
+    return Received::kNone;
+  }
+  if (ready == 0) return Received::kNone;
+  if (zmq_msg_recv(&channel_, socket_.get(), ZMQ_DONTWAIT) < 0) return Received::kNone;
+  // Whole messages arrive at once: the other frames are already here.
+  if (!zmq_msg_more(&channel_)) {
+    zmq_msg_close(&message_);
+    zmq_msg_init(&message_);
+    Drop("a single-frame message (frame 1 must be the channel, frame 2 the envelope)");
+    return Received::kDropped;
+  }
+  if (zmq_msg_recv(&message_, socket_.get(), ZMQ_DONTWAIT) < 0) return Received::kNone;
+  if (zmq_msg_more(&message_)) {
+    zmq_msg_t extra;
+    zmq_msg_init(&extra);
+    while (zmq_msg_more(&message_) || zmq_msg_more(&extra)) {
+      if (zmq_msg_recv(&extra, socket_.get(), ZMQ_DONTWAIT) < 0) break;
+      if (!zmq_msg_more(&extra)) break;
+    }
+    zmq_msg_close(&extra);
+    Drop("more than two frames in a message");
+    return Received::kDropped;
+  }
+  return Received::kMessage;
+}
+
+void ZmqSource::Drop(const std::string& reason) {
+  uint64_t n = rejected_.fetch_add(1, std::memory_order_relaxed) + 1;
+  if ((n - 1) % options_.log_every == 0) {
+    RUNNEL_LOG_WARN("source %s: message dropped (%llu so far; logged every %u): %s",
+                    options_.name.c_str(), static_cast<unsigned long long>(n),
+                    options_.log_every, reason.c_str());
+  }
+}
+
+bool ZmqSource::Accept() {
+  const size_t channel_size = zmq_msg_size(&channel_);
+  const char* channel = static_cast<const char*>(zmq_msg_data(&channel_));
+  if (channel_size == 0 || channel_size > kMaxChannelBytes) {
+    Drop("channel frame of " + std::to_string(channel_size) + " bytes (1-255 allowed)");
+    return false;
+  }
+  if (!options_.channels.empty()) {
+    bool accepted = false;
+    for (const std::string& prefix : options_.channels) {
+      accepted = accepted || std::string_view(channel, channel_size).substr(0, prefix.size()) ==
+                                 prefix;
+    }
+    if (!accepted) {
+      Drop("channel \"" + std::string(channel, channel_size) + "\" is not accepted here");
+      return false;
+    }
+  }
+  const uint8_t* data = static_cast<const uint8_t*>(zmq_msg_data(&message_));
+  const size_t size = zmq_msg_size(&message_);
+  if (reinterpret_cast<uintptr_t>(data) % alignof(uint64_t) != 0 &&
+      size <= decoder_.max_message_bytes()) {
+    if (aligned_.size() * 8 < size) aligned_.resize((size + 7) / 8);
+    std::memcpy(aligned_.data(), data, size);
+    data = reinterpret_cast<const uint8_t*>(aligned_.data());
+  }
+  wire::DecodedMessage m;
+  Status status = decoder_.Decode(data, size, &m);
+  if (!status.ok()) {
+    Drop("channel \"" + std::string(channel, channel_size) + "\": " + status.message());
+    return false;
+  }
+  const uint64_t channel_hash = ChannelHash(channel, channel_size);
+  const int64_t now = clock_->NowMillis();
+  SequenceTracker::Verdict verdict;
+  switch (m.kind) {
+    case wire::MessageKind::kBatch:
+      verdict = tracker_.OnBatch(m.producer, channel_hash, m.epoch, m.sequence, now);
+      break;
+    case wire::MessageKind::kHeartbeat:
+      verdict = tracker_.OnHeartbeat(m.producer, channel_hash, m.epoch, m.sequence, m.watermark,
+                                     m.closing, now);
+      break;
+    case wire::MessageKind::kHello:
+      if (m.fingerprint != decoder_.fingerprint()) {
+        Drop("channel \"" + std::string(channel, channel_size) +
+             "\": a producer announces another schema (Hello fingerprint differs)");
+      }
+      return false;
+    default:
+      return false;  // acks, replay requests, readings: not handled yet
+  }
+  if (verdict.kind == SequenceTracker::Verdict::kDuplicate) {
+    duplicates_.fetch_add(1, std::memory_order_relaxed);
+    RUNNEL_LOG_WARN("source %s: channel \"%.*s\": duplicate batch %llu of producer %016llx "
+                    "dropped",
+                    options_.name.c_str(), static_cast<int>(channel_size), channel,
+                    static_cast<unsigned long long>(m.sequence),
+                    static_cast<unsigned long long>(m.producer));
+    return false;
+  }
+  if (verdict.kind == SequenceTracker::Verdict::kGap) {
+    gaps_.fetch_add(1, std::memory_order_relaxed);
+    lost_.fetch_add(verdict.lost, std::memory_order_relaxed);
+    RUNNEL_LOG_WARN("source %s: channel \"%.*s\": gap: %llu batches of producer %016llx "
+                    "epoch %llu lost before sequence %llu",
+                    options_.name.c_str(), static_cast<int>(channel_size), channel,
+                    static_cast<unsigned long long>(verdict.lost),
+                    static_cast<unsigned long long>(m.producer),
+                    static_cast<unsigned long long>(m.epoch),
+                    static_cast<unsigned long long>(
+                        m.kind == wire::MessageKind::kBatch ? m.sequence : m.sequence + 1));
+  }
+  if (m.kind != wire::MessageKind::kBatch) return false;
+  batch_ = m;
+  track_ = verdict.track;
+  next_row_ = 0;
+  message_held_ = true;
+  return true;
+}
+
+bool ZmqSource::CopyPending(schema::RowBatch* out) {
+  uint32_t room = out->capacity() - out->size();
+  uint32_t left = batch_.row_count - next_row_;
+  uint32_t n = left < room ? left : room;
+  decoder_.CopyRows(batch_, next_row_, n, out);
+  next_row_ += n;
+  if (next_row_ < batch_.row_count) return false;
+  tracker_.SetWatermark(track_, batch_.watermark);
+  message_held_ = false;
+  return true;
+}
+
+void ZmqSource::CheckSilence() {
+  int64_t now = clock_->NowMillis();
+  if (now - last_expiry_ms_ < options_.heartbeat_ms) return;
+  last_expiry_ms_ = now;
+  uint32_t dead = tracker_.ExpireSilent(now, 3 * options_.heartbeat_ms);
+  if (dead > 0) {
+    RUNNEL_LOG_WARN("source %s: %u producer(s) silent for %lld ms marked dead "
+                    "(%u live); they no longer hold back the watermark",
+                    options_.name.c_str(), dead,
+                    static_cast<long long>(3 * options_.heartbeat_ms), tracker_.live());
+  }
+}
+
+bool ZmqSource::Finished() const {
+  return options_.end_after_producers > 0 && tracker_.closed() >= options_.end_after_producers;
+}
+
+Status ZmqSource::Read(schema::RowBatch* out, bool* done) {
+  Status error;
+  while (!out->full()) {
+    if (message_held_) {
+      if (!CopyPending(out)) break;  // out is full
+      if (options_.event_time) break;  // end at the batch's watermark
+      continue;
+    }
+    if (Finished()) {
+      *done = true;
+      break;
+    }
+    // Once stopping, or with rows in hand, take only what is already here.
+    int timeout = (stopping_ || !out->empty()) ? 0 : kIdleMs;
+    Received received = Receive(timeout, &error);
+    if (received == Received::kNone) {
+      if (stopping_ && error.ok()) *done = true;
+      break;
+    }
+    if (received == Received::kMessage) Accept();
+  }
+  CheckSilence();
+  if (Finished() && !message_held_) *done = true;
+  if (options_.event_time) out->set_watermark(tracker_.Watermark());
+  return error;
+}
+
+}  // namespace runnel::zmq

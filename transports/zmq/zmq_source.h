@@ -1,0 +1,105 @@
+// ZmqSource: receives wire-format batches (docs/WIRE.md) on a ZeroMQ PULL
+// or SUB socket and hands their rows to the task.
+//
+// Every message goes through FrameDecoder; a bad one is dropped, counted
+// (rejected()) and logged once per log_every, and the messages around it
+// are processed. Batch sequences are tracked per (producer, channel, epoch):
+// gaps and duplicates are logged and counted. With event time, each Read
+// ends at a batch boundary and carries the receiver's watermark (the
+// minimum over live producers of their last one), so rows get the same
+// watermarks however the batches arrive.
+//
+// Allocation: the socket, decoder, tracker and scratch are set up by the
+// constructor and Open; Read allocates only what libzmq allocates per
+// message, and a scratch copy for a misaligned message larger than any
+// before. Used by one thread; the counters may be read from any.
+#pragma once
+
+#include <zmq.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/common/clock.h"
+#include "core/runtime/operator.h"
+#include "core/schema/schema.h"
+#include "core/schema/symbol_table.h"
+#include "transports/wire/frame_decoder.h"
+#include "transports/zmq/sequence_tracker.h"
+#include "transports/zmq/zmq_socket.h"
+
+namespace runnel::zmq {
+
+struct ZmqSourceOptions {
+  std::string name;  // for logs
+  bool subscribe = false;  // SUB, else PULL
+  std::vector<std::string> bind;
+  std::vector<std::string> connect;
+  std::vector<std::string> channels;  // accepted prefixes; empty: all
+  int high_water_mark = 1000;
+  size_t max_message_bytes = 16u << 20;
+  int64_t heartbeat_ms = 1000;
+  uint32_t end_after_producers = 0;
+  uint32_t log_every = 1000;
+  uint32_t max_producers = 64;
+  bool event_time = false;
+};
+
+class ZmqSource : public runtime::Source {
+ public:
+  // `symbols` and `clock` must outlive the source.
+  ZmqSource(ZmqSourceOptions options, const schema::Schema& schema,
+            schema::SymbolTable* symbols, const Clock* clock);
+  ~ZmqSource() override;
+
+  Status Open() override;
+  Status Read(schema::RowBatch* out, bool* done) override;
+  bool Stop() override;
+  uint64_t rejected() const override { return rejected_.load(std::memory_order_relaxed); }
+  size_t footprint_bytes() const override { return decoder_.footprint_bytes(); }
+
+  // Batches seen missing in gaps, gap events, duplicates dropped.
+  uint64_t lost_batches() const { return lost_.load(std::memory_order_relaxed); }
+  uint64_t gaps() const { return gaps_.load(std::memory_order_relaxed); }
+  uint64_t duplicates() const { return duplicates_.load(std::memory_order_relaxed); }
+
+ private:
+  enum class Received { kNone, kDropped, kMessage };
+  // Receives one whole message if one is ready within timeout_ms into
+  // channel_ and message_ (kMessage); kDropped: one came and was dropped.
+  Received Receive(int timeout_ms, Status* error);
+  // Decodes message_; false if the message is dropped (counted, logged) or
+  // carries no rows to deliver.
+  bool Accept();
+  void Drop(const std::string& reason);
+  // Copies pending rows of the current batch into `out`; true when the
+  // batch is finished.
+  bool CopyPending(schema::RowBatch* out);
+  void CheckSilence();
+  bool Finished() const;
+
+  ZmqSourceOptions options_;
+  schema::SymbolTable* symbols_;
+  const Clock* clock_;
+  ZmqSocket socket_;
+  wire::FrameDecoder decoder_;
+  SequenceTracker tracker_;
+  zmq_msg_t channel_;
+  zmq_msg_t message_;
+  bool message_held_ = false;  // message_ holds the batch being delivered
+  wire::DecodedMessage batch_;
+  uint32_t track_ = 0;
+  uint32_t next_row_ = 0;
+  std::vector<uint64_t> aligned_;  // scratch for misaligned messages
+  bool stopping_ = false;
+  int64_t last_expiry_ms_ = 0;
+  std::atomic<uint64_t> rejected_{0};
+  std::atomic<uint64_t> lost_{0};
+  std::atomic<uint64_t> gaps_{0};
+  std::atomic<uint64_t> duplicates_{0};
+};
+
+}  // namespace runnel::zmq
