@@ -526,6 +526,12 @@ class WindowOperator::Impl {
   Slot* ResultRow(const Slot* key, int64_t start, int64_t end,
                   bool is_update);
   void DrainQueue();
+  // The watermark an output batch carries: out_wm_, held back to queue_wm_
+  // while queued results wait (they must reach the next operator before a
+  // watermark that passes them).
+  int64_t PassedWatermark() const {
+    return queue_size_ > 0 ? std::min(queue_wm_, out_wm_) : out_wm_;
+  }
   void PublishMetrics();
 
   const WindowSpec spec_;
@@ -575,6 +581,10 @@ class WindowOperator::Impl {
   int64_t time_ = INT64_MIN;
   int64_t event_wm_ = INT64_MIN;  // the input's watermark
   int64_t out_wm_ = INT64_MIN;    // event time: the watermark passed on
+  // out_wm_ when the queue last became non-empty: its rows were fired
+  // before the watermark moved past it, so batches may not pass more
+  // until they are out.
+  int64_t queue_wm_ = INT64_MIN;
   int64_t seq_ = 0;               // rows received
   int64_t early_due_ms_ = INT64_MAX;
   Status error_;
@@ -699,7 +709,7 @@ Status WindowOperator::Impl::Process(const RowBatch& in, RowBatch* out) {
   event_wm_ = std::max(event_wm_, in.watermark());
   if (event_time_) {
     AdvanceTo(event_wm_);
-    out->set_watermark(out_wm_);
+    out->set_watermark(PassedWatermark());
   } else if (spec_.type != Type::kCount) {
     AdvanceTo(time_);
   }
@@ -713,7 +723,7 @@ Status WindowOperator::Impl::Flush(RowBatch* out) {
   Begin(out, /*use_queue=*/true);
   DrainQueue();
   if (queue_size_ == 0) AdvanceTo(time_);
-  if (event_time_) out->set_watermark(out_wm_);
+  if (event_time_) out->set_watermark(PassedWatermark());
   return Finish();
 }
 
@@ -1607,6 +1617,7 @@ void WindowOperator::Impl::CancelTimer(TimerHeap* heap, const Slot* key,
 Slot* WindowOperator::Impl::NextOutRow() {
   if (queue_size_ == 0 && !out_->full()) return out_->Append();
   if (use_queue_ && queue_size_ < queue_cap_) {
+    if (queue_size_ == 0) queue_wm_ = out_wm_;
     const uint32_t at = (queue_head_ + queue_size_++) % queue_cap_;
     return queue_.get() + size_t{at} * out_width_;
   }

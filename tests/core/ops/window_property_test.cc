@@ -253,6 +253,8 @@ void CheckLateRows(const Case& c, Runner& runner) {
     if (ModelLate(c.spec, row.ts, row.wm)) late.push_back(row);
   }
   if (runner.op().metrics().dropped != late.size()) Fail(c, "dropped count");
+  if (runner.overtaken() != 0)
+    Fail(c, "a batch watermark passed results still to come");
   if (runner.late_rows().size() != late.size())
     Fail(c, "late side output size");
   for (size_t i = 0; i < late.size(); ++i) {

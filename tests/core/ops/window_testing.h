@@ -4,6 +4,7 @@
 // Flush while output is pending; Drain at the end) and collects results.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -166,6 +167,8 @@ class Runner {
   // Rows the LateRowFilter kept: (key, ts, v).
   std::vector<In>& late_rows() { return late_rows_; }
   uint64_t flushes() const { return flushes_; }
+  // First results that came after a batch whose watermark had passed them.
+  uint64_t overtaken() const { return overtaken_; }
 
  private:
   Status ProcessBatch() {
@@ -189,13 +192,31 @@ class Runner {
     return status;
   }
 
+  // Also checks that no batch passed on a watermark that a later first
+  // result of a window had to come before (event time: such a result would
+  // be late downstream). Only without allowed lateness: with it, a late row
+  // can legitimately give a window its first result after the watermark.
   void Collect() {
+    const bool timed = spec_.type != WindowSpec::Type::kCount &&
+                       !spec_.processing_time &&
+                       spec_.allowed_lateness_ns == 0;
     for (uint32_t r = 0; r < out_.size(); ++r) {
-      results_.push_back(ToOut(out_.row(r), spec_.out_watermark));
+      const Out out = ToOut(out_.row(r), spec_.out_watermark);
+      const int64_t emit_time =
+          out.end - 1 + (spec_.emit_final ? spec_.allowed_lateness_ns : 0);
+      if (timed && out.is_update == 0 && passed_wm_ != kNoWm &&
+          passed_wm_ >= emit_time) {
+        ++overtaken_;
+      }
+      results_.push_back(out);
     }
+    if (out_.watermark() != kNoWm)
+      passed_wm_ = std::max(passed_wm_, out_.watermark());
   }
 
   WindowSpec spec_;
+  int64_t passed_wm_ = kNoWm;  // the highest batch watermark passed on
+  uint64_t overtaken_ = 0;
   WindowOperator op_;
   runnel::ops::LateRowFilter filter_;
   RowBatch in_;
