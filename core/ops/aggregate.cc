@@ -41,7 +41,7 @@ Status AggregateOperator::Process(const schema::RowBatch& in, schema::RowBatch* 
       case state::KeyedTable::Outcome::kDropped:
         continue;
       case state::KeyedTable::Outcome::kFull:
-        PublishMetrics();
+        table_metrics_.Publish(table_);
         return ResourceExhausted("keyed state is full (" + std::to_string(table_.capacity()) +
                                  " keys); raise aggregate.state.capacity or set "
                                  "aggregate.state.on_full to evict_oldest or drop_new");
@@ -50,7 +50,7 @@ Status AggregateOperator::Process(const schema::RowBatch& in, schema::RowBatch* 
     if (watermark_in_ >= 0) last_watermark_ = row[watermark_in_].i64;
     if (!emit_final_) EmitRow(key, state, out->Append());
   }
-  PublishMetrics();
+  table_metrics_.Publish(table_);
   return Status::Ok();
 }
 
@@ -72,19 +72,8 @@ Status AggregateOperator::Drain(schema::RowBatch* out, bool* done) {
   return Status::Ok();
 }
 
-void AggregateOperator::PublishMetrics() {
-  entries_.store(table_.size(), std::memory_order_relaxed);
-  dropped_.store(table_.dropped(), std::memory_order_relaxed);
-  evicted_.store(table_.evicted(), std::memory_order_relaxed);
-}
-
 runtime::OperatorMetrics AggregateOperator::metrics() const {
-  runtime::OperatorMetrics m;
-  m.dropped = dropped_.load(std::memory_order_relaxed);
-  m.evicted = evicted_.load(std::memory_order_relaxed);
-  m.state_entries = entries_.load(std::memory_order_relaxed);
-  m.state_capacity = table_.capacity();
-  return m;
+  return table_metrics_.Read(table_.capacity());
 }
 
 }  // namespace runnel::ops

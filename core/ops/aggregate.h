@@ -10,12 +10,12 @@
 // for the TTL (processing time) are forgotten. Process never allocates.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <vector>
 
 #include "core/common/clock.h"
 #include "core/ops/accumulators.h"
+#include "core/ops/table_metrics.h"
 #include "core/runtime/operator.h"
 #include "core/schema/key_fields.h"
 #include "core/state/keyed_table.h"
@@ -41,7 +41,6 @@ class AggregateOperator : public runtime::Operator {
  private:
   // Writes the key and results of one entry as an output row.
   void EmitRow(const schema::Slot* key, const schema::Slot* state, schema::Slot* out) const;
-  void PublishMetrics();
 
   schema::KeyFields key_fields_;
   Accumulators accumulators_;
@@ -54,10 +53,7 @@ class AggregateOperator : public runtime::Operator {
   std::unique_ptr<schema::Slot[]> key_;  // the current row's key, gathered
   uint32_t drain_cursor_;
   bool draining_ = false;
-  // Mirrors of table counters for metrics() from other threads.
-  std::atomic<uint64_t> entries_{0};
-  std::atomic<uint64_t> dropped_{0};
-  std::atomic<uint64_t> evicted_{0};
+  TableMetrics table_metrics_;
 };
 
 }  // namespace runnel::ops

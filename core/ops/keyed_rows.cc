@@ -42,19 +42,10 @@ Status KeyedRows::FullError() const {
                            ".state.on_full to evict_oldest or drop_new");
 }
 
-void KeyedRows::PublishMetrics() {
-  entries_.store(table_.size(), std::memory_order_relaxed);
-  dropped_.store(table_.dropped(), std::memory_order_relaxed);
-  evicted_.store(table_.evicted(), std::memory_order_relaxed);
-}
+void KeyedRows::PublishMetrics() { table_metrics_.Publish(table_); }
 
 runtime::OperatorMetrics KeyedRows::metrics() const {
-  runtime::OperatorMetrics m;
-  m.dropped = dropped_.load(std::memory_order_relaxed);
-  m.evicted = evicted_.load(std::memory_order_relaxed);
-  m.state_entries = entries_.load(std::memory_order_relaxed);
-  m.state_capacity = table_.capacity();
-  return m;
+  return table_metrics_.Read(table_.capacity());
 }
 
 }  // namespace runnel::ops

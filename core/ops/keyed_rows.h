@@ -9,11 +9,11 @@
 // operator instance, one thread.
 #pragma once
 
-#include <atomic>
 #include <memory>
 #include <string>
 
 #include "core/common/status.h"
+#include "core/ops/table_metrics.h"
 #include "core/runtime/operator.h"
 #include "core/schema/key_fields.h"
 #include "core/schema/row.h"
@@ -49,9 +49,7 @@ class KeyedRows {
   state::KeyedTable table_;
   std::string kind_;
   std::unique_ptr<schema::Slot[]> key_;  // the current row's key
-  std::atomic<uint64_t> entries_{0};
-  std::atomic<uint64_t> dropped_{0};
-  std::atomic<uint64_t> evicted_{0};
+  TableMetrics table_metrics_;
 };
 
 }  // namespace runnel::ops

@@ -9,13 +9,13 @@
 // timers fire in Drain at the end of input (the final watermark).
 #pragma once
 
-#include <atomic>
 #include <climits>
 #include <memory>
 #include <utility>
 #include <vector>
 
 #include "core/ops/process_context.h"
+#include "core/ops/table_metrics.h"
 #include "core/runtime/operator.h"
 
 namespace runnel::ops {
@@ -50,12 +50,7 @@ class ProcessOperator : public runtime::Operator {
   }
 
   runtime::OperatorMetrics metrics() const override {
-    runtime::OperatorMetrics m;
-    m.state_entries = entries_.load(std::memory_order_relaxed);
-    m.dropped = dropped_.load(std::memory_order_relaxed);
-    m.evicted = evicted_.load(std::memory_order_relaxed);
-    m.state_capacity = ctx_.table().capacity();
-    return m;
+    return table_metrics_.Read(ctx_.table().capacity());
   }
 
   size_t footprint_bytes() const override { return ctx_.footprint_bytes(); }
@@ -73,18 +68,13 @@ class ProcessOperator : public runtime::Operator {
   }
 
   Status Finish() {
-    const state::KeyedTable& table = ctx_.table();
-    entries_.store(table.size(), std::memory_order_relaxed);
-    dropped_.store(table.dropped(), std::memory_order_relaxed);
-    evicted_.store(table.evicted(), std::memory_order_relaxed);
+    table_metrics_.Publish(ctx_.table());
     return ctx_.TakeProblem();
   }
 
   Fn fn_;
   ProcessContext ctx_;
-  std::atomic<uint64_t> entries_{0};
-  std::atomic<uint64_t> dropped_{0};
-  std::atomic<uint64_t> evicted_{0};
+  TableMetrics table_metrics_;
 };
 
 }  // namespace runnel::ops
