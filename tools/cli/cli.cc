@@ -7,6 +7,7 @@
 #include "core/common/log.h"
 #include "tools/cli/compile.h"
 #include "tools/cli/fmt.h"
+#include "tools/cli/keygen.h"
 #include "tools/cli/load_graph.h"
 #include "tools/cli/run_job.h"
 #include "tools/cli/usage.h"
@@ -18,6 +19,7 @@ struct Options {
   std::string verb;
   std::string graph_path;
   std::string output_path;  // compile
+  bool force = false;        // keygen
   bool strict = false;
   bool help = false;
   RunOptions run;
@@ -65,6 +67,8 @@ int ParseVerbArgs(int argc, char** argv, Options* options) {
       options->fmt.write = true;
     } else if (arg == "--drop-comments" && options->verb == "fmt") {
       options->fmt.drop_comments = true;
+    } else if (arg == "--force" && options->verb == "keygen") {
+      options->force = true;
     } else if (!arg.empty() && arg[0] == '-' && arg != "-") {
       return UsageError("unknown option '" + arg + "' for " + options->verb, usage);
     } else if (options->graph_path.empty()) {
@@ -74,6 +78,9 @@ int ParseVerbArgs(int argc, char** argv, Options* options) {
     }
   }
   if (options->help) return kExitOk;
+  if (options->graph_path.empty() && options->verb == "keygen") {
+    return UsageError("keygen needs OUT, the key pair file to write", usage);
+  }
   if (options->graph_path.empty()) {
     return UsageError(options->verb + " needs a GRAPH file", usage);
   }
@@ -141,6 +148,7 @@ int Main(int argc, char** argv) {
   if (options.verb == "plan") return PrintPlan(options);
   if (options.verb == "compile") return Compile(options.graph_path, options.output_path);
   if (options.verb == "fmt") return Fmt(options.graph_path, options.fmt);
+  if (options.verb == "keygen") return Keygen(options.graph_path, options.force);
   return Check(options);
 }
 

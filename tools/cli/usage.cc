@@ -91,6 +91,23 @@ constexpr const char* kFmtUsage =
     "  runnel fmt -w graph.json\n"
     "  runnel fmt graph.bin    # the JSON form of a compiled graph\n";
 
+constexpr const char* kKeygenUsage =
+    "Usage: runnel keygen OUT [--force]\n"
+    "\n"
+    "Writes a new CURVE key pair (for encrypted, authenticated ZeroMQ links;\n"
+    "docs/WIRE.md, Security) to OUT, readable by its owner only (mode 0600),\n"
+    "and prints the public key. OUT has two lines, `public: KEY` and\n"
+    "`secret: KEY` (40 Z85 characters each). Name OUT as a zmq source's or\n"
+    "sink's curve.secret_key_file (server) or curve.key_file (client); give\n"
+    "the public key to the peers (server_public_key, allowed_clients).\n"
+    "\n"
+    "  --force    replace OUT if it exists (by default keygen refuses)\n"
+    "\n"
+    "Exit codes: 0 written, 1 OUT exists or could not be written, 2 bad usage.\n"
+    "Examples:\n"
+    "  runnel keygen /etc/runnel/gateway.key\n"
+    "  grep public: device.key >> /etc/runnel/allowed_clients\n";
+
 }  // namespace
 
 const char* const kUsage =
@@ -105,6 +122,7 @@ const char* const kUsage =
     "  plan GRAPH           show tasks, threads, rings, state and memory\n"
     "  compile GRAPH -o OUT validate, then write the compiled binary form\n"
     "  fmt GRAPH [-w]       print (or rewrite) a graph file in canonical form\n"
+    "  keygen OUT           write a CURVE key pair for secure ZeroMQ links\n"
     "\n"
     "Options:\n"
     "  --help, -h     show this help (runnel VERB --help: help for a verb)\n"
@@ -124,6 +142,7 @@ const char* UsageFor(const std::string& verb) {
   if (verb == "plan") return kPlanUsage;
   if (verb == "compile") return kCompileUsage;
   if (verb == "fmt") return kFmtUsage;
+  if (verb == "keygen") return kKeygenUsage;
   return kUsage;
 }
 

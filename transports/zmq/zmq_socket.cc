@@ -3,7 +3,10 @@
 #include <zmq.h>
 
 #include <cerrno>
+#include <memory>
 #include <mutex>
+
+#include "transports/zmq/zap_handler.h"
 
 namespace runnel::zmq {
 namespace {
@@ -11,6 +14,27 @@ namespace {
 std::mutex context_mutex;
 void* context = nullptr;
 int context_users = 0;
+std::unique_ptr<ZapHandler> zap_handler;  // with the first CURVE server
+uint64_t zap_domains = 0;
+
+// Registers a CURVE server's allow-list under a fresh ZAP domain, starting
+// the context's handler if needed. REQUIRES: the caller holds a context use.
+Result<std::string> RegisterServer(const CurveOptions& curve) {
+  std::lock_guard<std::mutex> lock(context_mutex);
+  if (zap_handler == nullptr) {
+    auto handler = std::make_unique<ZapHandler>(context);
+    RUNNEL_RETURN_IF_ERROR(handler->Start());
+    zap_handler = std::move(handler);
+  }
+  std::string domain = "runnel-" + std::to_string(++zap_domains);
+  zap_handler->Allow(domain, curve.allowed_clients, curve.name);
+  return domain;
+}
+
+void UnregisterServer(const std::string& domain) {
+  std::lock_guard<std::mutex> lock(context_mutex);
+  if (zap_handler != nullptr) zap_handler->Forget(domain);
+}
 
 void* AcquireContext() {
   std::lock_guard<std::mutex> lock(context_mutex);
@@ -21,18 +45,22 @@ void* AcquireContext() {
 
 void ReleaseContext() {
   void* ending = nullptr;
+  std::unique_ptr<ZapHandler> ending_zap;
   {
     std::lock_guard<std::mutex> lock(context_mutex);
     if (--context_users == 0) {
       ending = context;
       context = nullptr;
+      ending_zap = std::move(zap_handler);
     }
   }
-  // Waits for the sockets' linger: queued messages are delivered first.
+  // Waits for the sockets' linger: queued messages are delivered first. The
+  // ZAP thread sees ETERM and closes its socket, which lets the term end.
   if (ending != nullptr) {
     while (zmq_ctx_term(ending) != 0 && errno == EINTR) {
     }
   }
+  if (ending_zap != nullptr) ending_zap->Join();
 }
 
 }  // namespace
@@ -42,7 +70,7 @@ Status ZmqError(const std::string& what) {
 }
 
 Status ZmqSocket::Open(int type, int high_water_mark, const std::vector<std::string>& bind,
-                       const std::vector<std::string>& connect) {
+                       const std::vector<std::string>& connect, const CurveOptions& curve) {
   void* ctx = AcquireContext();
   if (ctx == nullptr) return ZmqError("cannot create a ZeroMQ context");
   socket_ = zmq_socket(ctx, type);
@@ -56,6 +84,12 @@ Status ZmqSocket::Open(int type, int high_water_mark, const std::vector<std::str
   }
   int linger = 0;
   zmq_setsockopt(socket_, ZMQ_LINGER, &linger, sizeof(linger));
+  if (curve.server) {
+    Result<std::string> domain = RegisterServer(curve);
+    if (!domain.ok()) return domain.status();
+    zap_domain_ = domain.value();
+  }
+  RUNNEL_RETURN_IF_ERROR(ApplyCurve(socket_, curve, zap_domain_));
   for (const std::string& endpoint : bind) {
     if (zmq_bind(socket_, endpoint.c_str()) != 0) return ZmqError("cannot bind " + endpoint);
   }
@@ -79,6 +113,8 @@ void ZmqSocket::Close(int linger_ms) {
   zmq_setsockopt(socket_, ZMQ_LINGER, &linger_ms, sizeof(linger_ms));
   zmq_close(socket_);
   socket_ = nullptr;
+  if (!zap_domain_.empty()) UnregisterServer(zap_domain_);
+  zap_domain_.clear();
   ReleaseContext();
 }
 

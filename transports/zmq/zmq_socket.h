@@ -6,12 +6,15 @@
 // connect within a context); the context is created with the first socket
 // and terminated when the last one closes, which waits for the sockets'
 // linger to deliver what is queued. A socket is used by one thread at a time.
+// CURVE servers register their allow-list with the context's ZapHandler,
+// started with the first of them.
 #pragma once
 
 #include <string>
 #include <vector>
 
 #include "core/common/status.h"
+#include "transports/zmq/curve.h"
 
 namespace runnel::zmq {
 
@@ -23,9 +26,10 @@ class ZmqSocket {
   ZmqSocket& operator=(const ZmqSocket&) = delete;
 
   // `type`: ZMQ_PULL, ZMQ_SUB, ZMQ_PUSH, ZMQ_PUB. Sets the high-water mark
-  // (send or receive, by type), then binds and connects every endpoint.
+  // (send or receive, by type) and `curve`'s role (curve.h), then binds and
+  // connects every endpoint.
   Status Open(int type, int high_water_mark, const std::vector<std::string>& bind,
-              const std::vector<std::string>& connect);
+              const std::vector<std::string>& connect, const CurveOptions& curve = {});
   // SUB: receive messages whose first frame starts with `prefix`.
   Status Subscribe(const std::string& prefix);
   // Closes the socket; queued messages may wait `linger_ms` to be
@@ -37,6 +41,7 @@ class ZmqSocket {
 
  private:
   void* socket_ = nullptr;
+  std::string zap_domain_;  // registered with the ZapHandler; "" if none
 };
 
 // "what: zmq_strerror(errno)".
