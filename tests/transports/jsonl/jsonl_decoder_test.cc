@@ -1,0 +1,172 @@
+#include "transports/jsonl/jsonl_decoder.h"
+
+#include <CppUTest/TestHarness.h>
+
+#include <string>
+
+using runnel::jsonl::JsonlDecoder;
+using runnel::schema::FieldType;
+using runnel::schema::Schema;
+using runnel::schema::Slot;
+using runnel::schema::SymbolTable;
+using runnel::schema::TimeUnit;
+
+namespace {
+
+// Every field type; ts written in seconds.
+Schema AllTypes() {
+  return Schema({{"device", FieldType::kSym, TimeUnit::kMs},
+                 {"ts", FieldType::kTs, TimeUnit::kS},
+                 {"temp", FieldType::kF64, TimeUnit::kMs},
+                 {"count", FieldType::kI64, TimeUnit::kMs},
+                 {"ok", FieldType::kBool, TimeUnit::kMs}});
+}
+
+// simdjson picks its implementation (SSE4.2, AVX2, ...) once per process,
+// allocating; do that before CppUTest's per-test leak checks start.
+const bool kSimdjsonReady = [] {
+  SymbolTable symbols(1, 16);
+  JsonlDecoder decoder(Schema(), &symbols, 64);
+  Slot row[1];
+  return decoder.Decode("{}", row) == JsonlDecoder::Outcome::kOk;
+}();
+
+}  // namespace
+
+TEST_GROUP(JsonlDecoder) {
+  SymbolTable symbols{64, 4096};
+  JsonlDecoder decoder{AllTypes(), &symbols, 1 << 12};
+  Slot row[5] = {};
+
+  void Ok(const std::string& line) {
+    auto outcome = decoder.Decode(line, row);
+    CHECK_TEXT(outcome == JsonlDecoder::Outcome::kOk, decoder.error());
+  }
+  void Bad(const std::string& line, const char* error) {
+    CHECK_TEXT(decoder.Decode(line, row) == JsonlDecoder::Outcome::kBadLine, line.c_str());
+    STRCMP_EQUAL(error, decoder.error());
+  }
+  std::string Sym(int field) { return std::string(symbols.Lookup(row[field].i64)); }
+};
+
+TEST(JsonlDecoder, DecodesEveryType) {
+  Ok(R"({"device":"dev-1","ts":1700000000,"temp":21.5,"count":-7,"ok":true})");
+  STRCMP_EQUAL("dev-1", Sym(0).c_str());
+  CHECK(row[1].i64 == 1700000000LL * 1000000000LL);
+  DOUBLES_EQUAL(21.5, row[2].f64, 0);
+  CHECK(row[3].i64 == -7);
+  CHECK(row[4].i64 == 1);
+  Ok(R"({"ok":false,"count":0,"temp":-3e2,"ts":0,"device":"dev-1"})");
+  CHECK(row[4].i64 == 0);
+  DOUBLES_EQUAL(-300, row[2].f64, 0);
+}
+
+TEST(JsonlDecoder, NumbersForF64MayBeIntegers) {
+  Ok(R"({"device":"d","ts":1,"temp":21,"count":1,"ok":true})");
+  DOUBLES_EQUAL(21, row[2].f64, 0);
+}
+
+TEST(JsonlDecoder, I64AndTsRejectFractionsAndOverflow) {
+  Bad(R"({"device":"d","ts":1,"temp":1,"count":1.5,"ok":true})",
+      "field 'count': expected an integer");
+  Bad(R"({"device":"d","ts":1.0,"temp":1,"count":1,"ok":true})",
+      "field 'ts': expected an integer timestamp");
+  Bad(R"({"device":"d","ts":1,"temp":1,"count":99999999999999999999,"ok":true})",
+      "field 'count': expected an integer");
+  Bad(R"({"device":"d","ts":9223372036854775807,"temp":1,"count":1,"ok":true})",
+      "field 'ts': timestamp out of range");
+}
+
+TEST(JsonlDecoder, SymUnescapesStrings) {
+  Ok(R"({"device":"caf\u00e9 \"north\"\\n","ts":1,"temp":1,"count":1,"ok":true})");
+  STRCMP_EQUAL("caf\xc3\xa9 \"north\"\\n", Sym(0).c_str());
+  Ok("{\"device\":\"\xe6\xb8\xa9\xe5\xba\xa6\",\"ts\":1,\"temp\":1,\"count\":1,\"ok\":true}");
+  STRCMP_EQUAL("\xe6\xb8\xa9\xe5\xba\xa6", Sym(0).c_str());
+  Ok(R"({"device":"\ud83d\ude00","ts":1,"temp":1,"count":1,"ok":true})");
+  STRCMP_EQUAL("\xf0\x9f\x98\x80", Sym(0).c_str());
+}
+
+TEST(JsonlDecoder, EscapedKeysMatch) {
+  Ok(R"({"dev\u0069ce":"d","ts":1,"temp":1,"count":1,"ok":true})");
+  STRCMP_EQUAL("d", Sym(0).c_str());
+}
+
+TEST(JsonlDecoder, UnknownKeysAreIgnoredEvenNested) {
+  Ok(R"({"site":{"a":[1,{"b":null}],"c":"x"},"device":"d","ts":1,"tags":[1,2],)"
+     R"("temp":2.5,"count":1,"ok":true,"n":null})");
+  DOUBLES_EQUAL(2.5, row[2].f64, 0);
+}
+
+TEST(JsonlDecoder, NestedValueForASchemaFieldIsRejected) {
+  Bad(R"({"device":{"id":"d"},"ts":1,"temp":1,"count":1,"ok":true})",
+      "field 'device': expected a string");
+  Bad(R"({"device":"d","ts":1,"temp":[1],"count":1,"ok":true})",
+      "field 'temp': expected a number");
+}
+
+TEST(JsonlDecoder, WrongTypesNameTheField) {
+  Bad(R"({"device":"d","ts":1,"temp":"21.5","count":1,"ok":true})",
+      "field 'temp': expected a number");
+  Bad(R"({"device":7,"ts":1,"temp":1,"count":1,"ok":true})",
+      "field 'device': expected a string");
+  Bad(R"({"device":"d","ts":1,"temp":1,"count":1,"ok":1})",
+      "field 'ok': expected true or false");
+  Bad(R"({"device":"d","ts":1,"temp":null,"count":1,"ok":true})",
+      "field 'temp': expected a number");
+}
+
+TEST(JsonlDecoder, MissingAndRepeatedFields) {
+  Bad(R"({"device":"d","ts":1,"count":1,"ok":true})", "field 'temp' is missing");
+  Bad(R"({"device":"d","ts":1,"temp":1,"temp":2,"count":1,"ok":true})",
+      "field 'temp' appears twice");
+}
+
+TEST(JsonlDecoder, CrlfIsAccepted) {
+  Ok("{\"device\":\"d\",\"ts\":1,\"temp\":1,\"count\":1,\"ok\":true}\r");
+  STRCMP_EQUAL("d", Sym(0).c_str());
+}
+
+TEST(JsonlDecoder, MalformedLinesAreRejected) {
+  const char* lines[] = {
+      "",
+      "   ",
+      "[1,2]",
+      "42",
+      "\"text\"",
+      "not json",
+      R"({"device":"d","ts":1,"temp":1,"count":1,"ok":true)",  // truncated
+      R"({"device":"d","ts":1,"temp":1,"count":1,"ok":tr)",
+      R"({"device":"d","ts":1,"temp":1,"count":1,"ok":true}})",
+      R"({"device":"d","ts":1,"temp":1,"count":1,"ok":true} {"x":1})",
+      R"({"device":"d" "ts":1,"temp":1,"count":1,"ok":true})",
+      R"({"device":"d","ts":1,"temp":1,"count":1,"ok":true,})",
+      R"({"device":"unterminated,"ts":1,"temp":1,"count":1,"ok":true})",
+  };
+  for (const char* line : lines) {
+    CHECK_TEXT(decoder.Decode(line, row) == JsonlDecoder::Outcome::kBadLine, line);
+    CHECK(decoder.error()[0] != '\0');
+  }
+  // The decoder recovers: the next good line decodes.
+  Ok(R"({"device":"d","ts":1,"temp":1,"count":1,"ok":true})");
+}
+
+TEST(JsonlDecoder, LongLines) {
+  std::string padding(3000, 'x');
+  Ok(R"({"note":")" + padding + R"(","device":"d","ts":1,"temp":1,"count":1,"ok":true})");
+  std::string too_long(5000, ' ');
+  Bad(too_long, "line longer than 4096 bytes");
+  // A line exactly max_line_bytes long still fits.
+  std::string body = R"(,"device":"d","ts":1,"temp":1,"count":1,"ok":true})";
+  std::string exact = R"({"note":")" + std::string(4096 - 10 - body.size(), 'y') + "\"" + body;
+  LONGS_EQUAL(4096, exact.size());
+  Ok(exact);
+}
+
+TEST(JsonlDecoder, FullSymbolTableIsReported) {
+  SymbolTable tiny{1, 8};
+  JsonlDecoder small(AllTypes(), &tiny, 256);
+  CHECK(small.Decode(R"({"device":"a","ts":1,"temp":1,"count":1,"ok":true})", row) ==
+        JsonlDecoder::Outcome::kOk);
+  CHECK(small.Decode(R"({"device":"b","ts":1,"temp":1,"count":1,"ok":true})", row) ==
+        JsonlDecoder::Outcome::kSymbolsFull);
+}

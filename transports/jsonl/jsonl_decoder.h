@@ -1,0 +1,68 @@
+// JsonlDecoder: decodes one JSON-lines record (a JSON object on one line)
+// into a row of a schema, with simdjson's on-demand API.
+//
+// Keys map onto schema fields by name; unknown keys are ignored whatever
+// their value (nested objects and arrays included). Each schema field needs
+// a value of its type: i64 a JSON integer; f64 any JSON number; bool true or
+// false; ts an integer in the field's unit; sym a string (escapes and
+// unicode are unescaped before interning). A missing field, null, a value of
+// the wrong type, a repeated key, or malformed JSON rejects the line, with
+// error() saying which field and why.
+//
+// The parser and a padded copy buffer are allocated at construction for
+// lines up to max_line_bytes; Decode never allocates (sym values are
+// interned into a preallocated SymbolTable). Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "core/schema/row.h"
+#include "core/schema/schema.h"
+#include "core/schema/symbol_table.h"
+
+namespace runnel::jsonl {
+
+class JsonlDecoder {
+ public:
+  enum class Outcome {
+    kOk,
+    kBadLine,      // the line does not fit the schema; see error()
+    kSymbolsFull,  // a new sym value did not fit in the SymbolTable
+  };
+
+  // `symbols` must outlive the decoder.
+  JsonlDecoder(schema::Schema schema, schema::SymbolTable* symbols,
+               size_t max_line_bytes);
+  ~JsonlDecoder();
+
+  JsonlDecoder(const JsonlDecoder&) = delete;
+  JsonlDecoder& operator=(const JsonlDecoder&) = delete;
+
+  // Decodes `line` (without its line break; a trailing \r is ignored) into
+  // row[0 .. schema.size()). On failure row is partly written.
+  Outcome Decode(std::string_view line, schema::Slot* row);
+
+  // Why the last Decode failed, e.g. "field 'temp': expected a number".
+  const char* error() const { return error_; }
+  const schema::Schema& schema() const { return schema_; }
+  size_t max_line_bytes() const { return max_line_bytes_; }
+
+  // Bytes a decoder for lines of `max_line_bytes` preallocates (roughly:
+  // simdjson keeps a structural index and a string buffer per input byte).
+  static size_t FootprintBytes(size_t max_line_bytes) { return 8 * max_line_bytes; }
+
+ private:
+  struct Impl;  // simdjson's parser and the padded line buffer
+
+  schema::Schema schema_;
+  schema::SymbolTable* symbols_;
+  size_t max_line_bytes_;
+  std::unique_ptr<Impl> impl_;
+  std::vector<uint8_t> seen_;  // per field, during one Decode
+  char error_[256] = "";
+};
+
+}  // namespace runnel::jsonl
