@@ -3,13 +3,8 @@
 // fields run many batches with every malloc counted, and the count must be
 // zero.
 //
-// Its own binary: it replaces malloc/calloc/realloc/free (glibc's documented
-// way, forwarding to __libc_*; operator new ends in malloc), as
-// tests/core/runtime/allocation_test.cc does. Under ASan/TSan, which own
-// malloc, the hooks are left out and only the workloads run.
-#include <stddef.h>
-
-#include <atomic>
+// Allocations are counted by //tests/testing:allocation_counter (its own
+// binary: the counter replaces malloc).
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -21,46 +16,8 @@
 #include "core/ops/filter.h"
 #include "core/ops/project.h"
 #include "core/schema/symbol_table.h"
+#include "tests/testing/allocation_counter.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define RUNNEL_COUNTS_ALLOCATIONS 0
-#else
-#define RUNNEL_COUNTS_ALLOCATIONS 1
-#endif
-
-namespace {
-std::atomic<bool> counting{false};
-std::atomic<uint64_t> allocations{0};
-}  // namespace
-
-#if RUNNEL_COUNTS_ALLOCATIONS
-namespace {
-void Counted() {
-  if (counting.load(std::memory_order_relaxed)) allocations.fetch_add(1, std::memory_order_relaxed);
-}
-}  // namespace
-
-extern "C" {
-void* __libc_malloc(size_t size);
-void* __libc_calloc(size_t count, size_t size);
-void* __libc_realloc(void* pointer, size_t size);
-void __libc_free(void* pointer);
-
-void* malloc(size_t size) noexcept {
-  Counted();
-  return __libc_malloc(size);
-}
-void* calloc(size_t count, size_t size) noexcept {
-  Counted();
-  return __libc_calloc(count, size);
-}
-void* realloc(void* pointer, size_t size) noexcept {
-  Counted();
-  return __libc_realloc(pointer, size);
-}
-void free(void* pointer) noexcept { __libc_free(pointer); }
-}  // extern "C"
-#endif
 
 // Last: CppUTest's leak detector redefines `new`.
 #include <CppUTest/TestHarness.h>
@@ -118,7 +75,7 @@ TEST_GROUP(ExpressionAllocations) {
     }
   }
 
-  void teardown() override { counting.store(false); }
+  void teardown() override { runnel::testing::StopCountingAllocations(); }
 };
 
 }  // namespace
@@ -150,8 +107,7 @@ TEST(ExpressionAllocations, ProgramsFiltersAndProjectionsNeverAllocateWhileRunni
   bool all_ok = true;
   for (int round = 0; round < 51; ++round) {
     if (round == 1) {  // after one warm-up round
-      allocations.store(0);
-      counting.store(true);
+      runnel::testing::StartCountingAllocations();
     }
     for (auto& p : programs) p.Evaluate(in, results.data(), 1);
     filtered.Clear();
@@ -159,21 +115,18 @@ TEST(ExpressionAllocations, ProgramsFiltersAndProjectionsNeverAllocateWhileRunni
     projected.Clear();
     all_ok &= project.value()->Process(in, &projected).ok();
   }
-  counting.store(false);
+  const uint64_t allocations = runnel::testing::StopCountingAllocations();
 
   CHECK(all_ok);
   CHECK(filtered.size() > 0 && filtered.size() < kBatchRows);
   LONGS_EQUAL(kBatchRows, projected.size());
-  LONGS_EQUAL(0, allocations.load());
+  LONGS_EQUAL(0, allocations);
 }
 
-#if RUNNEL_COUNTS_ALLOCATIONS
 TEST(ExpressionAllocations, TheCounterSeesAnAllocation) {
-  allocations.store(0);
-  counting.store(true);
+  runnel::testing::StartCountingAllocations();
   std::string* s = new std::string(100, 'x');
-  counting.store(false);
+  const uint64_t counted = runnel::testing::StopCountingAllocations();
   delete s;
-  CHECK(allocations.load() > 0);
+  if (runnel::testing::kCountsAllocations) CHECK(counted > 0);
 }
-#endif

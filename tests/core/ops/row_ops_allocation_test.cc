@@ -3,12 +3,8 @@
 // dropped keys, re-armed streaks and missing lookup keys), in batches of 1,
 // 64 and 1024 rows, with every malloc counted; the count must be zero.
 //
-// Its own binary: it replaces malloc/calloc/realloc/free as
-// window_allocation_test.cc does. Under ASan/TSan, which own malloc, the
-// hooks are left out and only the workloads run.
-#include <stddef.h>
-
-#include <atomic>
+// Allocations are counted by //tests/testing:allocation_counter (its own
+// binary: the counter replaces malloc).
 #include <cstdint>
 #include <memory>
 #include <random>
@@ -21,47 +17,8 @@
 #include "core/ops/dedupe.h"
 #include "core/ops/lookup.h"
 #include "tests/core/ops/row_ops_testing.h"
+#include "tests/testing/allocation_counter.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define RUNNEL_COUNTS_ALLOCATIONS 0
-#else
-#define RUNNEL_COUNTS_ALLOCATIONS 1
-#endif
-
-namespace {
-std::atomic<bool> counting{false};
-std::atomic<uint64_t> allocations{0};
-}  // namespace
-
-#if RUNNEL_COUNTS_ALLOCATIONS
-namespace {
-void Counted() {
-  if (counting.load(std::memory_order_relaxed))
-    allocations.fetch_add(1, std::memory_order_relaxed);
-}
-}  // namespace
-
-extern "C" {
-void* __libc_malloc(size_t size);
-void* __libc_calloc(size_t count, size_t size);
-void* __libc_realloc(void* pointer, size_t size);
-void __libc_free(void* pointer);
-
-void* malloc(size_t size) noexcept {
-  Counted();
-  return __libc_malloc(size);
-}
-void* calloc(size_t count, size_t size) noexcept {
-  Counted();
-  return __libc_calloc(count, size);
-}
-void* realloc(void* pointer, size_t size) noexcept {
-  Counted();
-  return __libc_realloc(pointer, size);
-}
-void free(void* pointer) noexcept { __libc_free(pointer); }
-}  // extern "C"
-#endif
 
 // Last: CppUTest's leak detector redefines `new`.
 #include <CppUTest/TestHarness.h>
@@ -106,18 +63,17 @@ uint64_t AllocationsWhileRunning(Operator* op, uint32_t out_width, const std::ve
   RowBatch out(out_width, batch_rows);
   uint64_t results = 0;
   bool ok = true;
-  allocations = 0;
-  counting = true;
+  runnel::testing::StartCountingAllocations();
   for (const auto& in : batches) {
     out.Clear();
     ok = ok && op->Process(*in, &out).ok();
     results += out.size();
     clock->Advance(3);
   }
-  counting = false;
+  const uint64_t allocations = runnel::testing::StopCountingAllocations();
   CHECK(ok);
   CHECK(results > 0);
-  return allocations.load();
+  return allocations;
 }
 
 KeyedTableOptions Table(uint32_t capacity, OverflowPolicy policy, int64_t ttl = 0) {
@@ -192,10 +148,9 @@ TEST(RowOpsAllocation, LookupDoesNotAllocate) {
 }
 
 TEST(RowOpsAllocation, HooksCount) {
-  allocations = 0;
-  counting = true;
+  runnel::testing::StartCountingAllocations();
   std::vector<int>* v = new std::vector<int>(100);
-  counting = false;
+  const uint64_t counted = runnel::testing::StopCountingAllocations();
   delete v;
-  if (RUNNEL_COUNTS_ALLOCATIONS) CHECK(allocations.load() >= 2);
+  if (runnel::testing::kCountsAllocations) CHECK(counted >= 2);
 }

@@ -3,13 +3,8 @@
 // eviction, results beyond the output batch and the queue (Flush), and
 // Drain, run with every malloc counted, and the count must be zero.
 //
-// Its own binary: it replaces malloc/calloc/realloc/free (glibc's documented
-// way, forwarding to __libc_*; operator new ends in malloc), as
-// tests/core/runtime/allocation_test.cc does. Under ASan/TSan, which own
-// malloc, the hooks are left out and only the workloads run.
-#include <stddef.h>
-
-#include <atomic>
+// Allocations are counted by //tests/testing:allocation_counter (its own
+// binary: the counter replaces malloc).
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -18,47 +13,8 @@
 #include "core/ops/late_filter.h"
 #include "core/ops/window.h"
 #include "tests/core/ops/window_testing.h"
+#include "tests/testing/allocation_counter.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define RUNNEL_COUNTS_ALLOCATIONS 0
-#else
-#define RUNNEL_COUNTS_ALLOCATIONS 1
-#endif
-
-namespace {
-std::atomic<bool> counting{false};
-std::atomic<uint64_t> allocations{0};
-}  // namespace
-
-#if RUNNEL_COUNTS_ALLOCATIONS
-namespace {
-void Counted() {
-  if (counting.load(std::memory_order_relaxed))
-    allocations.fetch_add(1, std::memory_order_relaxed);
-}
-}  // namespace
-
-extern "C" {
-void* __libc_malloc(size_t size);
-void* __libc_calloc(size_t count, size_t size);
-void* __libc_realloc(void* pointer, size_t size);
-void __libc_free(void* pointer);
-
-void* malloc(size_t size) noexcept {
-  Counted();
-  return __libc_malloc(size);
-}
-void* calloc(size_t count, size_t size) noexcept {
-  Counted();
-  return __libc_calloc(count, size);
-}
-void* realloc(void* pointer, size_t size) noexcept {
-  Counted();
-  return __libc_realloc(pointer, size);
-}
-void free(void* pointer) noexcept { __libc_free(pointer); }
-}  // extern "C"
-#endif
 
 // Last: CppUTest's leak detector redefines `new`.
 #include <CppUTest/TestHarness.h>
@@ -84,8 +40,7 @@ uint64_t AllocationsWhileRunning(const WindowSpec& spec,
   RowBatch late(kInWidth, batch_rows);
   uint64_t results = 0;
   bool ok = true;
-  allocations = 0;
-  counting = true;
+  runnel::testing::StartCountingAllocations();
   for (size_t i = 0; i < rows.size() && ok;) {
     in.Clear();
     while (i < rows.size() && !in.full()) {
@@ -119,10 +74,10 @@ uint64_t AllocationsWhileRunning(const WindowSpec& spec,
     ok = op.Drain(&out, &done).ok();
     results += out.size();
   }
-  counting = false;
+  const uint64_t allocations = runnel::testing::StopCountingAllocations();
   CHECK(ok);
   CHECK(results > 0);
-  return allocations.load();
+  return allocations;
 }
 
 std::vector<In> Stream(uint64_t seed, int rows, int keys) {
@@ -183,10 +138,9 @@ TEST(WindowAllocation, NothingAllocatesAfterConstruction) {
     }
   }
   // The hooks count: a positive control.
-  allocations = 0;
-  counting = true;
+  runnel::testing::StartCountingAllocations();
   std::vector<int>* v = new std::vector<int>(100);
-  counting = false;
+  const uint64_t counted = runnel::testing::StopCountingAllocations();
   delete v;
-  if (RUNNEL_COUNTS_ALLOCATIONS) CHECK(allocations.load() >= 2);
+  if (runnel::testing::kCountsAllocations) CHECK(counted >= 2);
 }

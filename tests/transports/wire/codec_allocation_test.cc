@@ -3,12 +3,8 @@
 // encoded, decoded and copied out with every malloc counted, and the count
 // must be zero.
 //
-// Its own binary: it replaces malloc/calloc/realloc/free (glibc's documented
-// way, forwarding to __libc_*), as tests/core/ops/window_allocation_test.cc
-// does. Under ASan/TSan, which own malloc, only the workload runs.
-#include <stddef.h>
-
-#include <atomic>
+// Allocations are counted by //tests/testing:allocation_counter (its own
+// binary: the counter replaces malloc).
 #include <cstdint>
 #include <string>
 
@@ -17,47 +13,8 @@
 #include "core/schema/symbol_table.h"
 #include "transports/wire/batch_encoder.h"
 #include "transports/wire/frame_decoder.h"
+#include "tests/testing/allocation_counter.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define RUNNEL_COUNTS_ALLOCATIONS 0
-#else
-#define RUNNEL_COUNTS_ALLOCATIONS 1
-#endif
-
-namespace {
-std::atomic<bool> counting{false};
-std::atomic<uint64_t> allocations{0};
-}  // namespace
-
-#if RUNNEL_COUNTS_ALLOCATIONS
-namespace {
-void Counted() {
-  if (counting.load(std::memory_order_relaxed))
-    allocations.fetch_add(1, std::memory_order_relaxed);
-}
-}  // namespace
-
-extern "C" {
-void* __libc_malloc(size_t size);
-void* __libc_calloc(size_t count, size_t size);
-void* __libc_realloc(void* pointer, size_t size);
-void __libc_free(void* pointer);
-
-void* malloc(size_t size) noexcept {
-  Counted();
-  return __libc_malloc(size);
-}
-void* calloc(size_t count, size_t size) noexcept {
-  Counted();
-  return __libc_calloc(count, size);
-}
-void* realloc(void* pointer, size_t size) noexcept {
-  Counted();
-  return __libc_realloc(pointer, size);
-}
-void free(void* pointer) noexcept { __libc_free(pointer); }
-}  // extern "C"
-#endif
 
 // Last: CppUTest's leak detector redefines `new`.
 #include <CppUTest/TestHarness.h>
@@ -109,13 +66,11 @@ TEST(WireCodecAllocation, SteadyStateAllocatesNothing) {
     return true;
   };
   for (int b = 0; b < 10; ++b) CHECK(round(b));  // warm-up: the builder grows
-  counting = true;
+  runnel::testing::StartCountingAllocations();
   bool ok = true;
   for (int b = 10; b < 1010; ++b) ok = round(b) && ok;
-  counting = false;
+  const uint64_t allocations = runnel::testing::StopCountingAllocations();
   CHECK(ok);
   UNSIGNED_LONGLONGS_EQUAL(1010ull * kRows, rows_out);
-#if RUNNEL_COUNTS_ALLOCATIONS
-  UNSIGNED_LONGLONGS_EQUAL(0, allocations.load());
-#endif
+  UNSIGNED_LONGLONGS_EQUAL(0, allocations);
 }
