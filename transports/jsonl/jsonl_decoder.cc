@@ -65,8 +65,11 @@ JsonlDecoder::Outcome JsonlDecoder::Decode(std::string_view line, schema::Slot* 
   simdjson::ondemand::object object;
   if (!error) error = doc.get_object().get(object);
   if (error) {
-    snprintf(error_, sizeof(error_), "expected a JSON object (%s)",
-             simdjson::error_message(error));
+    if (error == simdjson::INCORRECT_TYPE) {
+      snprintf(error_, sizeof(error_), "expected a JSON object");
+    } else {
+      snprintf(error_, sizeof(error_), "malformed JSON (%s)", simdjson::error_message(error));
+    }
     return Outcome::kBadLine;
   }
   std::fill(seen_.begin(), seen_.end(), 0);

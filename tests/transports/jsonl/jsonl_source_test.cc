@@ -1,0 +1,104 @@
+#include "transports/jsonl/jsonl_source.h"
+
+#include <CppUTest/TestHarness.h>
+
+#include <string>
+
+#include "tests/testing/temp_dir.h"
+
+using runnel::jsonl::JsonlSource;
+using runnel::jsonl::JsonlSourceOptions;
+using runnel::schema::FieldType;
+using runnel::schema::RowBatch;
+using runnel::schema::Schema;
+using runnel::schema::SymbolTable;
+using runnel::schema::TimeUnit;
+
+namespace {
+
+Schema Readings() {
+  return Schema({{"device", FieldType::kSym, TimeUnit::kMs},
+                 {"ts", FieldType::kTs, TimeUnit::kMs},
+                 {"temp", FieldType::kF64, TimeUnit::kMs}});
+}
+
+const char kInput[] =
+    "{\"device\":\"dev-1\",\"ts\":1000,\"temp\":21.5}\r\n"
+    "\n"
+    "{\"device\":\"dev-2\",\"ts\":2000,\"temp\":\"hot\"}\n"
+    "{\"device\":\"dev-2\",\"ts\":3000,\"temp\":22,\"extra\":[1,2]}\n"
+    "{\"device\":\"dev-3\",\"ts\":4000,\"temp\":23";  // truncated, no newline
+
+// simdjson picks its implementation once per process, allocating; do that
+// before CppUTest's per-test leak checks start.
+const bool kSimdjsonReady = [] {
+  SymbolTable symbols(1, 16);
+  runnel::jsonl::JsonlDecoder decoder(Schema(), &symbols, 64);
+  runnel::schema::Slot row[1];
+  return decoder.Decode("{}", row) == runnel::jsonl::JsonlDecoder::Outcome::kOk;
+}();
+
+}  // namespace
+
+TEST_GROUP(JsonlSource) {
+  runnel::testing::TempDir dir;
+  SymbolTable symbols{64, 1024};
+  RowBatch batch{3, 16};
+
+  JsonlSourceOptions Options(const std::string& contents, bool strict = false) {
+    JsonlSourceOptions options;
+    options.path = dir.Write("in.jsonl", contents);
+    options.strict = strict;
+    return options;
+  }
+};
+
+TEST(JsonlSource, ReadsGoodLinesAndSkipsBadOnes) {
+  CHECK(kSimdjsonReady);
+  JsonlSource source(Options(kInput), Readings(), &symbols);
+  CHECK(source.Open().ok());
+  bool done = false;
+  size_t rows = 0;
+  while (!done) {
+    batch.Clear();
+    auto status = source.Read(&batch, &done);
+    CHECK_TEXT(status.ok(), status.message().c_str());
+    for (uint32_t r = 0; r < batch.size(); ++r, ++rows) {
+      if (rows == 0) {
+        STRCMP_EQUAL("dev-1", std::string(symbols.Lookup(batch.row(r)[0].i64)).c_str());
+        CHECK(batch.row(r)[1].i64 == 1000000000LL);
+        DOUBLES_EQUAL(21.5, batch.row(r)[2].f64, 0);
+      } else {
+        CHECK(batch.row(r)[1].i64 == 3000000000LL);
+        DOUBLES_EQUAL(22, batch.row(r)[2].f64, 0);
+      }
+    }
+  }
+  LONGS_EQUAL(2, rows);
+  LONGS_EQUAL(2, source.rejected());  // line 3 (temp) and line 5 (truncated)
+}
+
+TEST(JsonlSource, StrictStopsAtTheFirstBadLineNamingIt) {
+  JsonlSourceOptions options = Options(kInput, /*strict=*/true);
+  std::string path = options.path;
+  JsonlSource source(std::move(options), Readings(), &symbols);
+  CHECK(source.Open().ok());
+  bool done = false;
+  auto status = source.Read(&batch, &done);
+  CHECK(!status.ok());
+  STRCMP_EQUAL((path + ":3: field 'temp': expected a number (strict: stopping)").c_str(),
+               status.message().c_str());
+}
+
+TEST(JsonlSource, TooLongLinesAreSkipped) {
+  JsonlSourceOptions options =
+      Options("{\"device\":\"" + std::string(200, 'x') + "\",\"ts\":1,\"temp\":1}\n"
+              "{\"device\":\"d\",\"ts\":1,\"temp\":1}\n");
+  options.max_line_bytes = 128;
+  JsonlSource source(std::move(options), Readings(), &symbols);
+  CHECK(source.Open().ok());
+  bool done = false;
+  CHECK(source.Read(&batch, &done).ok());
+  LONGS_EQUAL(1, batch.size());
+  LONGS_EQUAL(1, source.rejected());
+}

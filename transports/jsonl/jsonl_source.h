@@ -1,0 +1,54 @@
+// JsonlSource: reads rows from a JSON-lines file or standard input, one JSON
+// object per line, decoded by JsonlDecoder (keys map onto schema fields by
+// name). Empty lines are skipped silently; a line that does not fit the
+// schema is reported as "file:line: ..." and skipped, or stops the job in
+// strict mode. All buffers are allocated at construction; Read never
+// allocates. Guarantee: at-most-once for stdin; a file is read once from the
+// start (replay comes with checkpoints).
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "core/runtime/operator.h"
+#include "core/schema/schema.h"
+#include "core/schema/symbol_table.h"
+#include "transports/file/line_reader.h"
+#include "transports/jsonl/jsonl_decoder.h"
+
+namespace runnel::jsonl {
+
+struct JsonlSourceOptions {
+  std::string path;  // "-" for standard input
+  bool strict = false;
+  size_t max_line_bytes = file::LineReader::kDefaultBufferBytes;
+};
+
+class JsonlSource : public runtime::Source {
+ public:
+  // `symbols` must outlive the source.
+  JsonlSource(JsonlSourceOptions options, schema::Schema schema,
+              schema::SymbolTable* symbols);
+
+  Status Open() override;
+  Status Read(schema::RowBatch* out, bool* done) override;
+  bool Stop() override;
+  uint64_t rejected() const override { return rejected_.load(std::memory_order_relaxed); }
+  size_t footprint_bytes() const override { return FootprintBytes(options_); }
+  // Bytes a source with `options` preallocates (line buffer and decoder).
+  static size_t FootprintBytes(const JsonlSourceOptions& options) {
+    return options.max_line_bytes + JsonlDecoder::FootprintBytes(options.max_line_bytes);
+  }
+
+ private:
+  // Reports the line (error in `what`) as skipped, or fails in strict mode.
+  Status Reject(uint64_t line, const char* what);
+
+  JsonlSourceOptions options_;
+  file::LineReader reader_;
+  JsonlDecoder decoder_;
+  std::atomic<uint64_t> rejected_{0};
+  char error_[64] = "";
+};
+
+}  // namespace runnel::jsonl
