@@ -5,7 +5,11 @@
 // server socket's ZAP domain (each server socket registers one). A refused
 // key is logged once per (socket, key) as
 //   runnel: zmq: refused client <Z85 key> on <bind endpoints>
-// and every refusal is counted (RefusedClients()).
+// and every refusal is counted (RefusedClients()). A client that fails the
+// handshake before showing a key (no CURVE, or expecting another server
+// key) never reaches ZAP; the handler also watches each server socket's
+// monitor for those failures, logging them once per (socket, reason) and
+// counting each.
 //
 // Owned by the context wrapper (zmq_socket.cc): Start after the context is
 // created, Join after zmq_ctx_term has begun (the thread sees ETERM, closes
@@ -38,18 +42,23 @@ class ZapHandler {
   void Join();
 
   // Accepts the Z85 public keys `allowed` for sockets of ZAP domain
-  // `domain`; `name` (their endpoints) is for logs.
+  // `domain`; `name` (their endpoints) is for logs. `monitor` is the
+  // zmq_socket_monitor endpoint of the socket (handshake failures).
   void Allow(const std::string& domain, const std::vector<std::string>& allowed,
-             const std::string& name);
+             const std::string& name, const std::string& monitor);
   void Forget(const std::string& domain);
 
  private:
   struct Domain {
     std::set<std::string> allowed;
     std::string name;
-    std::set<std::string> logged;  // refused keys already logged
+    std::string monitor;
+    std::set<std::string> logged;  // refused keys (and failures) already logged
   };
   void Run();
+  // Thread only: connects monitors of new domains, closes those of gone ones.
+  void SyncMonitors();
+  void HandshakeFailed(const std::string& domain, void* monitor);
   // True if `domain` allows the CURVE key `credential` (32 bytes); else
   // logs (once per key) and counts the refusal.
   bool Decide(const std::string& domain, const std::string& mechanism,
@@ -60,6 +69,7 @@ class ZapHandler {
   std::thread thread_;
   std::mutex mutex_;
   std::map<std::string, Domain> domains_;
+  std::map<std::string, void*> monitors_;  // domain -> PAIR socket; thread only
 };
 
 // CURVE clients refused by any ZapHandler of this process so far.

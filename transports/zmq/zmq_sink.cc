@@ -47,7 +47,7 @@ size_t ZmqSink::footprint_bytes() const {
 
 Status ZmqSink::Open() {
   Status status = socket_.Open(options_.publish ? ZMQ_PUB : ZMQ_PUSH, options_.high_water_mark,
-                               options_.bind, options_.connect);
+                               options_.bind, options_.connect, options_.curve);
   if (!status.ok()) return IoError("sink " + options_.name + ": " + status.message());
   open_ = true;
   last_send_ms_ = clock_->NowMillis();

@@ -43,6 +43,7 @@ struct ZmqSinkOptions {
   int64_t peer_timeout_ms = 5000;
   int64_t linger_ms = 10000;
   std::string producer_name;
+  CurveOptions curve;  // none by default (curve.h)
   uint32_t ring_slots = 8;
 };
 

@@ -27,7 +27,8 @@ Result<std::string> RegisterServer(const CurveOptions& curve) {
     zap_handler = std::move(handler);
   }
   std::string domain = "runnel-" + std::to_string(++zap_domains);
-  zap_handler->Allow(domain, curve.allowed_clients, curve.name);
+  zap_handler->Allow(domain, curve.allowed_clients, curve.name,
+                     "inproc://runnel-monitor-" + domain);
   return domain;
 }
 
@@ -88,6 +89,13 @@ Status ZmqSocket::Open(int type, int high_water_mark, const std::vector<std::str
     Result<std::string> domain = RegisterServer(curve);
     if (!domain.ok()) return domain.status();
     zap_domain_ = domain.value();
+    // Handshakes that fail before ZAP sees a key, for the handler's logs.
+    std::string monitor = "inproc://runnel-monitor-" + zap_domain_;
+    if (zmq_socket_monitor(socket_, monitor.c_str(),
+                           ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0) {
+      return ZmqError("cannot monitor the socket");
+    }
   }
   RUNNEL_RETURN_IF_ERROR(ApplyCurve(socket_, curve, zap_domain_));
   for (const std::string& endpoint : bind) {

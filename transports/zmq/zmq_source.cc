@@ -52,7 +52,8 @@ ZmqSource::~ZmqSource() {
 
 Status ZmqSource::Open() {
   Status status = socket_.Open(options_.subscribe ? ZMQ_SUB : ZMQ_PULL,
-                               options_.high_water_mark, options_.bind, options_.connect);
+                               options_.high_water_mark, options_.bind, options_.connect,
+                               options_.curve);
   if (!status.ok()) return status;
   if (options_.subscribe) {
     if (options_.channels.empty()) return socket_.Subscribe("");

@@ -46,6 +46,7 @@ struct ZmqSourceOptions {
   uint32_t log_every = 1000;
   uint32_t max_producers = 64;
   bool event_time = false;
+  CurveOptions curve;  // none by default (curve.h)
 };
 
 class ZmqSource : public runtime::Source {
