@@ -22,7 +22,9 @@ JsonlDecoder::JsonlDecoder(schema::Schema schema, schema::SymbolTable* symbols,
       symbols_(symbols),
       max_line_bytes_(max_line_bytes),
       impl_(std::make_unique<Impl>()),
-      seen_(schema_.size()) {
+      seen_(schema_.size()),
+      names_(schema_.size()) {
+  for (uint32_t f = 0; f < schema_.size(); ++f) names_[f] = schema_.field(f).name;
   impl_->buffer.reset(new char[max_line_bytes_ + simdjson::SIMDJSON_PADDING]());
   // Reserve the parser's buffers now, so iterate never grows them. A failure
   // here (out of memory) shows up as an allocation error on every line.
@@ -73,6 +75,7 @@ JsonlDecoder::Outcome JsonlDecoder::Decode(std::string_view line, schema::Slot* 
     return Outcome::kBadLine;
   }
   std::fill(seen_.begin(), seen_.end(), 0);
+  next_field_ = 0;
   for (auto member : object) {
     simdjson::ondemand::field field;
     std::string_view key;
@@ -80,9 +83,16 @@ JsonlDecoder::Outcome JsonlDecoder::Decode(std::string_view line, schema::Slot* 
       snprintf(error_, sizeof(error_), "malformed JSON (%s)", simdjson::error_message(error));
       return Outcome::kBadLine;
     }
-    uint32_t f = 0;
-    while (f < schema_.size() && schema_.field(f).name != key) ++f;
-    if (f == schema_.size()) continue;  // unknown keys: the value is skipped
+    // Writers usually emit keys in one order: try the field after the last
+    // match first, then the others.
+    if (names_.empty()) continue;
+    uint32_t f = next_field_ < schema_.size() ? next_field_ : 0;
+    if (names_[f] != key) {
+      f = 0;
+      while (f < schema_.size() && names_[f] != key) ++f;
+      if (f == schema_.size()) continue;  // unknown keys: the value is skipped
+    }
+    next_field_ = f + 1;
     const schema::Field& target = schema_.field(f);
     if (seen_[f]) {
       snprintf(error_, sizeof(error_), "field '%s' appears twice", target.name.c_str());

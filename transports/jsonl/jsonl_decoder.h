@@ -62,6 +62,8 @@ class JsonlDecoder {
   size_t max_line_bytes_;
   std::unique_ptr<Impl> impl_;
   std::vector<uint8_t> seen_;  // per field, during one Decode
+  std::vector<std::string_view> names_;  // the schema's field names
+  uint32_t next_field_ = 0;  // where the next key is looked for first
   char error_[256] = "";
 };
 
