@@ -84,6 +84,9 @@ class Planner {
     job_ = plan_.job.get();
     size_t errors_before = diagnostics_->size();
     for (const LogicalSource& s : graph_.sources) AddSource(s);
+    // A source that could not be built has no placement for operators to
+    // read from: stop at its diagnostics.
+    if (diagnostics_->size() != errors_before) return {};
     for (const LogicalOperator& o : graph_.operators) AddOperator(o);
     for (const LogicalSink& s : graph_.sinks) AddSink(s);
     if (diagnostics_->size() != errors_before) return {};
