@@ -84,9 +84,6 @@ class Planner {
     job_ = plan_.job.get();
     size_t errors_before = diagnostics_->size();
     for (const LogicalSource& s : graph_.sources) AddSource(s);
-    // A source that could not be built has no placement for operators to
-    // read from: stop at its diagnostics.
-    if (diagnostics_->size() != errors_before) return {};
     for (const LogicalOperator& o : graph_.operators) AddOperator(o);
     for (const LogicalSink& s : graph_.sinks) AddSink(s);
     if (diagnostics_->size() != errors_before) return {};
@@ -180,7 +177,14 @@ class Planner {
     return inputs;
   }
 
+  // False when `stream` has no tasks: its source or operator could not be
+  // built (already reported), so what reads it is skipped, not crashed on.
+  bool Placed(uint32_t stream) { return !placements_[stream].empty(); }
+
   void AddOperator(const LogicalOperator& o) {
+    for (uint32_t input : o.inputs) {
+      if (!Placed(input)) return;
+    }
     uint32_t p = o.parallelism;
     std::vector<Placement> inputs;
     if (o.kind != OperatorKind::kUnion && IsForward(o.inputs[0], p)) {
@@ -298,7 +302,7 @@ class Planner {
     const LogicalStream& stream = graph_.streams[s.input_stream];
     auto sink = connectors_.make_sink(*graph_.file, s, stream.schema, job_->symbols(),
                                       diagnostics_);
-    if (!sink) return;
+    if (!sink || !Placed(s.input_stream)) return;
     plan_.memory.io += sink->footprint_bytes();
     Placement at = IsForward(s.input_stream, 1) ? placements_[s.input_stream][0]
                                                 : Exchange({s.input_stream}, 1, s.name)[0];
