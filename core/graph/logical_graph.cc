@@ -197,10 +197,11 @@ class Builder {
                                     " (schemas: " + KeyList(schemas_) + ")");
         continue;
       }
-      int kinds = (s->csv() ? 1 : 0) + (s->generator() ? 1 : 0) + (s->zmq() ? 1 : 0);
+      int kinds = (s->csv() ? 1 : 0) + (s->generator() ? 1 : 0) + (s->zmq() ? 1 : 0) +
+                  (s->jsonl() ? 1 : 0);
       if (kinds != 1) {
         Error(path, std::string(kinds == 0 ? "a source needs" : "a source has exactly") +
-                        " one of: csv, generator, zmq");
+                        " one of: csv, generator, jsonl, zmq");
       }
       LogicalStream stream{name, schema->second, {}, 1};
       LogicalSource source{name, path, s, 0};

@@ -40,6 +40,7 @@ std::vector<std::string> RelativePaths(const graph::fb::Graph& g) {
   if (g.sources() != nullptr) {
     for (const auto* source : *g.sources()) {
       if (source->csv() != nullptr) add(source->csv()->path());
+      if (source->jsonl() != nullptr) add(source->jsonl()->path());
     }
   }
   if (g.sinks() != nullptr) {

@@ -3,6 +3,8 @@
 #include "transports/file/csv_sink.h"
 #include "transports/file/csv_source.h"
 #include "transports/generator/generator_connector.h"
+#include "transports/jsonl/jsonl_connectors.h"
+#include "transports/jsonl/jsonl_source.h"
 #include "transports/zmq/zmq_connectors.h"
 
 namespace runnel::transports {
@@ -22,6 +24,10 @@ graph::Connectors MakeConnectors(const file::CsvOverrides& csv_overrides, const 
     if (source.def->zmq()) {
       return zmq::MakeZmqSource(file, source, schema, symbols, clock, diagnostics);
     }
+    if (source.def->jsonl()) {
+      return jsonl::MakeJsonlSource(file, source, schema, symbols, csv_overrides.strict,
+                                    diagnostics);
+    }
     return file::MakeCsvSource(file, source, schema, symbols, csv_overrides, diagnostics);
   };
   connectors.make_sink = [clock](const graph::GraphFile& file, const graph::LogicalSink& sink,
@@ -34,7 +40,13 @@ graph::Connectors MakeConnectors(const file::CsvOverrides& csv_overrides, const 
     return file::MakeCsvSink(file, sink, schema, symbols, diagnostics);
   };
   connectors.source_bytes = [](const graph::LogicalSource& source) -> size_t {
-    return source.def->generator() ? 0 : file::CsvSource::FootprintBytes({});
+    if (source.def->generator()) return size_t{0};
+    if (source.def->jsonl()) {
+      jsonl::JsonlSourceOptions options;
+      options.max_line_bytes = source.def->jsonl()->max_line_bytes();
+      return jsonl::JsonlSource::FootprintBytes(options);
+    }
+    return file::CsvSource::FootprintBytes({});
   };
   connectors.sink_bytes = [](const graph::LogicalSink&) { return file::CsvSink::FootprintBytes(); };
   return connectors;

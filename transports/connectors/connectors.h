@@ -9,6 +9,7 @@
 
 namespace runnel::transports {
 
+// `csv_overrides.strict` (`runnel run --strict`) applies to jsonl sources too.
 // `clock` must outlive the connectors and what they build.
 graph::Connectors MakeConnectors(const file::CsvOverrides& csv_overrides = {},
                                  const Clock* clock = SystemClock::Get());
