@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "transports/zmq/curve_config.h"
 #include "transports/zmq/zmq_sink.h"
 #include "transports/zmq/zmq_source.h"
 
@@ -55,7 +56,6 @@ std::unique_ptr<runtime::Source> MakeZmqSource(const graph::GraphFile& file,
                                                const schema::Schema& schema,
                                                schema::SymbolTable* symbols, const Clock* clock,
                                                graph::Diagnostics* diagnostics) {
-  (void)file;
   const graph::fb::ZmqSource& def = *source.def->zmq();
   std::string path = source.field_path + ".zmq";
   ZmqSourceOptions options;
@@ -77,6 +77,8 @@ std::unique_ptr<runtime::Source> MakeZmqSource(const graph::GraphFile& file,
   ok = Positive(def.max_producers(), path + ".max_producers", diagnostics) && ok;
   ok = Positive(def.log_every(), path + ".log_every", diagnostics) && ok;
   ok = Positive(def.max_message_bytes(), path + ".max_message_bytes", diagnostics) && ok;
+  ok = CurveFromGraph(file, def.curve(), options.bind, options.connect, path, &options.curve,
+                      diagnostics) && ok;
   if (!ok) return nullptr;
   return std::make_unique<ZmqSource>(std::move(options), schema, symbols, clock);
 }
@@ -114,6 +116,8 @@ std::unique_ptr<runtime::Sink> MakeZmqSink(const graph::GraphFile& file,
   }
   ok = Positive(def.batch_rows(), path + ".batch_rows", diagnostics) && ok;
   ok = Positive(def.heartbeat_ms(), path + ".heartbeat_ms", diagnostics) && ok;
+  ok = CurveFromGraph(file, def.curve(), options.bind, options.connect, path, &options.curve,
+                      diagnostics) && ok;
   if (!ok) return nullptr;
   return std::make_unique<ZmqSink>(std::move(options), schema, symbols, clock);
 }
