@@ -2,58 +2,15 @@
 // of rejected line, long lines and new symbols, decoded with every malloc
 // counted, and the count must be zero.
 //
-// Its own binary: it replaces malloc/calloc/realloc (glibc's documented way,
-// forwarding to __libc_*), as tests/core/ops/window_allocation_test.cc does.
-// Under ASan/TSan, which own malloc, only the workload runs.
-#include <stddef.h>
-
-#include <atomic>
+// Allocations are counted by //tests/testing:allocation_counter (its own
+// binary: the counter replaces malloc).
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "tests/testing/allocation_counter.h"
 #include "transports/jsonl/jsonl_decoder.h"
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define RUNNEL_COUNTS_ALLOCATIONS 0
-#else
-#define RUNNEL_COUNTS_ALLOCATIONS 1
-#endif
-
-namespace {
-std::atomic<bool> counting{false};
-std::atomic<uint64_t> allocations{0};
-}  // namespace
-
-#if RUNNEL_COUNTS_ALLOCATIONS
-namespace {
-void Counted() {
-  if (counting.load(std::memory_order_relaxed))
-    allocations.fetch_add(1, std::memory_order_relaxed);
-}
-}  // namespace
-
-extern "C" {
-void* __libc_malloc(size_t size);
-void* __libc_calloc(size_t count, size_t size);
-void* __libc_realloc(void* pointer, size_t size);
-void __libc_free(void* pointer);
-
-void* malloc(size_t size) noexcept {
-  Counted();
-  return __libc_malloc(size);
-}
-void* calloc(size_t count, size_t size) noexcept {
-  Counted();
-  return __libc_calloc(count, size);
-}
-void* realloc(void* pointer, size_t size) noexcept {
-  Counted();
-  return __libc_realloc(pointer, size);
-}
-void free(void* pointer) noexcept { __libc_free(pointer); }
-}  // extern "C"
-#endif
 
 // Last: CppUTest's leak detector redefines `new`.
 #include <CppUTest/TestHarness.h>
@@ -105,14 +62,14 @@ TEST(JsonlAllocation, DecodeNeverAllocates) {
                   "\",\"device\":\"x\",\"ts\":1,\"temp\":1,\"n\":1,\"ok\":false}");
   Slot row[5];
   uint64_t ok = 0;
-  counting = true;
+  runnel::testing::StartCountingAllocations();
   for (int round = 0; round < 3; ++round) {
     for (const std::string& line : lines) {
       ok += decoder.Decode(line, row) == JsonlDecoder::Outcome::kOk;
     }
   }
-  counting = false;
+  const uint64_t allocations = runnel::testing::StopCountingAllocations();
   LONGS_EQUAL(3 * 1001, ok);
   CHECK(kSimdjsonReady);
-  LONGS_EQUAL(0, allocations.load());
+  LONGS_EQUAL(0, allocations);
 }
