@@ -13,6 +13,7 @@
 #include <climits>
 
 #include "core/common/status.h"
+#include "core/runtime/job_signals.h"
 #include "core/schema/row.h"
 
 namespace runnel::runtime {
@@ -86,6 +87,11 @@ class Operator {
 class Sink {
  public:
   virtual ~Sink() = default;
+  // Called once, before Open, with the job's flags. A sink that can wait
+  // (for a peer to take its rows) stops waiting at once when `cancel` is
+  // set and after its own grace period once `stop` is; rows it gives up on
+  // are reported by Close. The default ignores them.
+  virtual void WatchSignals(const JobSignals* signals) { (void)signals; }
   virtual Status Open() = 0;
   virtual Status Write(const schema::RowBatch& batch) = 0;
   // Flushes everything written and releases the output. Called once, also

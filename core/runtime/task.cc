@@ -31,6 +31,7 @@ void Task::AddOperator(std::string name, std::unique_ptr<Operator> op,
 
 void Task::AddSink(std::string name, std::unique_ptr<Sink> sink,
                    uint32_t input_stream, bool internal) {
+  sink->WatchSignals(signals_);
   sinks_.push_back({std::move(name), std::move(sink), input_stream, internal});
 }
 

@@ -29,13 +29,6 @@
 
 namespace runnel::runtime {
 
-// Flags a job shares with its tasks. Set from any thread (or a signal
-// handler); tasks poll them between batches.
-struct JobSignals {
-  std::atomic<bool> stop{false};    // graceful: end external inputs, drain
-  std::atomic<bool> cancel{false};  // a task failed: stop now
-};
-
 // Rows counted per stage while the task runs; readable from any thread.
 struct StageStats {
   std::string kind;  // "source", "operator", "sink"

@@ -116,7 +116,7 @@ bool ZmqSink::Send() {
     }
     int64_t now = clock_->NowMillis();
     if (waiting_since < 0) waiting_since = now;
-    if (closing_.load(std::memory_order_acquire) && now >= close_deadline_ms_) return false;
+    if (GiveUp(now)) return false;
     if (now - waiting_since >= options_.peer_timeout_ms &&
         now - warned_at >= options_.peer_timeout_ms) {
       warned_at = now;
@@ -126,6 +126,15 @@ bool ZmqSink::Send() {
     }
     SleepMicros(200);
   }
+}
+
+bool ZmqSink::GiveUp(int64_t now) {
+  if (closing_.load(std::memory_order_acquire) && now >= close_deadline_ms_) return true;
+  if (signals_ == nullptr) return false;
+  if (signals_->cancel.load(std::memory_order_relaxed)) return true;
+  if (!signals_->stop.load(std::memory_order_relaxed)) return false;
+  if (stop_deadline_ms_ == INT64_MAX) stop_deadline_ms_ = now + options_.linger_ms;
+  return now >= stop_deadline_ms_;
 }
 
 void ZmqSink::Flush(int64_t watermark) {

@@ -7,7 +7,9 @@
 // first row has waited max_latency_ms, and sends a heartbeat and Hello when
 // idle for heartbeat_ms. A PUSH whose peers are all full or gone waits
 // (logging after peer_timeout_ms), the ring fills and Write waits:
-// backpressure reaches the graph's sources. PUB drops instead.
+// backpressure reaches the graph's sources. PUB drops instead. The wait
+// ends when the job is cancelled, or linger_ms after it is asked to stop:
+// the sender then drops what it cannot send, so Write never hangs a job.
 //
 // Close sends what is left and a closing heartbeat, waiting at most
 // linger_ms for a peer, then reports rows it had to drop. Write and Close
@@ -54,6 +56,7 @@ class ZmqSink : public runtime::Sink {
           const schema::SymbolTable* symbols, const Clock* clock);
   ~ZmqSink() override;
 
+  void WatchSignals(const runtime::JobSignals* signals) override { signals_ = signals; }
   Status Open() override;
   Status Write(const schema::RowBatch& batch) override;
   Status Close() override;
@@ -71,6 +74,9 @@ class ZmqSink : public runtime::Sink {
   // Sends the encoder's message, waiting while a PUSH cannot. False when
   // it gave up (closing and past the linger deadline).
   bool Send();
+  // Whether Send must give up waiting for a peer at `now`: linger_ms after
+  // Close or after the job was asked to stop, or once it is cancelled.
+  bool GiveUp(int64_t now);
 
   ZmqSinkOptions options_;
   uint32_t width_;
@@ -86,6 +92,8 @@ class ZmqSink : public runtime::Sink {
   int64_t last_send_ms_ = 0;
   std::atomic<bool> closing_{false};
   int64_t close_deadline_ms_ = INT64_MAX;
+  const runtime::JobSignals* signals_ = nullptr;
+  int64_t stop_deadline_ms_ = INT64_MAX;  // sender thread only
   std::atomic<bool> cancel_{false};  // never set: Write waits for the ring
   std::atomic<bool> failed_{false};
   std::atomic<uint64_t> rows_dropped_{0};

@@ -86,7 +86,9 @@ TEST_GROUP(CurveLink) {
   }
 
   // Sends `rows` rows from a sink with `curve`, then closes it (waiting at
-  // most linger_ms for the server).
+  // most linger_ms for the server). A refused client's Write blocks once its
+  // ring is full (no peer takes batches), so refused clients send fewer rows
+  // than the ring holds (kRefusedRows).
   void Send(const CurveOptions& curve, int rows, int64_t linger_ms) {
     ZmqSinkOptions o;
     o.name = "out";
@@ -114,6 +116,8 @@ TEST_GROUP(CurveLink) {
     CHECK(sink.Write(batch).ok());
     (void)sink.Close();
   }
+
+  static constexpr int kRefusedRows = 500;  // ring: 8 slots x 100 rows
 
   CurveOptions Client(const KeyPair& pair) {
     CurveOptions c;
@@ -144,7 +148,7 @@ TEST(CurveLink, AnAllowedClientGetsEveryRowThrough) {
 
 TEST(CurveLink, AnUnlistedKeyIsRefusedAndGetsNothingThrough) {
   uint64_t refused = zmq::RefusedClients();
-  std::thread sender([&] { Send(Client(NewPair()), 1000, 1000); });
+  std::thread sender([&] { Send(Client(NewPair()), kRefusedRows, 1000); });
   size_t rows = CountRows(source, 1500);
   sender.join();
   LONGS_EQUAL(0, rows);
@@ -153,7 +157,7 @@ TEST(CurveLink, AnUnlistedKeyIsRefusedAndGetsNothingThrough) {
 
 TEST(CurveLink, AClientWithoutCurveIsRefusedAndGetsNothingThrough) {
   uint64_t refused = zmq::RefusedClients();
-  std::thread sender([&] { Send(CurveOptions(), 1000, 1000); });
+  std::thread sender([&] { Send(CurveOptions(), kRefusedRows, 1000); });
   size_t rows = CountRows(source, 1500);
   sender.join();
   LONGS_EQUAL(0, rows);
@@ -164,7 +168,7 @@ TEST(CurveLink, AClientExpectingAnotherServerKeyGetsNothingThrough) {
   CurveOptions c = Client(allowed);
   c.server_public_key = NewPair().public_key;
   uint64_t refused = zmq::RefusedClients();
-  std::thread sender([&] { Send(c, 1000, 1000); });
+  std::thread sender([&] { Send(c, kRefusedRows, 1000); });
   size_t rows = CountRows(source, 1500);
   sender.join();
   LONGS_EQUAL(0, rows);

@@ -1,6 +1,8 @@
 // Two real runnel processes over tcp://127.0.0.1: a generator -> zmq sink
 // graph and a zmq source -> windows -> CSV graph, whose output must equal
-// the same computation done in one process.
+// the same computation done in one process; and a job whose zmq sink has
+// no peer still ends on SIGTERM, reporting the rows it could not deliver.
+#include <csignal>
 #include <string>
 
 #include "tests/testing/process.h"
@@ -85,4 +87,26 @@ TEST(ZmqCli, CheckReportsZmqOptionErrors) {
   LONGS_EQUAL_TEXT(2, run.exit_code, run.err.c_str());
   STRCMP_CONTAINS("sinks[0].zmq: needs at least one endpoint", run.err.c_str());
   STRCMP_CONTAINS("sinks[0].zmq.channel: must be 1 to 255 bytes", run.err.c_str());
+}
+
+TEST(ZmqCli, SigtermEndsAJobWhoseSinkWaitsForAMissingPeer) {
+  TempDir dir;
+  std::string nobody = "tcp://127.0.0.1:" + std::to_string(runnel::testing::FreePort());
+  std::string graph = dir.Write(
+      "stuck.json",
+      Graph("stuck", R"("generator": { "rows": 100000000, "keys": 20 })", "", "readings",
+            R"("zmq": { "connect": [")" + nobody + R"("], "channel": "readings",
+                "peer_timeout_ms": 100, "linger_ms": 300 })"));
+  Process run({"tools/runnel", "run", graph});
+  CHECK(run.started());
+  CHECK_TEXT(run.WaitForErr(
+                 [](const std::string& err) {
+                   return err.find("no peer has taken a batch") != std::string::npos;
+                 },
+                 20000),
+             run.Err().c_str());
+  CHECK(run.Signal(SIGTERM));
+  CHECK_TEXT(run.Wait(20000), "runnel still waits for its peer after SIGTERM");
+  LONGS_EQUAL_TEXT(1, run.exit_code(), run.Err().c_str());
+  STRCMP_CONTAINS("rows not delivered", run.Err().c_str());
 }

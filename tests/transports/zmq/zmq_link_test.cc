@@ -2,10 +2,14 @@
 // mocks): every row arrives in order; 10k bad frames interleaved with valid
 // batches are dropped and counted while every valid row arrives; gaps and
 // duplicates are detected; SUB channel filters; batch watermarks reach the
-// source's output; a PUSH sink without a peer reports undelivered rows.
+// source's output; a PUSH sink without a peer reports undelivered rows, and
+// a Write blocked on that missing peer ends when the job stops or cancels.
 #include <zmq.h>
 
+#include <atomic>
+#include <chrono>
 #include <climits>
+#include <functional>
 #include <cstring>
 #include <random>
 #include <string>
@@ -13,6 +17,7 @@
 #include <vector>
 
 #include "core/common/clock.h"
+#include "core/runtime/job_signals.h"
 #include "core/schema/row.h"
 #include "core/schema/schema.h"
 #include "core/schema/symbol_table.h"
@@ -168,6 +173,50 @@ TEST_GROUP(ZmqLink) {
   Schema schema = Readings();
   SymbolTable sender_symbols{1024, 1 << 16};
   SymbolTable receiver_symbols{1024, 1 << 16};
+
+  // Writes 100-row batches to a PUSH sink nobody connects to, far more
+  // than its ring holds, so Write blocks; then `interrupt` sets a job flag.
+  // Returns Close's status once Write has returned.
+  Status WriteUntilInterrupted(const std::function<void(runtime::JobSignals*)>& interrupt) {
+    int port = testing::FreePort();
+    ZmqSinkOptions o;
+    o.name = "out";
+    o.bind = {Endpoint(port)};
+    o.channel = "readings";
+    o.batch_rows = 100;
+    o.ring_slots = 4;
+    o.linger_ms = 200;
+    o.peer_timeout_ms = 100;
+    runtime::JobSignals signals;
+    ZmqSink sink(o, schema, &sender_symbols, SystemClock::Get());
+    sink.WatchSignals(&signals);
+    CHECK(sink.Open().ok());
+    RowBatch batch(3, 100);
+    uint32_t id;
+    sender_symbols.Intern("dev", &id);
+    for (int i = 0; i < 100; ++i) {
+      Slot* s = batch.Append();
+      s[0].i64 = id;
+      s[1].i64 = i;
+      s[2].f64 = i;
+    }
+    std::atomic<bool> written{false};
+    std::thread writer([&] {
+      for (int i = 0; i < 50; ++i) CHECK(sink.Write(batch).ok());
+      written = true;
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    CHECK_FALSE_TEXT(written.load(), "Write should wait while no peer takes batches");
+    interrupt(&signals);
+    for (int i = 0; i < 1000 && !written; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    bool returned = written.load();
+    if (!returned) signals.cancel = true;  // let the writer end before failing
+    writer.join();
+    CHECK_TEXT(returned, "Write still blocked 10 s after the job was told to end");
+    return sink.Close();
+  }
 };
 
 TEST(ZmqLink, EveryRowArrivesInOrderOverTcp) {
@@ -361,4 +410,16 @@ TEST(ZmqLink, PushWithoutPeerReportsUndeliveredRows) {
   Status closed = sink.Close();
   CHECK_FALSE(closed.ok());
   STRCMP_CONTAINS("10 rows not delivered", closed.message().c_str());
+}
+
+TEST(ZmqLink, AJobStopEndsAWriteBlockedOnAMissingPeerAfterLinger) {
+  Status closed = WriteUntilInterrupted([](runtime::JobSignals* s) { s->stop = true; });
+  CHECK_FALSE(closed.ok());
+  STRCMP_CONTAINS("5000 rows not delivered", closed.message().c_str());
+}
+
+TEST(ZmqLink, AJobCancelEndsAWriteBlockedOnAMissingPeer) {
+  Status closed = WriteUntilInterrupted([](runtime::JobSignals* s) { s->cancel = true; });
+  CHECK_FALSE(closed.ok());
+  STRCMP_CONTAINS("5000 rows not delivered", closed.message().c_str());
 }
