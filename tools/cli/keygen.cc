@@ -51,7 +51,13 @@ int Keygen(const std::string& output_path, bool force) {
     return kExitFailure;
   }
   if (!WriteSecretFile(output_path, zmq::FormatKeyPair(pair.value()))) return kExitFailure;
-  printf("%s: public key %s\n", output_path.c_str(), pair.value().public_key.c_str());
+  const std::string& key = pair.value().public_key;
+  printf("%s: public key %s\n", output_path.c_str(), key.c_str());
+  if (key.find('$') != std::string::npos) {
+    std::string escaped;
+    for (char c : key) escaped += c == '$' ? "$$" : std::string(1, c);
+    printf("in a graph file's strings, where `$$` is one `$`, write it as %s\n", escaped.c_str());
+  }
   return kExitOk;
 }
 

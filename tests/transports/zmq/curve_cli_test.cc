@@ -46,6 +46,14 @@ KeyPair Keygen(const TempDir& dir, const std::string& name) {
   return pair.value();
 }
 
+// `key` as written in a graph string: `$$` for each `$` (a Z85 key may
+// hold `$`, which environment substitution would otherwise take).
+std::string InGraph(const std::string& key) {
+  std::string text;
+  for (char c : key) text += c == '$' ? "$$" : std::string(1, c);
+  return text;
+}
+
 // Lines in `text`.
 size_t Lines(const std::string& text) {
   size_t n = 0;
@@ -91,7 +99,7 @@ TEST(CurveCli, CheckReportsBadKeyFilesKeysAndSides) {
       Graph(R"("zmq": { "bind": ["tcp://127.0.0.1:1"], "curve": {
     "secret_key_file": "bad.key",
     "allowed_clients": ["abc"],
-    "server_public_key": ")" + server.public_key + R"(" } })",
+    "server_public_key": ")" + InGraph(server.public_key) + R"(" } })",
             R"("zmq": { "connect": ["tcp://127.0.0.1:1"], "channel": "c", "curve": {
     "key_file": "missing.key",
     "server_public_key": "short",
@@ -112,10 +120,33 @@ TEST(CurveCli, CheckReportsBadKeyFilesKeysAndSides) {
   std::string good = dir.Write(
       "good.json",
       Graph(R"("zmq": { "bind": ["tcp://127.0.0.1:1"], "curve": {
-    "secret_key_file": "server.key", "allowed_clients": [")" + server.public_key + R"("] } })",
+    "secret_key_file": "server.key",
+    "allowed_clients": [")" + InGraph(server.public_key) + R"("] } })",
             R"("csv": { "path": "out.csv" })"));
   ProcessResult ok = RunProcess({"tools/runnel", "check", good});
   LONGS_EQUAL_TEXT(0, ok.exit_code, ok.err.c_str());
+}
+
+// A Z85 key may hold `$`; in a graph string it is written `$$`, and a key
+// that lost a `$` to substitution is reported with that hint.
+TEST(CurveCli, ADollarInAKeyIsWrittenDoubledInAGraph) {
+  TempDir dir;
+  Keygen(dir, "client.key");
+  const std::string key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf$";  // 40, ends in `$`
+  auto Check = [&](const std::string& written) {
+    std::string graph = dir.Write(
+        "graph.json",
+        Graph(R"("generator": { "rows": 1 })",
+              R"("zmq": { "connect": ["tcp://127.0.0.1:1"], "channel": "c", "curve": {
+    "key_file": "client.key", "server_public_key": ")" + written + R"(" } })"));
+    return RunProcess({"tools/runnel", "check", graph});
+  };
+  ProcessResult doubled = Check(InGraph(key));
+  LONGS_EQUAL_TEXT(0, doubled.exit_code, doubled.err.c_str());
+  ProcessResult lost = Check("abc$$" + key.substr(5));  // 39 after substitution
+  LONGS_EQUAL(2, lost.exit_code);
+  STRCMP_CONTAINS("found 39 (each `$` of a key is written `$$` in a graph file)",
+                  lost.err.c_str());
 }
 
 TEST(CurveCli, OnlyTheAllowedClientGetsRowsThrough) {
@@ -139,7 +170,7 @@ TEST(CurveCli, OnlyTheAllowedClientGetsRowsThrough) {
     std::string sender = dir.Write(
         "sender.json",
         Graph(generator, R"("zmq": { "connect": [")" + endpoint + R"("], "channel": "r",
-          "linger_ms": 1000, "curve": { "server_public_key": ")" + server.public_key +
+          "linger_ms": 1000, "curve": { "server_public_key": ")" + InGraph(server.public_key) +
                              R"(", "key_file": ")" + client + "\" } }"));
     Process receiving({"tools/runnel", "run", receiver});
     CHECK(receiving.started());
