@@ -2,6 +2,7 @@
 
 #include <zmq.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <random>
 
@@ -35,6 +36,7 @@ ZmqSink::ZmqSink(ZmqSinkOptions options, const schema::Schema& schema,
 ZmqSink::~ZmqSink() {
   if (thread_.joinable()) {
     ring_.Close();
+    wakeup_.Notify();
     thread_.join();
   }
 }
@@ -74,6 +76,7 @@ Status ZmqSink::Write(const schema::RowBatch& batch) {
     // The batch's watermark holds after its last row only.
     if (row == batch.size()) chunk->set_watermark(batch.watermark());
     ring_.EndWrite();
+    wakeup_.Notify();
   }
   return Status::Ok();
 }
@@ -84,6 +87,7 @@ Status ZmqSink::Close() {
   close_deadline_ms_ = clock_->NowMillis() + options_.linger_ms;
   closing_.store(true, std::memory_order_release);
   ring_.Close();
+  wakeup_.Notify();
   if (thread_.joinable()) thread_.join();
   socket_.Close(static_cast<int>(options_.linger_ms));
   if (rows_dropped() > 0) {
@@ -175,6 +179,16 @@ void ZmqSink::SendHeartbeat(bool closing) {
   Send();
 }
 
+void ZmqSink::WaitForRows(int64_t timeout_us) {
+  uint32_t ticket = wakeup_.Prepare();
+  bool closed = false;
+  if (ring_.TryBeginRead(&closed) != nullptr || closed) {
+    wakeup_.Cancel();
+    return;
+  }
+  wakeup_.Wait(ticket, timeout_us);
+}
+
 void ZmqSink::Run() {
   int64_t first_row_ms = 0;
   int64_t watermark = schema::RowBatch::kNoWatermark;  // after the rows staged
@@ -201,8 +215,13 @@ void ZmqSink::Run() {
                !failed_.load(std::memory_order_relaxed)) {
       SendHeartbeat(false);
     }
-    // Spin briefly for the next rows, then sleep in short steps.
-    if (++idle > 64) SleepMicros(idle > 1024 ? 500 : 50);
+    // Spin briefly for the next rows, then sleep until Write brings some
+    // or the next flush or heartbeat is due.
+    if (++idle > 64) {
+      int64_t due = staging_.empty() ? last_send_ms_ + options_.heartbeat_ms
+                                     : first_row_ms + options_.max_latency_ms;
+      WaitForRows(std::max<int64_t>(1, due - clock_->NowMillis()) * 1000);
+    }
   }
   Flush(watermark);
   if (!failed_.load(std::memory_order_relaxed)) SendHeartbeat(true);

@@ -4,8 +4,10 @@
 // Write copies rows into a ring of preallocated batches and returns; a
 // sender thread of the sink's own (ZeroMQ sockets belong to one thread)
 // gathers them into batches of batch_rows, sent when full or when their
-// first row has waited max_latency_ms, and sends a heartbeat and Hello when
-// idle for heartbeat_ms. A PUSH whose peers are all full or gone waits
+// first row has waited max_latency_ms (0: as soon as the sender has caught
+// up with Write, so rows wait only while it is busy sending), and sends a
+// heartbeat and Hello when idle for heartbeat_ms. An idle sender sleeps on a
+// Wakeup that Write notifies: a row written to an idle sink is sent at once. A PUSH whose peers are all full or gone waits
 // (logging after peer_timeout_ms), the ring fills and Write waits:
 // backpressure reaches the graph's sources. PUB drops instead. The wait
 // ends when the job is cancelled, or linger_ms after it is asked to stop:
@@ -25,6 +27,7 @@
 #include "core/common/clock.h"
 #include "core/runtime/batch_ring.h"
 #include "core/runtime/operator.h"
+#include "core/runtime/wakeup.h"
 #include "core/schema/schema.h"
 #include "core/schema/symbol_table.h"
 #include "transports/wire/batch_encoder.h"
@@ -39,7 +42,7 @@ struct ZmqSinkOptions {
   std::vector<std::string> connect;
   std::string channel;
   uint32_t batch_rows = 512;
-  int64_t max_latency_ms = 1;
+  int64_t max_latency_ms = 0;
   int high_water_mark = 1000;
   int64_t heartbeat_ms = 1000;
   int64_t peer_timeout_ms = 5000;
@@ -71,6 +74,9 @@ class ZmqSink : public runtime::Sink {
   // Encodes staging_ as the next batch and sends it.
   void Flush(int64_t watermark);
   void SendHeartbeat(bool closing);
+  // Sleeps until Write or Close notifies, or `timeout_us`; returns at once
+  // if the ring has rows or is closed.
+  void WaitForRows(int64_t timeout_us);
   // Sends the encoder's message, waiting while a PUSH cannot. False when
   // it gave up (closing and past the linger deadline).
   bool Send();
@@ -83,6 +89,7 @@ class ZmqSink : public runtime::Sink {
   const Clock* clock_;
   ZmqSocket socket_;
   runtime::BatchRing ring_;
+  runtime::Wakeup wakeup_;  // the sender sleeps on it when idle
   schema::RowBatch staging_;
   wire::BatchEncoder encoder_;
   uint64_t producer_;
