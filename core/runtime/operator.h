@@ -34,6 +34,9 @@ class Source {
   virtual bool Stop() { return false; }
   // Bad records reported and skipped so far (any thread).
   virtual uint64_t rejected() const { return 0; }
+  // Batches a producer sent that never arrived (gaps in its sequence
+  // numbers), for sources fed by other processes (any thread).
+  virtual uint64_t lost_batches() const { return 0; }
   // Bytes preallocated at construction (buffers), for the plan's budget.
   virtual size_t footprint_bytes() const { return 0; }
 };

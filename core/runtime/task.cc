@@ -176,15 +176,16 @@ std::vector<StageStats> Task::Stats() const {
   std::vector<StageStats> stats;
   for (const SourceStage& s : sources_) {
     if (!s.external) continue;
-    stats.push_back({"source", s.name, 0, s.rows_out->Get(), s.source->rejected(), {}});
+    stats.push_back({"source", s.name, 0, s.rows_out->Get(), s.source->rejected(),
+                     s.source->lost_batches(), {}});
   }
   for (const OperatorStage& o : operators_) {
-    stats.push_back({"operator", o.name, o.rows_in->Get(), o.rows_out->Get(), 0,
+    stats.push_back({"operator", o.name, o.rows_in->Get(), o.rows_out->Get(), 0, 0,
                      o.op->metrics()});
   }
   for (const SinkStage& s : sinks_) {
     if (s.internal) continue;
-    stats.push_back({"sink", s.name, s.rows_in->Get(), 0, 0, {}});
+    stats.push_back({"sink", s.name, s.rows_in->Get(), 0, 0, 0, {}});
   }
   return stats;
 }

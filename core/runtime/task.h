@@ -36,6 +36,7 @@ struct StageStats {
   uint64_t rows_in = 0;
   uint64_t rows_out = 0;
   uint64_t rejected = 0;  // sources: bad records skipped
+  uint64_t lost_batches = 0;  // sources: batches missing in a producer's sequence
   OperatorMetrics metrics;
 };
 

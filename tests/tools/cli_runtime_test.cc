@@ -278,6 +278,8 @@ TEST(CliRuntime, StatsListEveryStageAndRing) {
   LONGS_EQUAL(4, stages.size());
   STRCMP_EQUAL("3360", stages["readings"][3].c_str());  // rows_out
   STRCMP_EQUAL("0", stages["readings"][4].c_str());     // rejected
+  STRCMP_EQUAL("0", stages["readings"][5].c_str());     // lost (batches)
+  STRCMP_CONTAINS("rejected      lost   dropped", run.err.c_str());
   long aggregated = std::atol(stages["totals#0"][2].c_str()) +
                     std::atol(stages["totals#1"][2].c_str());
   LONGS_EQUAL(3360, aggregated);

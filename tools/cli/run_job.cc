@@ -12,8 +12,8 @@
 namespace runnel::cli {
 
 void PrintStats(const runtime::Job& job) {
-  fprintf(stderr, "%-8s %-24s %12s %12s %9s %9s %15s\n", "stage", "name", "rows_in",
-          "rows_out", "rejected", "dropped", "state");
+  fprintf(stderr, "%-8s %-24s %12s %12s %9s %9s %9s %15s\n", "stage", "name", "rows_in",
+          "rows_out", "rejected", "lost", "dropped", "state");
   for (const runtime::StageStats& s : job.Stats()) {
     char state[32] = "";
     if (s.metrics.state_capacity > 0) {
@@ -21,10 +21,11 @@ void PrintStats(const runtime::Job& job) {
                static_cast<unsigned long long>(s.metrics.state_entries),
                static_cast<unsigned long long>(s.metrics.state_capacity));
     }
-    fprintf(stderr, "%-8s %-24s %12llu %12llu %9llu %9llu %15s\n", s.kind.c_str(),
+    fprintf(stderr, "%-8s %-24s %12llu %12llu %9llu %9llu %9llu %15s\n", s.kind.c_str(),
             s.name.c_str(), static_cast<unsigned long long>(s.rows_in),
             static_cast<unsigned long long>(s.rows_out),
             static_cast<unsigned long long>(s.rejected),
+            static_cast<unsigned long long>(s.lost_batches),
             static_cast<unsigned long long>(s.metrics.dropped + s.metrics.evicted), state);
   }
   for (const runtime::RingStats& r : job.Rings()) {

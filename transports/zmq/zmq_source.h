@@ -63,7 +63,7 @@ class ZmqSource : public runtime::Source {
   size_t footprint_bytes() const override { return decoder_.footprint_bytes(); }
 
   // Batches seen missing in gaps, gap events, duplicates dropped.
-  uint64_t lost_batches() const { return lost_.load(std::memory_order_relaxed); }
+  uint64_t lost_batches() const override { return lost_.load(std::memory_order_relaxed); }
   uint64_t gaps() const { return gaps_.load(std::memory_order_relaxed); }
   uint64_t duplicates() const { return duplicates_.load(std::memory_order_relaxed); }
 
