@@ -2,8 +2,10 @@
 // ZeroMQ PUSH/PULL carrying the same rows, between two processes, over
 // tcp://127.0.0.1 and ipc://.
 //
-//   bazel run -c opt //tools/bench:zmq_bench [-- ROWS]
+//   bazel run -c opt //tools/bench:zmq_bench [-- ROWS [PARTS]]
 //
+// PARTS (default "tl"): t throughput, l latency (latency at 80% of max
+// needs t).
 // Rows are 3 fields (device sym, ts ts, temp f64). Every measurement forks a
 // receiver process and sends from the parent; the receiver times from its
 // first row to its last and reports through a pipe.
@@ -412,6 +414,7 @@ Report Latency(const std::function<Report()>& receive, const std::function<void(
 int main(int argc, char** argv) {
   const uint64_t rows = argc > 1 ? std::strtoull(argv[1], nullptr, 10) / kBatchRows * kBatchRows
                                  : 20000000;
+  const std::string parts = argc > 2 ? argv[2] : "tl";
   const std::string batch = EncodedBatch();
   char ipc_dir[] = "/tmp/runnel-zmq-bench.XXXXXX";
   if (mkdtemp(ipc_dir) == nullptr) Fail("mkdtemp failed");
@@ -427,6 +430,7 @@ int main(int argc, char** argv) {
   std::printf("%-4s %-7s %12s %10s\n", "link", "sender", "M rows/s", "vs raw");
   double runnel_max = 0;
   for (const Transport& t : transports) {
+    if (parts.find('t') == std::string::npos) break;
     double raw = BestThroughput([&] { return RawReceiveBatches(t.endpoint, rows); },
                                 [&] { RawSendBatches(t.endpoint, rows, batch); }, rows, "raw");
     double runnel = BestThroughput(
@@ -439,7 +443,9 @@ int main(int argc, char** argv) {
 
   std::printf("\n%-4s %-7s %12s %10s %10s\n", "link", "sender", "rows/s", "p50 us", "p99 us");
   for (const Transport& t : transports) {
+    if (parts.find('l') == std::string::npos) break;
     for (double rate : {10000.0, 0.8 * runnel_max}) {
+      if (rate == 0) continue;
       uint64_t expected = static_cast<uint64_t>(rate * (kWarmUpNs + kMeasureNs) / 1e9);
       Report raw = Latency([&] { return RawReceiveLatency(t.endpoint, expected); },
                            [&] { RawSendPaced(t.endpoint, rate); }, "raw");

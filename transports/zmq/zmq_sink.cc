@@ -16,10 +16,9 @@ uint64_t RandomProducerId() {
   return (uint64_t{random()} << 32) ^ random();
 }
 
-void SleepMicros(int micros) {
-  struct timespec ts = {0, micros * 1000L};
-  nanosleep(&ts, nullptr);
-}
+// How long a blocked send waits for room before it checks again whether
+// to give up.
+constexpr int kSendPollMs = 20;
 
 }  // namespace
 
@@ -128,7 +127,10 @@ bool ZmqSink::Send() {
                       "waiting, rows back up to the sources)",
                       options_.name.c_str(), static_cast<long long>(now - waiting_since));
     }
-    SleepMicros(200);
+    // Wait until the socket can send again (a peer took messages or
+    // connected), checking the deadlines and the job's flags meanwhile.
+    zmq_pollitem_t item = {socket_.get(), 0, ZMQ_POLLOUT, 0};
+    zmq_poll(&item, 1, kSendPollMs);
   }
 }
 

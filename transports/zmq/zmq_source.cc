@@ -71,14 +71,18 @@ bool ZmqSource::Stop() {
 }
 
 ZmqSource::Received ZmqSource::Receive(int timeout_ms, Status* error) {
-  zmq_pollitem_t item = {socket_.get(), 0, ZMQ_POLLIN, 0};
-  int ready = zmq_poll(&item, 1, timeout_ms);
-  if (ready < 0) {
-    if (zmq_errno() != EINTR) *error = ZmqError("source " + options_.name + ": poll");
-    return Received::kNone;
+  // A message already queued is taken without polling (a system call).
+  if (zmq_msg_recv(&channel_, socket_.get(), ZMQ_DONTWAIT) < 0) {
+    if (timeout_ms == 0) return Received::kNone;
+    zmq_pollitem_t item = {socket_.get(), 0, ZMQ_POLLIN, 0};
+    int ready = zmq_poll(&item, 1, timeout_ms);
+    if (ready < 0) {
+      if (zmq_errno() != EINTR) *error = ZmqError("source " + options_.name + ": poll");
+      return Received::kNone;
+    }
+    if (ready == 0) return Received::kNone;
+    if (zmq_msg_recv(&channel_, socket_.get(), ZMQ_DONTWAIT) < 0) return Received::kNone;
   }
-  if (ready == 0) return Received::kNone;
-  if (zmq_msg_recv(&channel_, socket_.get(), ZMQ_DONTWAIT) < 0) return Received::kNone;
   // Whole messages arrive at once: the other frames are already here.
   if (!zmq_msg_more(&channel_)) {
     zmq_msg_close(&message_);
