@@ -72,7 +72,16 @@ std::unique_ptr<runtime::Source> MakeZmqSource(const graph::GraphFile& file,
   options.log_every = def.log_every();
   options.max_producers = def.max_producers();
   options.event_time = source.def->event_time() != nullptr;
+  options.dead_letter_max_bytes = def.dead_letter_max_bytes();
   bool ok = CheckEndpoints(options.bind, options.connect, path, diagnostics);
+  if (def.dead_letter()) {
+    if (def.dead_letter()->size() == 0) {
+      diagnostics->Add(path + ".dead_letter", "expected a file path");
+      ok = false;
+    } else {
+      options.dead_letter = file.ResolvePath(def.dead_letter()->str());
+    }
+  }
   ok = Positive(def.heartbeat_ms(), path + ".heartbeat_ms", diagnostics) && ok;
   ok = Positive(def.max_producers(), path + ".max_producers", diagnostics) && ok;
   ok = Positive(def.log_every(), path + ".log_every", diagnostics) && ok;

@@ -1,5 +1,6 @@
 #include "transports/zmq/zmq_source.h"
 
+#include <cstdio>
 #include <cstring>
 #include <string_view>
 
@@ -12,6 +13,11 @@ constexpr size_t kMaxChannelBytes = 255;
 // Without input, Read returns an empty batch after this long so the task
 // can fire timers (as RingSource does).
 constexpr int kIdleMs = 10;
+
+std::string_view Bytes(zmq_msg_t* message) {
+  return std::string_view(static_cast<const char*>(zmq_msg_data(message)),
+                          zmq_msg_size(message));
+}
 
 uint64_t ChannelHash(const void* data, size_t size) {
   uint64_t hash = 0xcbf29ce484222325ull;
@@ -32,6 +38,10 @@ ZmqSource::ZmqSource(ZmqSourceOptions options, const schema::Schema& schema,
       clock_(clock),
       decoder_(schema, symbols, options_.max_message_bytes),
       tracker_(options_.max_producers) {
+  if (!options_.dead_letter.empty()) {
+    dead_letter_ = std::make_unique<DeadLetterFile>(options_.dead_letter,
+                                                    options_.dead_letter_max_bytes, options_.name);
+  }
   zmq_msg_init(&channel_);
   zmq_msg_init(&message_);
   if (options_.log_every == 0) options_.log_every = 1;
@@ -61,6 +71,14 @@ Status ZmqSource::Open() {
       RUNNEL_RETURN_IF_ERROR(socket_.Subscribe(prefix));
     }
   }
+  if (dead_letter_) {
+    // The source is useful without its dead letters: say so and go on.
+    Status opened = dead_letter_->Open();
+    if (!opened.ok()) {
+      RUNNEL_LOG_WARN("source %s: %s; dropped messages will only be counted",
+                      options_.name.c_str(), opened.message().c_str());
+    }
+  }
   last_expiry_ms_ = clock_->NowMillis();
   return Status::Ok();
 }
@@ -81,9 +99,8 @@ ZmqSource::Received ZmqSource::Receive(int timeout_ms, Status* error) {
   if (zmq_msg_recv(&channel_, socket_.get(), ZMQ_DONTWAIT) < 0) return Received::kNone;
   // Whole messages arrive at once: the other frames are already here.
   if (!zmq_msg_more(&channel_)) {
-    zmq_msg_close(&message_);
-    zmq_msg_init(&message_);
-    Drop("a single-frame message (frame 1 must be the channel, frame 2 the envelope)");
+    Drop("a single-frame message (frame 1 must be the channel, frame 2 the envelope)", {},
+         Bytes(&channel_));
     return Received::kDropped;
   }
   if (zmq_msg_recv(&message_, socket_.get(), ZMQ_DONTWAIT) < 0) return Received::kNone;
@@ -95,26 +112,39 @@ ZmqSource::Received ZmqSource::Receive(int timeout_ms, Status* error) {
       if (!zmq_msg_more(&extra)) break;
     }
     zmq_msg_close(&extra);
-    Drop("more than two frames in a message");
+    DropMessage("more than two frames in a message (the first two are kept)");
     return Received::kDropped;
   }
   return Received::kMessage;
 }
 
-void ZmqSource::Drop(const std::string& reason) {
+void ZmqSource::Drop(std::string_view reason, std::string_view channel,
+                     std::string_view frame) {
   uint64_t n = rejected_.fetch_add(1, std::memory_order_relaxed) + 1;
   if ((n - 1) % options_.log_every == 0) {
-    RUNNEL_LOG_WARN("source %s: message dropped (%llu so far; logged every %u): %s",
+    RUNNEL_LOG_WARN("source %s: message dropped (%llu so far; logged every %u): %.*s",
                     options_.name.c_str(), static_cast<unsigned long long>(n),
-                    options_.log_every, reason.c_str());
+                    options_.log_every, static_cast<int>(reason.size()), reason.data());
   }
+  if (dead_letter_) {
+    // An oversized message is kept only up to the size limit.
+    size_t kept = frame.size() < options_.max_message_bytes ? frame.size()
+                                                             : options_.max_message_bytes;
+    dead_letter_->Write(channel, reason, frame.substr(0, kept), frame.size());
+  }
+}
+
+void ZmqSource::DropMessage(std::string_view reason) {
+  Drop(reason, Bytes(&channel_), Bytes(&message_));
 }
 
 bool ZmqSource::Accept() {
   const size_t channel_size = zmq_msg_size(&channel_);
   const char* channel = static_cast<const char*>(zmq_msg_data(&channel_));
   if (channel_size == 0 || channel_size > kMaxChannelBytes) {
-    Drop("channel frame of " + std::to_string(channel_size) + " bytes (1-255 allowed)");
+    snprintf(reason_, sizeof(reason_), "channel frame of %zu bytes (1-255 allowed)",
+             channel_size);
+    DropMessage(reason_);
     return false;
   }
   if (!options_.channels.empty()) {
@@ -124,7 +154,9 @@ bool ZmqSource::Accept() {
                                  prefix;
     }
     if (!accepted) {
-      Drop("channel \"" + std::string(channel, channel_size) + "\" is not accepted here");
+      snprintf(reason_, sizeof(reason_), "channel \"%.*s\" is not accepted here",
+               static_cast<int>(channel_size), channel);
+      DropMessage(reason_);
       return false;
     }
   }
@@ -139,7 +171,9 @@ bool ZmqSource::Accept() {
   wire::DecodedMessage m;
   Status status = decoder_.Decode(data, size, &m);
   if (!status.ok()) {
-    Drop("channel \"" + std::string(channel, channel_size) + "\": " + status.message());
+    snprintf(reason_, sizeof(reason_), "channel \"%.*s\": %s", static_cast<int>(channel_size),
+             channel, status.message().c_str());
+    DropMessage(reason_);
     return false;
   }
   const uint64_t channel_hash = ChannelHash(channel, channel_size);
@@ -155,8 +189,11 @@ bool ZmqSource::Accept() {
       break;
     case wire::MessageKind::kHello:
       if (m.fingerprint != decoder_.fingerprint()) {
-        Drop("channel \"" + std::string(channel, channel_size) +
-             "\": a producer announces another schema (Hello fingerprint differs)");
+        snprintf(reason_, sizeof(reason_),
+                 "channel \"%.*s\": a producer announces another schema (Hello fingerprint "
+                 "differs)",
+                 static_cast<int>(channel_size), channel);
+        DropMessage(reason_);
       }
       return false;
     default:

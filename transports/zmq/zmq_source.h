@@ -2,8 +2,9 @@
 // or SUB socket and hands their rows to the task.
 //
 // Every message goes through FrameDecoder; a bad one is dropped, counted
-// (rejected()) and logged once per log_every, and the messages around it
-// are processed. Batch sequences are tracked per (producer, channel, epoch):
+// (rejected()), logged once per log_every and, with a dead-letter path,
+// appended to that file (DeadLetterFile), and the messages around it are
+// processed. Batch sequences are tracked per (producer, channel, epoch):
 // gaps and duplicates are logged and counted. With event time, each Read
 // ends at a batch boundary and carries the receiver's watermark (the
 // minimum over live producers of their last one), so rows get the same
@@ -28,6 +29,7 @@
 #include "core/schema/schema.h"
 #include "core/schema/symbol_table.h"
 #include "transports/wire/frame_decoder.h"
+#include "transports/zmq/dead_letter.h"
 #include "transports/zmq/sequence_tracker.h"
 #include "transports/zmq/zmq_socket.h"
 
@@ -47,6 +49,8 @@ struct ZmqSourceOptions {
   uint32_t max_producers = 64;
   bool event_time = false;
   CurveOptions curve;  // none by default (curve.h)
+  std::string dead_letter;  // empty: dropped messages are not kept
+  uint64_t dead_letter_max_bytes = 64u << 20;
 };
 
 class ZmqSource : public runtime::Source {
@@ -66,6 +70,12 @@ class ZmqSource : public runtime::Source {
   uint64_t lost_batches() const { return lost_.load(std::memory_order_relaxed); }
   uint64_t gaps() const { return gaps_.load(std::memory_order_relaxed); }
   uint64_t duplicates() const { return duplicates_.load(std::memory_order_relaxed); }
+  // Dropped messages written to the dead-letter file, and not written
+  // (its cap, a failed write); 0 without one.
+  uint64_t dead_letters() const { return dead_letter_ ? dead_letter_->written() : 0; }
+  uint64_t dead_letters_not_written() const {
+    return dead_letter_ ? dead_letter_->not_written() : 0;
+  }
 
  private:
   enum class Received { kNone, kDropped, kMessage };
@@ -75,7 +85,11 @@ class ZmqSource : public runtime::Source {
   // Decodes message_; false if the message is dropped (counted, logged) or
   // carries no rows to deliver.
   bool Accept();
-  void Drop(const std::string& reason);
+  // Counts, logs and dead-letters a dropped message: `frame` is what it
+  // carried (frame 2, or its only frame), `channel` its frame 1 if any.
+  void Drop(std::string_view reason, std::string_view channel, std::string_view frame);
+  // Drop() for the message in channel_ and message_.
+  void DropMessage(std::string_view reason);
   // Copies pending rows of the current batch into `out`; true when the
   // batch is finished.
   bool CopyPending(schema::RowBatch* out);
@@ -95,6 +109,8 @@ class ZmqSource : public runtime::Source {
   uint32_t track_ = 0;
   uint32_t next_row_ = 0;
   std::vector<uint64_t> aligned_;  // scratch for misaligned messages
+  std::unique_ptr<DeadLetterFile> dead_letter_;
+  char reason_[512] = "";  // a dropped message's reason, built without allocating
   bool stopping_ = false;
   int64_t last_expiry_ms_ = 0;
   std::atomic<uint64_t> rejected_{0};

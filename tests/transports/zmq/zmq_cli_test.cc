@@ -85,4 +85,11 @@ TEST(ZmqCli, CheckReportsZmqOptionErrors) {
   LONGS_EQUAL_TEXT(2, run.exit_code, run.err.c_str());
   STRCMP_CONTAINS("sinks[0].zmq: needs at least one endpoint", run.err.c_str());
   STRCMP_CONTAINS("sinks[0].zmq.channel: must be 1 to 255 bytes", run.err.c_str());
+
+  std::string source = dir.Write(
+      "source.json", Graph("source", R"("zmq": { "bind": ["inproc://x"], "dead_letter": "" })",
+                           "", "readings", R"("csv": { "path": "-" })"));
+  run = RunProcess({"tools/runnel", "check", source});
+  LONGS_EQUAL_TEXT(2, run.exit_code, run.err.c_str());
+  STRCMP_CONTAINS("sources[0].zmq.dead_letter: expected a file path", run.err.c_str());
 }

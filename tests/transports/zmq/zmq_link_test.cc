@@ -1,6 +1,7 @@
 // ZmqSink and ZmqSource over real ZeroMQ sockets on tcp://127.0.0.1 (no
 // mocks): every row arrives in order; 10k bad frames interleaved with valid
-// batches are dropped and counted while every valid row arrives; gaps and
+// batches are dropped, counted and written to the dead-letter file while
+// every valid row arrives; gaps and
 // duplicates are detected; SUB channel filters; batch watermarks reach the
 // source's output; a PUSH sink without a peer reports undelivered rows.
 #include <zmq.h>
@@ -16,6 +17,8 @@
 #include "core/schema/row.h"
 #include "core/schema/schema.h"
 #include "core/schema/symbol_table.h"
+#include "tests/testing/temp_dir.h"
+#include "tests/transports/zmq/dead_letters.h"
 #include "tests/transports/zmq/free_port.h"
 #include "transports/wire/batch_encoder.h"
 #include "transports/zmq/zmq_sink.h"
@@ -214,7 +217,10 @@ TEST(ZmqLink, EveryRowArrivesInOrderOverTcp) {
 
 TEST(ZmqLink, BadFramesAreDroppedAndValidRowsAllArrive) {
   int port = testing::FreePort();
-  ZmqSource source(PullOptions(port), schema, &receiver_symbols, SystemClock::Get());
+  testing::TempDir dir;
+  ZmqSourceOptions o = PullOptions(port);
+  o.dead_letter = dir.File("dead.rnld");
+  ZmqSource source(o, schema, &receiver_symbols, SystemClock::Get());
   CHECK(source.Open().ok());
   const int kBad = 10000;
   const int kEvery = 20;  // a valid batch after every 20 bad frames
@@ -277,6 +283,27 @@ TEST(ZmqLink, BadFramesAreDroppedAndValidRowsAllArrive) {
   for (size_t i = 0; i < rows.size(); ++i) CHECK(rows[i] == MakeRow(static_cast<int64_t>(i)));
   UNSIGNED_LONGLONGS_EQUAL(kBad, source.rejected());
   UNSIGNED_LONGLONGS_EQUAL(0, source.gaps());
+  // Every dropped frame is in the dead-letter file, in order, with its reason.
+  UNSIGNED_LONGLONGS_EQUAL(kBad, source.dead_letters());
+  UNSIGNED_LONGLONGS_EQUAL(0, source.dead_letters_not_written());
+  bool whole = false;
+  std::vector<testing::DeadLetter> dead = testing::ReadDeadLetters(o.dead_letter, &whole);
+  CHECK(whole);
+  LONGS_EQUAL(kBad, dead.size());
+  const char* reasons[7] = {"not a Runnel envelope",  // (or fails verification)
+                            "", "single-frame message", "more than two frames",
+                            "channel frame of 0 bytes", "schema fingerprint",
+                            "no RNLW identifier"};
+  for (int b = 0; b < kBad; ++b) {
+    if (b % 7 == 0 || b % 7 == 1) {
+      CHECK_TEXT(!dead[b].reason.empty(), dead[b].reason.c_str());
+    } else {
+      STRCMP_CONTAINS(reasons[b % 7], dead[b].reason.c_str());
+    }
+    CHECK(dead[b].frame.size() == dead[b].frame_size);
+  }
+  STRCMP_EQUAL("readings", dead[5].channel.c_str());
+  STRCMP_EQUAL("", dead[2].channel.c_str());  // a single frame: kept as the frame
 }
 
 TEST(ZmqLink, GapsAndDuplicatesAreDetected) {
