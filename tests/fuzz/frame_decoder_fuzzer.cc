@@ -2,7 +2,8 @@
 // ZeroMQ message (docs/WIRE.md), as a zmq source receives it from any peer.
 // FrameDecoder checks it against a schema with every field type; a batch
 // that passes has all its rows copied out, and each copied sym slot must
-// name a symbol of the receiver's table. Anything else (a crash, a sanitizer
+// name a symbol of the receiver's table; a sensor's Reading goes through
+// ReadingDecoder as a `reading` source takes it. Anything else (a crash, a sanitizer
 // report, a trap) is a finding.
 //
 // Built two ways (tests/fuzz/BUILD): with clang's -fsanitize=fuzzer
@@ -17,6 +18,7 @@
 #include "core/schema/schema.h"
 #include "core/schema/symbol_table.h"
 #include "transports/wire/frame_decoder.h"
+#include "transports/wire/reading_decoder.h"
 
 namespace {
 
@@ -50,10 +52,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::vector<uint64_t> aligned((size + 7) / 8);
   if (size > 0) std::memcpy(aligned.data(), data, size);
   runnel::wire::DecodedMessage message;
-  if (!decoder.Decode(reinterpret_cast<const uint8_t*>(aligned.data()), size, &message).ok() ||
-      message.kind != runnel::wire::MessageKind::kBatch) {
+  if (!decoder.Decode(reinterpret_cast<const uint8_t*>(aligned.data()), size, &message).ok()) {
     return 0;
   }
+  if (message.kind == runnel::wire::MessageKind::kReading) {
+    runnel::wire::ReadingDecoder readings(schema, &symbols);
+    runnel::schema::Slot row[5];
+    if (readings.Decode(message, row) == runnel::wire::ReadingDecoder::Outcome::kOk &&
+        (static_cast<uint64_t>(row[0].i64) >= symbols.size() ||
+         static_cast<uint64_t>(row[3].i64) > 1)) {
+      __builtin_trap();
+    }
+    return 0;
+  }
+  if (message.kind != runnel::wire::MessageKind::kBatch) return 0;
   runnel::schema::RowBatch out(schema.size(), kOutRows);
   for (uint32_t first = 0; first < message.row_count; first += kOutRows) {
     out.Clear();

@@ -11,6 +11,7 @@
 #include "core/schema/row.h"
 #include "core/schema/schema.h"
 #include "core/schema/symbol_table.h"
+#include "tests/transports/wire/reading_builder.h"
 #include "transports/wire/batch_encoder.h"
 
 namespace {
@@ -19,15 +20,20 @@ using runnel::schema::FieldType;
 using runnel::schema::RowBatch;
 using runnel::schema::TimeUnit;
 
-bool Write(const std::string& dir, const char* name, const runnel::wire::BatchEncoder& encoder) {
+bool Write(const std::string& dir, const char* name, const std::string& bytes) {
   std::string path = dir + "/" + name;
   FILE* out = fopen(path.c_str(), "wb");
   if (out == nullptr) {
     perror(path.c_str());
     return false;
   }
-  bool ok = fwrite(encoder.data(), 1, encoder.size(), out) == encoder.size();
+  bool ok = fwrite(bytes.data(), 1, bytes.size(), out) == bytes.size();
   return (fclose(out) == 0) && ok;
+}
+
+bool Write(const std::string& dir, const char* name, const runnel::wire::BatchEncoder& encoder) {
+  return Write(dir, name, std::string(reinterpret_cast<const char*>(encoder.data()),
+                                      encoder.size()));
 }
 
 }  // namespace
@@ -89,5 +95,11 @@ int main(int argc, char** argv) {
   heartbeat.closing = true;
   encoder.EncodeHeartbeat(heartbeat);
   ok = Write(dir, "heartbeat_closing.rnlw", encoder) && ok;
+
+  runnel::testing::ReadingSpec reading;
+  reading.ts_ms = 1700000000123;
+  reading.numbers = {{"temp", 21.5}, {"ok", 1}, {"count", 7}, {"humidity", 40}};
+  reading.texts = {{"device", "dev-1"}, {"site", "north"}};
+  ok = Write(dir, "reading.rnlw", runnel::testing::EncodeReading(reading)) && ok;
   return ok ? 0 : 1;
 }

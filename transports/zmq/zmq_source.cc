@@ -38,6 +38,20 @@ ZmqSource::ZmqSource(ZmqSourceOptions options, const schema::Schema& schema,
       clock_(clock),
       decoder_(schema, symbols, options_.max_message_bytes),
       tracker_(options_.max_producers) {
+  switch (options_.format) {
+    case ZmqFormat::kBatch:
+      break;
+    case ZmqFormat::kReading:
+      reading_ = std::make_unique<wire::ReadingDecoder>(schema, symbols);
+      break;
+    case ZmqFormat::kCsv:
+      csv_fields_ = std::make_unique<file::CsvFields>(',', options_.max_line_bytes);
+      csv_row_ = std::make_unique<file::CsvRow>(schema, symbols);
+      break;
+    case ZmqFormat::kJsonl:
+      jsonl_ = std::make_unique<jsonl::JsonlDecoder>(schema, symbols, options_.max_line_bytes);
+      break;
+  }
   if (!options_.dead_letter.empty()) {
     dead_letter_ = std::make_unique<DeadLetterFile>(options_.dead_letter,
                                                     options_.dead_letter_max_bytes, options_.name);
@@ -81,6 +95,17 @@ Status ZmqSource::Open() {
   }
   last_expiry_ms_ = clock_->NowMillis();
   return Status::Ok();
+}
+
+size_t ZmqSource::FormatBytes(ZmqFormat format, size_t max_line_bytes) {
+  switch (format) {
+    case ZmqFormat::kCsv:
+      return 2 * max_line_bytes;  // CsvFields' scratch and views, about
+    case ZmqFormat::kJsonl:
+      return jsonl::JsonlDecoder::FootprintBytes(max_line_bytes);
+    default:
+      return 0;
+  }
 }
 
 bool ZmqSource::Stop() {
@@ -168,6 +193,12 @@ bool ZmqSource::Accept() {
     std::memcpy(aligned_.data(), data, size);
     data = reinterpret_cast<const uint8_t*>(aligned_.data());
   }
+  const bool text_format =
+      options_.format == ZmqFormat::kCsv || options_.format == ZmqFormat::kJsonl;
+  if (text_format && (size < 8 || std::memcmp(data + 4, "RNLW", 4) != 0)) {
+    AcceptText();
+    return true;
+  }
   wire::DecodedMessage m;
   Status status = decoder_.Decode(data, size, &m);
   if (!status.ok()) {
@@ -196,8 +227,19 @@ bool ZmqSource::Accept() {
         DropMessage(reason_);
       }
       return false;
+    case wire::MessageKind::kReading:
+      if (!reading_) {
+        snprintf(reason_, sizeof(reason_),
+                 "channel \"%.*s\": a Reading, but this source's format is not reading",
+                 static_cast<int>(channel_size), channel);
+        DropMessage(reason_);
+        return false;
+      }
+      batch_ = m;
+      held_ = Held::kReading;
+      return true;
     default:
-      return false;  // acks, replay requests, readings: not handled yet
+      return false;  // acks, replay requests: not handled yet
   }
   if (verdict.kind == SequenceTracker::Verdict::kDuplicate) {
     duplicates_.fetch_add(1, std::memory_order_relaxed);
@@ -224,11 +266,97 @@ bool ZmqSource::Accept() {
   batch_ = m;
   track_ = verdict.track;
   next_row_ = 0;
-  message_held_ = true;
+  held_ = Held::kBatch;
   return true;
 }
 
+void ZmqSource::AcceptText() {
+  text_ = Bytes(&message_);
+  text_line_ = 0;
+  header_pending_ = options_.csv_header;
+  held_ = Held::kText;
+}
+
 bool ZmqSource::CopyPending(schema::RowBatch* out) {
+  switch (held_) {
+    case Held::kBatch:
+      return CopyBatch(out);
+    case Held::kReading:
+      CopyReading(out);
+      return true;
+    case Held::kText:
+      return CopyText(out);
+    case Held::kNone:
+      break;
+  }
+  return true;
+}
+
+void ZmqSource::CopyReading(schema::RowBatch* out) {
+  held_ = Held::kNone;
+  if (reading_->Decode(batch_, out->Append()) == wire::ReadingDecoder::Outcome::kOk) return;
+  out->DropLast();
+  const std::string_view channel = Bytes(&channel_);
+  snprintf(reason_, sizeof(reason_), "channel \"%.*s\": Reading: %s",
+           static_cast<int>(channel.size()), channel.data(), reading_->error());
+  DropMessage(reason_);
+}
+
+bool ZmqSource::DecodeLine(std::string_view line, schema::Slot* row) {
+  if (line.size() > options_.max_line_bytes) {
+    snprintf(reason_, sizeof(reason_), "line %u: longer than %zu bytes", text_line_,
+             options_.max_line_bytes);
+    return false;
+  }
+  if (jsonl_) {
+    if (jsonl_->Decode(line, row) == jsonl::JsonlDecoder::Outcome::kOk) return true;
+    snprintf(reason_, sizeof(reason_), "line %u: %s", text_line_, jsonl_->error());
+    return false;
+  }
+  if (!csv_fields_->Split(line)) {
+    snprintf(reason_, sizeof(reason_), "line %u: %s", text_line_, csv_fields_->error());
+    return false;
+  }
+  if (header_pending_) {
+    header_pending_ = false;
+    csv_row_->UseSchemaOrder();
+    if (csv_row_->MapHeader(*csv_fields_)) return false;  // no row, nothing wrong
+    snprintf(reason_, sizeof(reason_), "line %u: %.400s (the frame is dropped)", text_line_,
+             csv_row_->error());
+    return false;
+  }
+  if (csv_row_->Decode(*csv_fields_, row) == file::CsvRow::Outcome::kOk) return true;
+  snprintf(reason_, sizeof(reason_), "line %u: %.480s", text_line_, csv_row_->error());
+  return false;
+}
+
+void ZmqSource::DropLine(std::string_view line) {
+  const std::string_view channel = Bytes(&channel_);
+  Drop(reason_, channel, line);
+}
+
+bool ZmqSource::CopyText(schema::RowBatch* out) {
+  while (!text_.empty() && !out->full()) {
+    size_t end = text_.find('\n');
+    std::string_view line = text_.substr(0, end);
+    text_.remove_prefix(end == std::string_view::npos ? text_.size() : end + 1);
+    ++text_line_;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    const bool header = header_pending_;
+    reason_[0] = '\0';
+    if (DecodeLine(line, out->Append())) continue;
+    out->DropLast();
+    if (reason_[0] == '\0') continue;  // a good header
+    DropLine(line);
+    if (header) text_ = {};  // without its header the frame cannot be read
+  }
+  if (!text_.empty()) return false;
+  held_ = Held::kNone;
+  return true;
+}
+
+bool ZmqSource::CopyBatch(schema::RowBatch* out) {
   uint32_t room = out->capacity() - out->size();
   uint32_t left = batch_.row_count - next_row_;
   uint32_t n = left < room ? left : room;
@@ -236,7 +364,7 @@ bool ZmqSource::CopyPending(schema::RowBatch* out) {
   next_row_ += n;
   if (next_row_ < batch_.row_count) return false;
   tracker_.SetWatermark(track_, batch_.watermark);
-  message_held_ = false;
+  held_ = Held::kNone;
   return true;
 }
 
@@ -260,9 +388,10 @@ bool ZmqSource::Finished() const {
 Status ZmqSource::Read(schema::RowBatch* out, bool* done) {
   Status error;
   while (!out->full()) {
-    if (message_held_) {
+    if (held_ != Held::kNone) {
+      const bool batch = held_ == Held::kBatch;
       if (!CopyPending(out)) break;  // out is full
-      if (options_.event_time) break;  // end at the batch's watermark
+      if (batch && options_.event_time) break;  // end at the batch's watermark
       continue;
     }
     if (Finished()) {
@@ -279,7 +408,7 @@ Status ZmqSource::Read(schema::RowBatch* out, bool* done) {
     if (received == Received::kMessage) Accept();
   }
   CheckSilence();
-  if (Finished() && !message_held_) *done = true;
+  if (Finished() && held_ == Held::kNone) *done = true;
   if (options_.event_time) out->set_watermark(tracker_.Watermark());
   return error;
 }

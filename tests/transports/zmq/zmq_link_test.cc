@@ -7,7 +7,6 @@
 #include <zmq.h>
 
 #include <climits>
-#include <cstring>
 #include <random>
 #include <string>
 #include <thread>
@@ -20,6 +19,7 @@
 #include "tests/testing/temp_dir.h"
 #include "tests/transports/zmq/dead_letters.h"
 #include "tests/transports/zmq/free_port.h"
+#include "tests/transports/zmq/link_fixture.h"
 #include "transports/wire/batch_encoder.h"
 #include "transports/zmq/zmq_sink.h"
 #include "transports/zmq/zmq_source.h"
@@ -34,122 +34,15 @@ using runnel::zmq::ZmqSink;
 using runnel::zmq::ZmqSinkOptions;
 using runnel::zmq::ZmqSource;
 using runnel::zmq::ZmqSourceOptions;
+using runnel::testing::Encoder;
+using runnel::testing::Endpoint;
+using runnel::testing::MakeRow;
+using runnel::testing::RawSender;
+using runnel::testing::ReadAll;
+using runnel::testing::Readings;
+using runnel::testing::Row;
 
 namespace {
-
-Schema Readings() {
-  return Schema({{"device", FieldType::kSym, TimeUnit::kMs},
-                 {"ts", FieldType::kTs, TimeUnit::kMs},
-                 {"temp", FieldType::kF64, TimeUnit::kMs}});
-}
-
-struct Row {
-  std::string device;
-  int64_t ts;
-  double temp;
-  bool operator==(const Row& o) const {
-    return device == o.device && ts == o.ts && temp == o.temp;
-  }
-};
-
-Row MakeRow(int64_t i) { return {"dev-" + std::to_string(i % 7), i * 10 - 500, i * 0.25}; }
-
-std::string Endpoint(int port) { return "tcp://127.0.0.1:" + std::to_string(port); }
-
-// Reads `source` until it reports done (or `timeout_ms`), collecting rows
-// and the largest batch watermark seen.
-std::vector<Row> ReadAll(ZmqSource* source, const SymbolTable& symbols, int timeout_ms,
-                         int64_t* watermark = nullptr) {
-  std::vector<Row> rows;
-  RowBatch batch(3, 256);
-  int64_t deadline = SystemClock::Get()->NowMillis() + timeout_ms;
-  bool done = false;
-  while (!done && SystemClock::Get()->NowMillis() < deadline) {
-    batch.Clear();
-    Status status = source->Read(&batch, &done);
-    CHECK_TRUE_TEXT(status.ok(), status.message().c_str());
-    for (uint32_t r = 0; r < batch.size(); ++r) {
-      const Slot* s = batch.row(r);
-      rows.push_back({std::string(symbols.Lookup(static_cast<uint32_t>(s[0].i64))), s[1].i64,
-                      s[2].f64});
-    }
-    if (watermark && batch.watermark() != RowBatch::kNoWatermark) {
-      CHECK(batch.watermark() >= *watermark);  // never backwards
-      *watermark = batch.watermark();
-    }
-  }
-  CHECK_TEXT(done, "the source did not end in time");
-  return rows;
-}
-
-// A raw ZeroMQ PUSH or PUB socket, for sending frames a sink never would.
-class RawSender {
- public:
-  RawSender(int type, const std::string& endpoint, bool bind = false) {
-    context_ = zmq_ctx_new();
-    socket_ = zmq_socket(context_, type);
-    int hwm = 100000;
-    zmq_setsockopt(socket_, ZMQ_SNDHWM, &hwm, sizeof(hwm));
-    if (bind) {
-      zmq_bind(socket_, endpoint.c_str());
-    } else {
-      zmq_connect(socket_, endpoint.c_str());
-    }
-  }
-  ~RawSender() {
-    int linger = 5000;
-    zmq_setsockopt(socket_, ZMQ_LINGER, &linger, sizeof(linger));
-    zmq_close(socket_);
-    zmq_ctx_term(context_);
-  }
-  void Send(const std::vector<std::string>& frames) {
-    for (size_t i = 0; i < frames.size(); ++i) {
-      zmq_send(socket_, frames[i].data(), frames[i].size(),
-               i + 1 < frames.size() ? ZMQ_SNDMORE : 0);
-    }
-  }
-
- private:
-  void* context_;
-  void* socket_;
-};
-
-// Encodes wire messages of the Readings schema with its own symbols.
-struct Encoder {
-  SymbolTable symbols{1024, 1 << 16};
-  wire::BatchEncoder encoder{Readings(), &symbols, 1024};
-  RowBatch rows{3, 1024};
-
-  std::string Batch(uint64_t sequence, int64_t first_row, uint32_t count,
-                    int64_t watermark = RowBatch::kNoWatermark) {
-    rows.Clear();
-    for (uint32_t i = 0; i < count; ++i) {
-      Row r = MakeRow(first_row + i);
-      Slot* s = rows.Append();
-      uint32_t id;
-      symbols.Intern(r.device, &id);
-      s[0].i64 = id;
-      s[1].i64 = r.ts;
-      s[2].f64 = r.temp;
-    }
-    wire::BatchHeader h;
-    h.producer = 42;
-    h.epoch = 1;
-    h.sequence = sequence;
-    h.watermark = watermark;
-    encoder.EncodeBatch(h, rows);
-    return std::string(reinterpret_cast<const char*>(encoder.data()), encoder.size());
-  }
-  std::string Closing(uint64_t last_sequence) {
-    wire::HeartbeatInfo h;
-    h.producer = 42;
-    h.epoch = 1;
-    h.last_sequence = last_sequence;
-    h.closing = true;
-    encoder.EncodeHeartbeat(h);
-    return std::string(reinterpret_cast<const char*>(encoder.data()), encoder.size());
-  }
-};
 
 ZmqSourceOptions PullOptions(int port) {
   ZmqSourceOptions o;
