@@ -9,13 +9,11 @@ namespace runnel::file {
 using schema::ParseOutcome;
 
 CsvRow::CsvRow(schema::Schema schema, schema::SymbolTable* symbols)
-    : schema_(std::move(schema)), symbols_(symbols), column_of_field_(schema_.size()) {
-  UseSchemaOrder();
-}
-
-void CsvRow::UseSchemaOrder() {
+    : schema_(std::move(schema)),
+      symbols_(symbols),
+      column_of_field_(schema_.size()),
+      expected_columns_(schema_.size()) {
   for (size_t f = 0; f < column_of_field_.size(); ++f) column_of_field_[f] = f;
-  expected_columns_ = schema_.size();
 }
 
 bool CsvRow::MapHeader(const CsvFields& header) {

@@ -28,8 +28,8 @@ class CsvRow {
   // `symbols` must outlive this.
   CsvRow(schema::Schema schema, schema::SymbolTable* symbols);
 
-  // Columns in schema order, one per field (the state after construction).
-  void UseSchemaOrder();
+  // Columns come in schema order until MapHeader maps them by name.
+  //
   // Maps each schema field to the column of `header` of its name. False,
   // with error() naming the missing field and the columns, if one has none.
   bool MapHeader(const CsvFields& header);

@@ -319,7 +319,6 @@ bool ZmqSource::DecodeLine(std::string_view line, schema::Slot* row) {
   }
   if (header_pending_) {
     header_pending_ = false;
-    csv_row_->UseSchemaOrder();
     if (csv_row_->MapHeader(*csv_fields_)) return false;  // no row, nothing wrong
     snprintf(reason_, sizeof(reason_), "line %u: %.400s (the frame is dropped)", text_line_,
              csv_row_->error());
