@@ -41,6 +41,7 @@ graph::Connectors MakeConnectors(const file::CsvOverrides& csv_overrides, const 
   };
   connectors.source_bytes = [](const graph::LogicalSource& source) -> size_t {
     if (source.def->generator()) return size_t{0};
+    if (source.def->zmq()) return zmq::ZmqSourceBytes(source);
     if (source.def->jsonl()) {
       jsonl::JsonlSourceOptions options;
       options.max_line_bytes = source.def->jsonl()->max_line_bytes();

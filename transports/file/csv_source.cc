@@ -3,23 +3,15 @@
 #include <cstdio>
 
 #include "core/common/log.h"
-#include "core/schema/value_text.h"
 
 namespace runnel::file {
-
-using schema::ParseOutcome;
 
 CsvSource::CsvSource(CsvSourceOptions options, schema::Schema schema,
                      schema::SymbolTable* symbols)
     : options_(std::move(options)),
-      schema_(std::move(schema)),
-      symbols_(symbols),
       reader_(options_.path, options_.max_line_bytes),
       fields_(options_.delimiter, options_.max_line_bytes),
-      column_of_field_(schema_.size()) {
-  for (size_t f = 0; f < column_of_field_.size(); ++f) column_of_field_[f] = f;
-  expected_columns_ = schema_.size();
-}
+      row_(std::move(schema), symbols) {}
 
 Status CsvSource::Open() {
   header_pending_ = options_.header;
@@ -48,54 +40,8 @@ Status CsvSource::ReadHeader(bool* idle) {
   if (outcome.value() == LineReader::Outcome::kTooLong || !fields_.Split(line)) {
     return DataError(where + ": header line is not valid CSV");
   }
-  std::string columns;
-  for (size_t c = 0; c < fields_.size(); ++c) {
-    columns += (c ? ", " : "") + std::string(fields_[c]);
-  }
-  for (uint32_t f = 0; f < schema_.size(); ++f) {
-    const std::string& name = schema_.field(f).name;
-    size_t c = 0;
-    while (c < fields_.size() && fields_[c] != name) ++c;
-    if (c == fields_.size()) {
-      return DataError(where + ": header has no column '" + name +
-                       "' for schema field " + std::to_string(f) +
-                       " (columns: " + columns + ")");
-    }
-    column_of_field_[f] = c;
-  }
-  expected_columns_ = fields_.size();
+  if (!row_.MapHeader(fields_)) return DataError(where + ": " + row_.error());
   return Status::Ok();
-}
-
-bool CsvSource::Decode(schema::Slot* row, bool* fatal) {
-  if (fields_.size() != expected_columns_) {
-    snprintf(error_, sizeof(error_), "expected %zu columns, found %zu",
-             expected_columns_, fields_.size());
-    return false;
-  }
-  for (uint32_t f = 0; f < schema_.size(); ++f) {
-    const schema::Field& field = schema_.field(f);
-    std::string_view text = fields_[column_of_field_[f]];
-    switch (schema::ParseValue(text, field, symbols_, &row[f])) {
-      case ParseOutcome::kOk:
-        break;
-      case ParseOutcome::kEmpty:
-        snprintf(error_, sizeof(error_), "column '%s' is empty", field.name.c_str());
-        return false;
-      case ParseOutcome::kBadValue:
-        snprintf(error_, sizeof(error_), "column '%s': expected %s, found '%.*s'",
-                 field.name.c_str(), schema::FieldTypeName(field.type).data(),
-                 static_cast<int>(text.size() > 64 ? 64 : text.size()), text.data());
-        return false;
-      case ParseOutcome::kSymbolsFull:
-        snprintf(error_, sizeof(error_),
-                 "column '%s': symbol table is full (%u symbols, %u bytes)",
-                 field.name.c_str(), symbols_->max_symbols(), symbols_->max_bytes());
-        *fatal = true;
-        return false;
-    }
-  }
-  return true;
 }
 
 Status CsvSource::Reject(uint64_t line) {
@@ -140,13 +86,14 @@ Status CsvSource::Read(schema::RowBatch* out, bool* done) {
       RUNNEL_RETURN_IF_ERROR(Reject(reader_.line_number()));
       continue;
     }
-    bool fatal = false;
-    if (!Decode(out->Append(), &fatal)) {
+    CsvRow::Outcome decoded = row_.Decode(fields_, out->Append());
+    if (decoded != CsvRow::Outcome::kOk) {
       out->DropLast();
-      if (fatal) {
+      if (decoded == CsvRow::Outcome::kSymbolsFull) {
         return ResourceExhausted(options_.path + ":" +
-                                 std::to_string(reader_.line_number()) + ": " + error_);
+                                 std::to_string(reader_.line_number()) + ": " + row_.error());
       }
+      snprintf(error_, sizeof(error_), "%s", row_.error());
       RUNNEL_RETURN_IF_ERROR(Reject(reader_.line_number()));
     }
   }

@@ -9,14 +9,13 @@
 #pragma once
 
 #include <atomic>
-#include <memory>
 #include <string>
-#include <vector>
 
 #include "core/runtime/operator.h"
 #include "core/schema/schema.h"
 #include "core/schema/symbol_table.h"
 #include "transports/file/csv_fields.h"
+#include "transports/file/csv_row.h"
 #include "transports/file/line_reader.h"
 
 namespace runnel::file {
@@ -50,19 +49,13 @@ class CsvSource : public runtime::Source {
  private:
   // Maps schema fields to the header's columns. *idle: no line yet.
   Status ReadHeader(bool* idle);
-  // Decodes the split line into `row`. On failure fills error_ and returns
-  // false; `fatal` is set when the failure is not the line's fault.
-  bool Decode(schema::Slot* row, bool* fatal);
   // Reports the line in error_ as skipped, or fails in strict mode.
   Status Reject(uint64_t line);
 
   CsvSourceOptions options_;
-  schema::Schema schema_;
-  schema::SymbolTable* symbols_;
   LineReader reader_;
   CsvFields fields_;
-  std::vector<size_t> column_of_field_;
-  size_t expected_columns_ = 0;
+  CsvRow row_;
   bool header_pending_ = false;
   bool stopping_ = false;
   std::atomic<uint64_t> rejected_{0};

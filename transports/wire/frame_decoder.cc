@@ -94,6 +94,7 @@ Status FrameDecoder::Decode(const uint8_t* data, size_t size, DecodedMessage* me
       return Status::Ok();
     case fb::Message::Reading:
       message->kind = MessageKind::kReading;
+      message->reading = envelope->message_as_Reading();
       return Status::Ok();
     default:
       return DataError("unknown message type " +

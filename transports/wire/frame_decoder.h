@@ -25,6 +25,9 @@
 #include "core/schema/symbol_table.h"
 
 namespace runnel::wire {
+namespace fb {
+struct Reading;  // wire_generated.h
+}
 
 enum class MessageKind { kBatch, kHello, kHeartbeat, kAck, kReplayRequest, kReading };
 
@@ -41,6 +44,7 @@ struct DecodedMessage {
   bool closing = false;      // Heartbeat
   uint32_t row_count = 0;
   const uint8_t* slots = nullptr;
+  const fb::Reading* reading = nullptr;  // Reading: the verified table (ReadingDecoder)
 };
 
 class FrameDecoder {

@@ -10,6 +10,15 @@
 namespace runnel::zmq {
 namespace {
 
+static_assert(static_cast<int>(graph::fb::ZmqFormat::batch) ==
+                      static_cast<int>(ZmqFormat::kBatch) &&
+                  static_cast<int>(graph::fb::ZmqFormat::reading) ==
+                      static_cast<int>(ZmqFormat::kReading) &&
+                  static_cast<int>(graph::fb::ZmqFormat::csv) == static_cast<int>(ZmqFormat::kCsv) &&
+                  static_cast<int>(graph::fb::ZmqFormat::jsonl) ==
+                      static_cast<int>(ZmqFormat::kJsonl),
+              "graph.fbs ZmqFormat and ZmqFormat list the formats in the same order");
+
 std::vector<std::string> Strings(const flatbuffers::Vector<flatbuffers::Offset<flatbuffers::String>>* v) {
   std::vector<std::string> out;
   if (v != nullptr) {
@@ -72,7 +81,27 @@ std::unique_ptr<runtime::Source> MakeZmqSource(const graph::GraphFile& file,
   options.log_every = def.log_every();
   options.max_producers = def.max_producers();
   options.event_time = source.def->event_time() != nullptr;
+  options.dead_letter_max_bytes = def.dead_letter_max_bytes();
+  options.format = static_cast<ZmqFormat>(def.format());
+  options.csv_header = def.csv_header();
+  options.max_line_bytes = def.max_line_bytes();
   bool ok = CheckEndpoints(options.bind, options.connect, path, diagnostics);
+  if (options.csv_header && options.format != ZmqFormat::kCsv) {
+    diagnostics->Add(path + ".csv_header", "applies to format csv only");
+    ok = false;
+  }
+  if (def.max_line_bytes() < 64) {
+    diagnostics->Add(path + ".max_line_bytes", "must be at least 64");
+    ok = false;
+  }
+  if (def.dead_letter()) {
+    if (def.dead_letter()->size() == 0) {
+      diagnostics->Add(path + ".dead_letter", "expected a file path");
+      ok = false;
+    } else {
+      options.dead_letter = file.ResolvePath(def.dead_letter()->str());
+    }
+  }
   ok = Positive(def.heartbeat_ms(), path + ".heartbeat_ms", diagnostics) && ok;
   ok = Positive(def.max_producers(), path + ".max_producers", diagnostics) && ok;
   ok = Positive(def.log_every(), path + ".log_every", diagnostics) && ok;
@@ -120,6 +149,12 @@ std::unique_ptr<runtime::Sink> MakeZmqSink(const graph::GraphFile& file,
                       diagnostics) && ok;
   if (!ok) return nullptr;
   return std::make_unique<ZmqSink>(std::move(options), schema, symbols, clock);
+}
+
+size_t ZmqSourceBytes(const graph::LogicalSource& source) {
+  const graph::fb::ZmqSource& def = *source.def->zmq();
+  return wire::FrameDecoder::kDefaultMaxSymbols * sizeof(uint32_t) +
+         ZmqSource::FormatBytes(static_cast<ZmqFormat>(def.format()), def.max_line_bytes());
 }
 
 size_t ZmqSinkBytes(const graph::LogicalSink& sink, uint32_t width) {

@@ -28,8 +28,12 @@ std::unique_ptr<runtime::Sink> MakeZmqSink(const graph::GraphFile& file,
                                            const schema::SymbolTable* symbols, const Clock* clock,
                                            graph::Diagnostics* diagnostics);
 
+// Bytes a zmq source preallocates beyond libzmq's buffers (its batch
+// decoder's symbol map, a text format's line decoders), for plan budgets.
+size_t ZmqSourceBytes(const graph::LogicalSource& source);
+
 // Bytes a zmq sink preallocates (ring, staging batch, encoder), for plan
-// budgets; sources preallocate little beyond libzmq's own buffers.
+// budgets.
 size_t ZmqSinkBytes(const graph::LogicalSink& sink, uint32_t width);
 
 }  // namespace runnel::zmq

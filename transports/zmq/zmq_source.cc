@@ -1,5 +1,6 @@
 #include "transports/zmq/zmq_source.h"
 
+#include <cstdio>
 #include <cstring>
 #include <string_view>
 
@@ -12,6 +13,11 @@ constexpr size_t kMaxChannelBytes = 255;
 // Without input, Read returns an empty batch after this long so the task
 // can fire timers (as RingSource does).
 constexpr int kIdleMs = 10;
+
+std::string_view Bytes(zmq_msg_t* message) {
+  return std::string_view(static_cast<const char*>(zmq_msg_data(message)),
+                          zmq_msg_size(message));
+}
 
 uint64_t ChannelHash(const void* data, size_t size) {
   uint64_t hash = 0xcbf29ce484222325ull;
@@ -32,6 +38,24 @@ ZmqSource::ZmqSource(ZmqSourceOptions options, const schema::Schema& schema,
       clock_(clock),
       decoder_(schema, symbols, options_.max_message_bytes),
       tracker_(options_.max_producers) {
+  switch (options_.format) {
+    case ZmqFormat::kBatch:
+      break;
+    case ZmqFormat::kReading:
+      reading_ = std::make_unique<wire::ReadingDecoder>(schema, symbols);
+      break;
+    case ZmqFormat::kCsv:
+      csv_fields_ = std::make_unique<file::CsvFields>(',', options_.max_line_bytes);
+      csv_row_ = std::make_unique<file::CsvRow>(schema, symbols);
+      break;
+    case ZmqFormat::kJsonl:
+      jsonl_ = std::make_unique<jsonl::JsonlDecoder>(schema, symbols, options_.max_line_bytes);
+      break;
+  }
+  if (!options_.dead_letter.empty()) {
+    dead_letter_ = std::make_unique<DeadLetterFile>(options_.dead_letter,
+                                                    options_.dead_letter_max_bytes, options_.name);
+  }
   zmq_msg_init(&channel_);
   zmq_msg_init(&message_);
   if (options_.log_every == 0) options_.log_every = 1;
@@ -61,8 +85,27 @@ Status ZmqSource::Open() {
       RUNNEL_RETURN_IF_ERROR(socket_.Subscribe(prefix));
     }
   }
+  if (dead_letter_) {
+    // The source is useful without its dead letters: say so and go on.
+    Status opened = dead_letter_->Open();
+    if (!opened.ok()) {
+      RUNNEL_LOG_WARN("source %s: %s; dropped messages will only be counted",
+                      options_.name.c_str(), opened.message().c_str());
+    }
+  }
   last_expiry_ms_ = clock_->NowMillis();
   return Status::Ok();
+}
+
+size_t ZmqSource::FormatBytes(ZmqFormat format, size_t max_line_bytes) {
+  switch (format) {
+    case ZmqFormat::kCsv:
+      return 2 * max_line_bytes;  // CsvFields' scratch and views, about
+    case ZmqFormat::kJsonl:
+      return jsonl::JsonlDecoder::FootprintBytes(max_line_bytes);
+    default:
+      return 0;
+  }
 }
 
 bool ZmqSource::Stop() {
@@ -85,9 +128,8 @@ ZmqSource::Received ZmqSource::Receive(int timeout_ms, Status* error) {
   }
   // Whole messages arrive at once: the other frames are already here.
   if (!zmq_msg_more(&channel_)) {
-    zmq_msg_close(&message_);
-    zmq_msg_init(&message_);
-    Drop("a single-frame message (frame 1 must be the channel, frame 2 the envelope)");
+    Drop("a single-frame message (frame 1 must be the channel, frame 2 the envelope)", {},
+         Bytes(&channel_));
     return Received::kDropped;
   }
   if (zmq_msg_recv(&message_, socket_.get(), ZMQ_DONTWAIT) < 0) return Received::kNone;
@@ -99,26 +141,39 @@ ZmqSource::Received ZmqSource::Receive(int timeout_ms, Status* error) {
       if (!zmq_msg_more(&extra)) break;
     }
     zmq_msg_close(&extra);
-    Drop("more than two frames in a message");
+    DropMessage("more than two frames in a message (the first two are kept)");
     return Received::kDropped;
   }
   return Received::kMessage;
 }
 
-void ZmqSource::Drop(const std::string& reason) {
+void ZmqSource::Drop(std::string_view reason, std::string_view channel,
+                     std::string_view frame) {
   uint64_t n = rejected_.fetch_add(1, std::memory_order_relaxed) + 1;
   if ((n - 1) % options_.log_every == 0) {
-    RUNNEL_LOG_WARN("source %s: message dropped (%llu so far; logged every %u): %s",
+    RUNNEL_LOG_WARN("source %s: message dropped (%llu so far; logged every %u): %.*s",
                     options_.name.c_str(), static_cast<unsigned long long>(n),
-                    options_.log_every, reason.c_str());
+                    options_.log_every, static_cast<int>(reason.size()), reason.data());
   }
+  if (dead_letter_) {
+    // An oversized message is kept only up to the size limit.
+    size_t kept = frame.size() < options_.max_message_bytes ? frame.size()
+                                                             : options_.max_message_bytes;
+    dead_letter_->Write(channel, reason, frame.substr(0, kept), frame.size());
+  }
+}
+
+void ZmqSource::DropMessage(std::string_view reason) {
+  Drop(reason, Bytes(&channel_), Bytes(&message_));
 }
 
 bool ZmqSource::Accept() {
   const size_t channel_size = zmq_msg_size(&channel_);
   const char* channel = static_cast<const char*>(zmq_msg_data(&channel_));
   if (channel_size == 0 || channel_size > kMaxChannelBytes) {
-    Drop("channel frame of " + std::to_string(channel_size) + " bytes (1-255 allowed)");
+    snprintf(reason_, sizeof(reason_), "channel frame of %zu bytes (1-255 allowed)",
+             channel_size);
+    DropMessage(reason_);
     return false;
   }
   if (!options_.channels.empty()) {
@@ -128,7 +183,9 @@ bool ZmqSource::Accept() {
                                  prefix;
     }
     if (!accepted) {
-      Drop("channel \"" + std::string(channel, channel_size) + "\" is not accepted here");
+      snprintf(reason_, sizeof(reason_), "channel \"%.*s\" is not accepted here",
+               static_cast<int>(channel_size), channel);
+      DropMessage(reason_);
       return false;
     }
   }
@@ -140,10 +197,18 @@ bool ZmqSource::Accept() {
     std::memcpy(aligned_.data(), data, size);
     data = reinterpret_cast<const uint8_t*>(aligned_.data());
   }
+  const bool text_format =
+      options_.format == ZmqFormat::kCsv || options_.format == ZmqFormat::kJsonl;
+  if (text_format && (size < 8 || std::memcmp(data + 4, "RNLW", 4) != 0)) {
+    AcceptText();
+    return true;
+  }
   wire::DecodedMessage m;
   Status status = decoder_.Decode(data, size, &m);
   if (!status.ok()) {
-    Drop("channel \"" + std::string(channel, channel_size) + "\": " + status.message());
+    snprintf(reason_, sizeof(reason_), "channel \"%.*s\": %s", static_cast<int>(channel_size),
+             channel, status.message().c_str());
+    DropMessage(reason_);
     return false;
   }
   const uint64_t channel_hash = ChannelHash(channel, channel_size);
@@ -159,12 +224,26 @@ bool ZmqSource::Accept() {
       break;
     case wire::MessageKind::kHello:
       if (m.fingerprint != decoder_.fingerprint()) {
-        Drop("channel \"" + std::string(channel, channel_size) +
-             "\": a producer announces another schema (Hello fingerprint differs)");
+        snprintf(reason_, sizeof(reason_),
+                 "channel \"%.*s\": a producer announces another schema (Hello fingerprint "
+                 "differs)",
+                 static_cast<int>(channel_size), channel);
+        DropMessage(reason_);
       }
       return false;
+    case wire::MessageKind::kReading:
+      if (!reading_) {
+        snprintf(reason_, sizeof(reason_),
+                 "channel \"%.*s\": a Reading, but this source's format is not reading",
+                 static_cast<int>(channel_size), channel);
+        DropMessage(reason_);
+        return false;
+      }
+      batch_ = m;
+      held_ = Held::kReading;
+      return true;
     default:
-      return false;  // acks, replay requests, readings: not handled yet
+      return false;  // acks, replay requests: not handled yet
   }
   if (verdict.kind == SequenceTracker::Verdict::kDuplicate) {
     duplicates_.fetch_add(1, std::memory_order_relaxed);
@@ -191,11 +270,96 @@ bool ZmqSource::Accept() {
   batch_ = m;
   track_ = verdict.track;
   next_row_ = 0;
-  message_held_ = true;
+  held_ = Held::kBatch;
   return true;
 }
 
+void ZmqSource::AcceptText() {
+  text_ = Bytes(&message_);
+  text_line_ = 0;
+  header_pending_ = options_.csv_header;
+  held_ = Held::kText;
+}
+
 bool ZmqSource::CopyPending(schema::RowBatch* out) {
+  switch (held_) {
+    case Held::kBatch:
+      return CopyBatch(out);
+    case Held::kReading:
+      CopyReading(out);
+      return true;
+    case Held::kText:
+      return CopyText(out);
+    case Held::kNone:
+      break;
+  }
+  return true;
+}
+
+void ZmqSource::CopyReading(schema::RowBatch* out) {
+  held_ = Held::kNone;
+  if (reading_->Decode(batch_, out->Append()) == wire::ReadingDecoder::Outcome::kOk) return;
+  out->DropLast();
+  const std::string_view channel = Bytes(&channel_);
+  snprintf(reason_, sizeof(reason_), "channel \"%.*s\": Reading: %s",
+           static_cast<int>(channel.size()), channel.data(), reading_->error());
+  DropMessage(reason_);
+}
+
+bool ZmqSource::DecodeLine(std::string_view line, schema::Slot* row) {
+  if (line.size() > options_.max_line_bytes) {
+    snprintf(reason_, sizeof(reason_), "line %u: longer than %zu bytes", text_line_,
+             options_.max_line_bytes);
+    return false;
+  }
+  if (jsonl_) {
+    if (jsonl_->Decode(line, row) == jsonl::JsonlDecoder::Outcome::kOk) return true;
+    snprintf(reason_, sizeof(reason_), "line %u: %s", text_line_, jsonl_->error());
+    return false;
+  }
+  if (!csv_fields_->Split(line)) {
+    snprintf(reason_, sizeof(reason_), "line %u: %s", text_line_, csv_fields_->error());
+    return false;
+  }
+  if (header_pending_) {
+    header_pending_ = false;
+    if (csv_row_->MapHeader(*csv_fields_)) return false;  // no row, nothing wrong
+    snprintf(reason_, sizeof(reason_), "line %u: %.400s (the frame is dropped)", text_line_,
+             csv_row_->error());
+    return false;
+  }
+  if (csv_row_->Decode(*csv_fields_, row) == file::CsvRow::Outcome::kOk) return true;
+  snprintf(reason_, sizeof(reason_), "line %u: %.480s", text_line_, csv_row_->error());
+  return false;
+}
+
+void ZmqSource::DropLine(std::string_view line) {
+  const std::string_view channel = Bytes(&channel_);
+  Drop(reason_, channel, line);
+}
+
+bool ZmqSource::CopyText(schema::RowBatch* out) {
+  while (!text_.empty() && !out->full()) {
+    size_t end = text_.find('\n');
+    std::string_view line = text_.substr(0, end);
+    text_.remove_prefix(end == std::string_view::npos ? text_.size() : end + 1);
+    ++text_line_;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) continue;
+    const bool header = header_pending_;
+    reason_[0] = '\0';
+    if (DecodeLine(line, out->Append())) continue;
+    out->DropLast();
+    if (reason_[0] == '\0') continue;  // a good header
+    DropLine(line);
+    if (header) text_ = {};  // without its header the frame cannot be read
+  }
+  if (!text_.empty()) return false;
+  held_ = Held::kNone;
+  return true;
+}
+
+bool ZmqSource::CopyBatch(schema::RowBatch* out) {
   uint32_t room = out->capacity() - out->size();
   uint32_t left = batch_.row_count - next_row_;
   uint32_t n = left < room ? left : room;
@@ -203,7 +367,7 @@ bool ZmqSource::CopyPending(schema::RowBatch* out) {
   next_row_ += n;
   if (next_row_ < batch_.row_count) return false;
   tracker_.SetWatermark(track_, batch_.watermark);
-  message_held_ = false;
+  held_ = Held::kNone;
   return true;
 }
 
@@ -227,9 +391,10 @@ bool ZmqSource::Finished() const {
 Status ZmqSource::Read(schema::RowBatch* out, bool* done) {
   Status error;
   while (!out->full()) {
-    if (message_held_) {
+    if (held_ != Held::kNone) {
+      const bool batch = held_ == Held::kBatch;
       if (!CopyPending(out)) break;  // out is full
-      if (options_.event_time) break;  // end at the batch's watermark
+      if (batch && options_.event_time) break;  // end at the batch's watermark
       continue;
     }
     if (Finished()) {
@@ -246,7 +411,7 @@ Status ZmqSource::Read(schema::RowBatch* out, bool* done) {
     if (received == Received::kMessage) Accept();
   }
   CheckSilence();
-  if (Finished() && !message_held_) *done = true;
+  if (Finished() && held_ == Held::kNone) *done = true;
   if (options_.event_time) out->set_watermark(tracker_.Watermark());
   return error;
 }

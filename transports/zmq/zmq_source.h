@@ -1,9 +1,14 @@
 // ZmqSource: receives wire-format batches (docs/WIRE.md) on a ZeroMQ PULL
-// or SUB socket and hands their rows to the task.
+// or SUB socket and hands their rows to the task. Its format also lets plain
+// sensors push without batches: `reading` takes Reading messages (one row
+// each, ReadingDecoder), `csv` and `jsonl` take text frames, one row per
+// line (CsvRow, JsonlDecoder); envelopes (batches, heartbeats) are taken in
+// every format. A bad reading or line is dropped like a bad frame.
 //
 // Every message goes through FrameDecoder; a bad one is dropped, counted
-// (rejected()) and logged once per log_every, and the messages around it
-// are processed. Batch sequences are tracked per (producer, channel, epoch):
+// (rejected()), logged once per log_every and, with a dead-letter path,
+// appended to that file (DeadLetterFile), and the messages around it are
+// processed. Batch sequences are tracked per (producer, channel, epoch):
 // gaps and duplicates are logged and counted. With event time, each Read
 // ends at a batch boundary and carries the receiver's watermark (the
 // minimum over live producers of their last one), so rows get the same
@@ -27,11 +32,18 @@
 #include "core/runtime/operator.h"
 #include "core/schema/schema.h"
 #include "core/schema/symbol_table.h"
+#include "transports/file/csv_fields.h"
+#include "transports/file/csv_row.h"
+#include "transports/jsonl/jsonl_decoder.h"
 #include "transports/wire/frame_decoder.h"
+#include "transports/wire/reading_decoder.h"
+#include "transports/zmq/dead_letter.h"
 #include "transports/zmq/sequence_tracker.h"
 #include "transports/zmq/zmq_socket.h"
 
 namespace runnel::zmq {
+
+enum class ZmqFormat { kBatch, kReading, kCsv, kJsonl };
 
 struct ZmqSourceOptions {
   std::string name;  // for logs
@@ -47,6 +59,11 @@ struct ZmqSourceOptions {
   uint32_t max_producers = 64;
   bool event_time = false;
   CurveOptions curve;  // none by default (curve.h)
+  std::string dead_letter;  // empty: dropped messages are not kept
+  uint64_t dead_letter_max_bytes = 64u << 20;
+  ZmqFormat format = ZmqFormat::kBatch;
+  bool csv_header = false;  // csv: each frame's first line names the columns
+  size_t max_line_bytes = 65536;  // csv, jsonl: longer lines are dropped
 };
 
 class ZmqSource : public runtime::Source {
@@ -60,25 +77,50 @@ class ZmqSource : public runtime::Source {
   Status Read(schema::RowBatch* out, bool* done) override;
   bool Stop() override;
   uint64_t rejected() const override { return rejected_.load(std::memory_order_relaxed); }
-  size_t footprint_bytes() const override { return decoder_.footprint_bytes(); }
+  size_t footprint_bytes() const override {
+    return decoder_.footprint_bytes() + FormatBytes(options_.format, options_.max_line_bytes);
+  }
+  // Bytes the line decoders of a text format preallocate (0 for the others).
+  static size_t FormatBytes(ZmqFormat format, size_t max_line_bytes);
 
   // Batches seen missing in gaps, gap events, duplicates dropped.
   uint64_t lost_batches() const override { return lost_.load(std::memory_order_relaxed); }
   uint64_t gaps() const { return gaps_.load(std::memory_order_relaxed); }
   uint64_t duplicates() const { return duplicates_.load(std::memory_order_relaxed); }
+  // Dropped messages written to the dead-letter file, and not written
+  // (its cap, a failed write); 0 without one.
+  uint64_t dead_letters() const { return dead_letter_ ? dead_letter_->written() : 0; }
+  uint64_t dead_letters_not_written() const {
+    return dead_letter_ ? dead_letter_->not_written() : 0;
+  }
 
  private:
   enum class Received { kNone, kDropped, kMessage };
+  // What message_ holds while its rows are delivered.
+  enum class Held { kNone, kBatch, kReading, kText };
   // Receives one whole message if one is ready within timeout_ms into
   // channel_ and message_ (kMessage); kDropped: one came and was dropped.
   Received Receive(int timeout_ms, Status* error);
   // Decodes message_; false if the message is dropped (counted, logged) or
   // carries no rows to deliver.
   bool Accept();
-  void Drop(const std::string& reason);
-  // Copies pending rows of the current batch into `out`; true when the
-  // batch is finished.
+  // Takes message_ as text lines (csv, jsonl formats).
+  void AcceptText();
+  // Counts, logs and dead-letters a dropped message: `frame` is what it
+  // carried (frame 2, or its only frame), `channel` its frame 1 if any.
+  void Drop(std::string_view reason, std::string_view channel, std::string_view frame);
+  // Drop() for the message in channel_ and message_.
+  void DropMessage(std::string_view reason);
+  // Copies pending rows of the held message into `out`; true when the
+  // message is finished.
   bool CopyPending(schema::RowBatch* out);
+  bool CopyBatch(schema::RowBatch* out);
+  void CopyReading(schema::RowBatch* out);
+  bool CopyText(schema::RowBatch* out);
+  // Decodes one text line into `row`; false (reason_ set) if it is bad.
+  bool DecodeLine(std::string_view line, schema::Slot* row);
+  // Drops one line of the held text frame, with reason_.
+  void DropLine(std::string_view line);
   void CheckSilence();
   bool Finished() const;
 
@@ -90,11 +132,20 @@ class ZmqSource : public runtime::Source {
   SequenceTracker tracker_;
   zmq_msg_t channel_;
   zmq_msg_t message_;
-  bool message_held_ = false;  // message_ holds the batch being delivered
-  wire::DecodedMessage batch_;
+  Held held_ = Held::kNone;
+  wire::DecodedMessage batch_;  // kBatch, kReading
   uint32_t track_ = 0;
   uint32_t next_row_ = 0;
+  std::string_view text_;   // kText: the lines not yet read
+  uint32_t text_line_ = 0;  // kText: lines read so far
+  bool header_pending_ = false;  // kText, csv_header: the next line is the header
+  std::unique_ptr<wire::ReadingDecoder> reading_;  // format reading
+  std::unique_ptr<file::CsvFields> csv_fields_;    // format csv
+  std::unique_ptr<file::CsvRow> csv_row_;          // format csv
+  std::unique_ptr<jsonl::JsonlDecoder> jsonl_;     // format jsonl
   std::vector<uint64_t> aligned_;  // scratch for misaligned messages
+  std::unique_ptr<DeadLetterFile> dead_letter_;
+  char reason_[512] = "";  // a dropped message's reason, built without allocating
   bool stopping_ = false;
   int64_t last_expiry_ms_ = 0;
   std::atomic<uint64_t> rejected_{0};

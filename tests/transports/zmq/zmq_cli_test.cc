@@ -87,6 +87,17 @@ TEST(ZmqCli, CheckReportsZmqOptionErrors) {
   LONGS_EQUAL_TEXT(2, run.exit_code, run.err.c_str());
   STRCMP_CONTAINS("sinks[0].zmq: needs at least one endpoint", run.err.c_str());
   STRCMP_CONTAINS("sinks[0].zmq.channel: must be 1 to 255 bytes", run.err.c_str());
+
+  std::string source = dir.Write(
+      "source.json",
+      Graph("source", R"("zmq": { "bind": ["inproc://x"], "dead_letter": "",
+                                  "format": "jsonl", "csv_header": true, "max_line_bytes": 10 })",
+            "", "readings", R"("csv": { "path": "-" })"));
+  run = RunProcess({"tools/runnel", "check", source});
+  LONGS_EQUAL_TEXT(2, run.exit_code, run.err.c_str());
+  STRCMP_CONTAINS("sources[0].zmq.dead_letter: expected a file path", run.err.c_str());
+  STRCMP_CONTAINS("sources[0].zmq.csv_header: applies to format csv only", run.err.c_str());
+  STRCMP_CONTAINS("sources[0].zmq.max_line_bytes: must be at least 64", run.err.c_str());
 }
 
 TEST(ZmqCli, SigtermEndsAJobWhoseSinkWaitsForAMissingPeer) {

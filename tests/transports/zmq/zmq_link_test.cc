@@ -1,7 +1,7 @@
 // ZmqSink and ZmqSource over real ZeroMQ sockets on tcp://127.0.0.1 (no
 // mocks): every row arrives in order; 10k bad frames interleaved with valid
-// batches are dropped and counted while every valid row arrives; gaps and
-// duplicates are detected; SUB channel filters; batch watermarks reach the
+// batches are dropped, counted and written to the dead-letter file while
+// every valid row arrives; gaps and duplicates are detected; SUB channel filters; batch watermarks reach the
 // source's output; a PUSH sink without a peer reports undelivered rows, and
 // a Write blocked on that missing peer ends when the job stops or cancels.
 #include <zmq.h>
@@ -10,7 +10,6 @@
 #include <chrono>
 #include <climits>
 #include <functional>
-#include <cstring>
 #include <random>
 #include <string>
 #include <thread>
@@ -21,7 +20,10 @@
 #include "core/schema/row.h"
 #include "core/schema/schema.h"
 #include "core/schema/symbol_table.h"
+#include "tests/testing/temp_dir.h"
+#include "tests/transports/zmq/dead_letters.h"
 #include "tests/transports/zmq/free_port.h"
+#include "tests/transports/zmq/link_fixture.h"
 #include "transports/wire/batch_encoder.h"
 #include "transports/zmq/zmq_sink.h"
 #include "transports/zmq/zmq_source.h"
@@ -36,122 +38,15 @@ using runnel::zmq::ZmqSink;
 using runnel::zmq::ZmqSinkOptions;
 using runnel::zmq::ZmqSource;
 using runnel::zmq::ZmqSourceOptions;
+using runnel::testing::Encoder;
+using runnel::testing::Endpoint;
+using runnel::testing::MakeRow;
+using runnel::testing::RawSender;
+using runnel::testing::ReadAll;
+using runnel::testing::Readings;
+using runnel::testing::Row;
 
 namespace {
-
-Schema Readings() {
-  return Schema({{"device", FieldType::kSym, TimeUnit::kMs},
-                 {"ts", FieldType::kTs, TimeUnit::kMs},
-                 {"temp", FieldType::kF64, TimeUnit::kMs}});
-}
-
-struct Row {
-  std::string device;
-  int64_t ts;
-  double temp;
-  bool operator==(const Row& o) const {
-    return device == o.device && ts == o.ts && temp == o.temp;
-  }
-};
-
-Row MakeRow(int64_t i) { return {"dev-" + std::to_string(i % 7), i * 10 - 500, i * 0.25}; }
-
-std::string Endpoint(int port) { return "tcp://127.0.0.1:" + std::to_string(port); }
-
-// Reads `source` until it reports done (or `timeout_ms`), collecting rows
-// and the largest batch watermark seen.
-std::vector<Row> ReadAll(ZmqSource* source, const SymbolTable& symbols, int timeout_ms,
-                         int64_t* watermark = nullptr) {
-  std::vector<Row> rows;
-  RowBatch batch(3, 256);
-  int64_t deadline = SystemClock::Get()->NowMillis() + timeout_ms;
-  bool done = false;
-  while (!done && SystemClock::Get()->NowMillis() < deadline) {
-    batch.Clear();
-    Status status = source->Read(&batch, &done);
-    CHECK_TRUE_TEXT(status.ok(), status.message().c_str());
-    for (uint32_t r = 0; r < batch.size(); ++r) {
-      const Slot* s = batch.row(r);
-      rows.push_back({std::string(symbols.Lookup(static_cast<uint32_t>(s[0].i64))), s[1].i64,
-                      s[2].f64});
-    }
-    if (watermark && batch.watermark() != RowBatch::kNoWatermark) {
-      CHECK(batch.watermark() >= *watermark);  // never backwards
-      *watermark = batch.watermark();
-    }
-  }
-  CHECK_TEXT(done, "the source did not end in time");
-  return rows;
-}
-
-// A raw ZeroMQ PUSH or PUB socket, for sending frames a sink never would.
-class RawSender {
- public:
-  RawSender(int type, const std::string& endpoint, bool bind = false) {
-    context_ = zmq_ctx_new();
-    socket_ = zmq_socket(context_, type);
-    int hwm = 100000;
-    zmq_setsockopt(socket_, ZMQ_SNDHWM, &hwm, sizeof(hwm));
-    if (bind) {
-      zmq_bind(socket_, endpoint.c_str());
-    } else {
-      zmq_connect(socket_, endpoint.c_str());
-    }
-  }
-  ~RawSender() {
-    int linger = 5000;
-    zmq_setsockopt(socket_, ZMQ_LINGER, &linger, sizeof(linger));
-    zmq_close(socket_);
-    zmq_ctx_term(context_);
-  }
-  void Send(const std::vector<std::string>& frames) {
-    for (size_t i = 0; i < frames.size(); ++i) {
-      zmq_send(socket_, frames[i].data(), frames[i].size(),
-               i + 1 < frames.size() ? ZMQ_SNDMORE : 0);
-    }
-  }
-
- private:
-  void* context_;
-  void* socket_;
-};
-
-// Encodes wire messages of the Readings schema with its own symbols.
-struct Encoder {
-  SymbolTable symbols{1024, 1 << 16};
-  wire::BatchEncoder encoder{Readings(), &symbols, 1024};
-  RowBatch rows{3, 1024};
-
-  std::string Batch(uint64_t sequence, int64_t first_row, uint32_t count,
-                    int64_t watermark = RowBatch::kNoWatermark) {
-    rows.Clear();
-    for (uint32_t i = 0; i < count; ++i) {
-      Row r = MakeRow(first_row + i);
-      Slot* s = rows.Append();
-      uint32_t id;
-      symbols.Intern(r.device, &id);
-      s[0].i64 = id;
-      s[1].i64 = r.ts;
-      s[2].f64 = r.temp;
-    }
-    wire::BatchHeader h;
-    h.producer = 42;
-    h.epoch = 1;
-    h.sequence = sequence;
-    h.watermark = watermark;
-    encoder.EncodeBatch(h, rows);
-    return std::string(reinterpret_cast<const char*>(encoder.data()), encoder.size());
-  }
-  std::string Closing(uint64_t last_sequence) {
-    wire::HeartbeatInfo h;
-    h.producer = 42;
-    h.epoch = 1;
-    h.last_sequence = last_sequence;
-    h.closing = true;
-    encoder.EncodeHeartbeat(h);
-    return std::string(reinterpret_cast<const char*>(encoder.data()), encoder.size());
-  }
-};
 
 ZmqSourceOptions PullOptions(int port) {
   ZmqSourceOptions o;
@@ -263,7 +158,10 @@ TEST(ZmqLink, EveryRowArrivesInOrderOverTcp) {
 
 TEST(ZmqLink, BadFramesAreDroppedAndValidRowsAllArrive) {
   int port = testing::FreePort();
-  ZmqSource source(PullOptions(port), schema, &receiver_symbols, SystemClock::Get());
+  testing::TempDir dir;
+  ZmqSourceOptions o = PullOptions(port);
+  o.dead_letter = dir.File("dead.rnld");
+  ZmqSource source(o, schema, &receiver_symbols, SystemClock::Get());
   CHECK(source.Open().ok());
   const int kBad = 10000;
   const int kEvery = 20;  // a valid batch after every 20 bad frames
@@ -326,6 +224,27 @@ TEST(ZmqLink, BadFramesAreDroppedAndValidRowsAllArrive) {
   for (size_t i = 0; i < rows.size(); ++i) CHECK(rows[i] == MakeRow(static_cast<int64_t>(i)));
   UNSIGNED_LONGLONGS_EQUAL(kBad, source.rejected());
   UNSIGNED_LONGLONGS_EQUAL(0, source.gaps());
+  // Every dropped frame is in the dead-letter file, in order, with its reason.
+  UNSIGNED_LONGLONGS_EQUAL(kBad, source.dead_letters());
+  UNSIGNED_LONGLONGS_EQUAL(0, source.dead_letters_not_written());
+  bool whole = false;
+  std::vector<testing::DeadLetter> dead = testing::ReadDeadLetters(o.dead_letter, &whole);
+  CHECK(whole);
+  LONGS_EQUAL(kBad, dead.size());
+  const char* reasons[7] = {"not a Runnel envelope",  // (or fails verification)
+                            "", "single-frame message", "more than two frames",
+                            "channel frame of 0 bytes", "schema fingerprint",
+                            "no RNLW identifier"};
+  for (int b = 0; b < kBad; ++b) {
+    if (b % 7 == 0 || b % 7 == 1) {
+      CHECK_TEXT(!dead[b].reason.empty(), dead[b].reason.c_str());
+    } else {
+      STRCMP_CONTAINS(reasons[b % 7], dead[b].reason.c_str());
+    }
+    CHECK(dead[b].frame.size() == dead[b].frame_size);
+  }
+  STRCMP_EQUAL("readings", dead[5].channel.c_str());
+  STRCMP_EQUAL("", dead[2].channel.c_str());  // a single frame: kept as the frame
 }
 
 TEST(ZmqLink, GapsAndDuplicatesAreDetected) {
