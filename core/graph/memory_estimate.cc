@@ -102,7 +102,9 @@ class Estimator {
     }
     for (const LogicalOperator& o : graph_.operators) AddOperator(o);
     for (const LogicalSink& s : graph_.sinks) {
-      if (sink_bytes_) m.io = Add(m.io, sink_bytes_(s));
+      if (sink_bytes_) {
+        m.io = Add(m.io, sink_bytes_(s, graph_.streams[s.input_stream].schema.size()));
+      }
       if (!IsForward(graph_.streams[s.input_stream], 1)) Exchange({s.input_stream}, 1);
     }
     out_.items.push_back({"ring_slots",

@@ -47,7 +47,7 @@ struct MemoryEstimate {
 
 // Bytes a connector's source or sink for this declaration preallocates.
 using SourceBytes = std::function<size_t(const LogicalSource&)>;
-using SinkBytes = std::function<size_t(const LogicalSink&)>;
+using SinkBytes = std::function<size_t(const LogicalSink&, uint32_t width)>;
 
 // Whether instance i of a consumer with `parallelism` instances reads
 // instance i of `stream` in its own task (fused), rather than through rings.

@@ -49,7 +49,10 @@ graph::Connectors MakeConnectors(const file::CsvOverrides& csv_overrides, const 
     }
     return file::CsvSource::FootprintBytes({});
   };
-  connectors.sink_bytes = [](const graph::LogicalSink&) { return file::CsvSink::FootprintBytes(); };
+  connectors.sink_bytes = [](const graph::LogicalSink& sink, uint32_t width) -> size_t {
+    if (sink.def->zmq()) return zmq::ZmqSinkBytes(sink, width);
+    return file::CsvSink::FootprintBytes();
+  };
   return connectors;
 }
 
