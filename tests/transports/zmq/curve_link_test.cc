@@ -11,6 +11,7 @@
 #include "core/schema/schema.h"
 #include "core/schema/symbol_table.h"
 #include "tests/transports/zmq/free_port.h"
+#include "tests/transports/zmq/link_fixture.h"
 #include "transports/zmq/curve.h"
 #include "transports/zmq/zap_handler.h"
 #include "transports/zmq/zmq_sink.h"
@@ -22,6 +23,8 @@
 
 using namespace runnel;
 using namespace runnel::schema;
+using runnel::testing::Endpoint;
+using runnel::testing::Readings;
 using runnel::zmq::CurveOptions;
 using runnel::zmq::KeyPair;
 using runnel::zmq::ZmqSink;
@@ -31,19 +34,11 @@ using runnel::zmq::ZmqSourceOptions;
 
 namespace {
 
-Schema Readings() {
-  return Schema({{"device", FieldType::kSym, TimeUnit::kMs},
-                 {"ts", FieldType::kTs, TimeUnit::kMs},
-                 {"temp", FieldType::kF64, TimeUnit::kMs}});
-}
-
 KeyPair NewPair() {
   Result<KeyPair> pair = zmq::GenerateKeyPair();
   CHECK(pair.ok());
   return pair.value();
 }
-
-std::string Endpoint(int port) { return "tcp://127.0.0.1:" + std::to_string(port); }
 
 // Reads `source` until it is done or `timeout_ms` passed; the rows read.
 size_t CountRows(ZmqSource* source, int timeout_ms) {
