@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/common/log.h"
+#include "core/schema/null.h"
 #include "core/schema/value_text.h"
 
 namespace runnel::file {
@@ -80,8 +81,13 @@ bool CsvSource::Decode(schema::Slot* row, bool* fatal) {
       case ParseOutcome::kOk:
         break;
       case ParseOutcome::kEmpty:
-        snprintf(error_, sizeof(error_), "column '%s' is empty", field.name.c_str());
-        return false;
+        if (!schema::IsNullable(field.type)) {
+          snprintf(error_, sizeof(error_), "column '%s' is empty (a bool cannot be null)",
+                   field.name.c_str());
+          return false;
+        }
+        row[f] = schema::NullSlot(field.type);
+        break;
       case ParseOutcome::kBadValue:
         snprintf(error_, sizeof(error_), "column '%s': expected %s, found '%.*s'",
                  field.name.c_str(), schema::FieldTypeName(field.type).data(),
@@ -94,6 +100,11 @@ bool CsvSource::Decode(schema::Slot* row, bool* fatal) {
         *fatal = true;
         return false;
     }
+  }
+  if (options_.event_time_field >= 0 && row[options_.event_time_field].i64 == schema::kNullInt) {
+    snprintf(error_, sizeof(error_), "column '%s' is empty: a row needs its event time",
+             schema_.field(static_cast<uint32_t>(options_.event_time_field)).name.c_str());
+    return false;
   }
   return true;
 }
