@@ -4,7 +4,7 @@
 #include <cmath>
 #include <string>
 
-#include "core/expr/null.h"
+#include "core/schema/null.h"
 #include "core/expr/parser.h"
 
 namespace runnel::expr {
@@ -12,6 +12,7 @@ namespace {
 
 using schema::FieldType;
 using schema::FieldTypeName;
+using schema::kNullInt;
 
 bool IsNumber(FieldType t) { return t == FieldType::kI64 || t == FieldType::kF64; }
 

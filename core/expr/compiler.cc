@@ -3,6 +3,8 @@
 #include <string>
 #include <vector>
 
+#include "core/schema/null.h"
+
 namespace runnel::expr {
 namespace {
 
@@ -74,7 +76,7 @@ class Compiler {
       case NodeKind::kBinary: return EmitBinary(n);
       case NodeKind::kIsNull: {
         FieldType t = N(n.args[0]).type;
-        if (t == FieldType::kBool || t == FieldType::kSym) {  // never null
+        if (!schema::IsNullable(t)) {  // bool: never null
           Push(Opcode::kConst, 0, 1, 0, 0, Slot{n.negated ? 1 : 0});
           return Status::Ok();
         }

@@ -5,13 +5,14 @@
 #include <limits>
 
 #include "core/expr/civil_time.h"
-#include "core/expr/null.h"
+#include "core/schema/null.h"
 
 namespace runnel::expr {
 namespace {
 
 using schema::RowBatch;
 using schema::Slot;
+using schema::kNullInt;
 
 constexpr int64_t kMaxInt = INT64_MAX;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();

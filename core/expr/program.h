@@ -8,7 +8,7 @@
 // the constants and the column stack (depth x kChunkRows slots) — is
 // allocated by Compile (compiler.h) at plan time; Evaluate never allocates.
 //
-// Runtime rules (docs/GRAPH.md, Expressions; null per null.h):
+// Runtime rules (docs/GRAPH.md, Expressions; null per core/schema/null.h):
 //   - i64 + - * and unary - saturate at +-INT64_MAX; / and % by zero give
 //     null; / truncates toward zero, % takes the dividend's sign.
 //   - f64 follows IEEE 754 (x / 0 is +-inf or NaN).

@@ -26,13 +26,25 @@ class JsonLocator {
   // (1-based), e.g. to name the field a parser error points into.
   std::string PathAt(int line, int column) const;
 
- private:
-  struct Entry {
+  struct Place {
     std::string path;
     int line;
     int column;
   };
-  std::vector<Entry> entries_;  // in text order
+  // The object whose closing '}' is the last one at or before line:column,
+  // and where it starts (a parser that finds a required field missing says
+  // so just past the '}' of the table that lacks it). False if none.
+  bool ObjectClosedBy(int line, int column, Place* object) const;
+
+ private:
+  std::vector<Place> entries_;  // every key and value, in text order
+  // Objects in the order they close: where each starts, and its '}'.
+  struct Closed {
+    Place start;
+    int end_line;
+    int end_column;
+  };
+  std::vector<Closed> closed_;
 };
 
 }  // namespace runnel::graph

@@ -227,6 +227,7 @@ class Builder {
     }
     stream->event_time_field = field;
     stream->has_watermark = true;
+    source->event_time_field = field;
     source->max_out_of_orderness_ns =
         MsToNs(def.max_out_of_orderness_ms(), path + ".max_out_of_orderness_ms");
     source->idle_timeout_ms = static_cast<int64_t>(def.idle_timeout_ms());

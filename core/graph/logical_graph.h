@@ -47,7 +47,8 @@ struct LogicalSource {
   std::string field_path;  // "sources[0]"
   const fb::Source* def;
   uint32_t output_stream;
-  // Event time (when the stream has a watermark).
+  // Event time (when the stream has a watermark): its field, or -1.
+  int event_time_field = -1;
   int64_t max_out_of_orderness_ns = 0;
   int64_t idle_timeout_ms = 0;
 };

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/expr/lexer.h"
+#include "core/schema/null.h"
 #include "core/schema/row_hash.h"
 
 namespace runnel::ops {
@@ -84,6 +85,7 @@ Inputs InputsOf(AggregateKind kind) {
   switch (kind) {
     case AggregateKind::kMin:
     case AggregateKind::kMax: return Inputs::kOrdered;
+    case AggregateKind::kCount:
     case AggregateKind::kFirst:
     case AggregateKind::kLast:
     case AggregateKind::kCountDistinct: return Inputs::kAny;
@@ -142,9 +144,9 @@ inline bool Less(Slot a, Slot b, bool is_float) {
 // Welford over values shifted by the key's first value K, so the mean and
 // the deviations keep their precision when the values are far from 0
 // (1e9 +- 30): slot 0 K, slot 1 the mean of x - K, slot 2 M2 (the sum of
-// squared deviations); n is the state's row count.
+// squared deviations); n, the count of values, is the slot before them.
 
-constexpr uint32_t kWelfordSlots = 3;
+constexpr uint32_t kWelfordSlots = 1 + 3;  // n, then K, mean, M2
 
 inline void WelfordAdd(Slot* w, double x, int64_t n_after) {
   if (n_after == 1) {
@@ -202,10 +204,7 @@ inline void RaiseRegister(Slot* regs, uint32_t j, uint32_t rank) {
 constexpr int64_t kDistinctSalt = 0x636f756e745f6469;  // "count_di"
 
 inline void DistinctAdd(Slot* regs, Slot value, FieldType type) {
-  if (type == FieldType::kF64) {
-    if (value.f64 == 0.0) value.f64 = 0.0;  // -0.0 is 0.0
-    if (std::isnan(value.f64)) value.f64 = std::numeric_limits<double>::quiet_NaN();
-  }
+  if (type == FieldType::kF64 && value.f64 == 0.0) value.f64 = 0.0;  // -0.0 is 0.0
   // Hashed with a salt slot: the plain HashSlots(&value, 1) is the hash that
   // routes rows by key to parallel instances (by its top bits, which pick
   // the register here), so an instance fed by key_by(f) would otherwise
@@ -546,15 +545,18 @@ class Sketch : public SketchReader {
   Slot* w_;
 };
 
-uint32_t OwnSlots(AggregateKind kind, bool event_time) {
+// Slots of a function's own state (see accumulators.h): count(f) its count
+// of values; sum, avg, min, max, first and last that count, then the value
+// (and, for first/last with event time, the value's time).
+uint32_t OwnSlots(AggregateKind kind, bool has_field, bool event_time) {
   switch (ClassOf(kind)) {
-    case StateClass::kNone: return 0;
+    case StateClass::kNone: return has_field ? 1 : 0;
     case StateClass::kWelford: return kWelfordSlots;
     case StateClass::kDistinct: return kDistinctSlots;
     case StateClass::kSketch: return kSketchSlots;
     case StateClass::kOwn: break;
   }
-  return (kind == AggregateKind::kFirst || kind == AggregateKind::kLast) && event_time ? 2 : 1;
+  return (kind == AggregateKind::kFirst || kind == AggregateKind::kLast) && event_time ? 3 : 2;
 }
 
 }  // namespace
@@ -577,7 +579,7 @@ Result<Accumulators> Accumulators::Parse(const std::vector<std::string>& items,
     auto tokens = expr::Tokenize(items[i]);
     if (!tokens.ok()) return InvalidArgument(ItemError(i, tokens.status().message()));
     const auto& t = tokens.value();
-    // fn ( [field [, number]] ) [as name]
+    // fn ( [field [, number]] | * ) [as name]
     auto is = [&](size_t k, TokenKind kind) { return k < t.size() && t[k].kind == kind; };
     auto punct = [&](size_t k, const char* text) {
       return is(k, TokenKind::kPunct) && t[k].text == text;
@@ -585,6 +587,8 @@ Result<Accumulators> Accumulators::Parse(const std::vector<std::string>& items,
     bool shape = is(0, TokenKind::kIdentifier) && punct(1, "(");
     size_t close = 2;
     const bool has_field = shape && is(2, TokenKind::kIdentifier);
+    const bool star = shape && is(2, TokenKind::kOperator) && t[2].text == "*";
+    if (star) close = 3;
     bool has_arg = false;
     if (has_field) {
       close = 3;
@@ -614,8 +618,8 @@ Result<Accumulators> Accumulators::Parse(const std::vector<std::string>& items,
     fn.q = info->q;
     const bool takes_q = name == "quantile";
     std::string default_name = name;
-    if (fn.kind == AggregateKind::kCount) {
-      if (close != 2) return InvalidArgument(ItemError(i, "count() takes no field"));
+    if (fn.kind == AggregateKind::kCount && !has_field) {
+      // count() and count(*): rows
     } else {
       if (!has_field || (takes_q && !has_arg)) {
         return InvalidArgument(ItemError(
@@ -623,6 +627,9 @@ Result<Accumulators> Accumulators::Parse(const std::vector<std::string>& items,
                        : name + "() needs a field, e.g. " + name + "(temp)"));
       }
       if (has_arg && !takes_q) {
+        if (fn.kind == AggregateKind::kCount) {
+          return InvalidArgument(ItemError(i, "count() takes at most one field"));
+        }
         return InvalidArgument(ItemError(
             i, name + "() takes one field; only quantile() takes a second argument"));
       }
@@ -671,7 +678,7 @@ Result<Accumulators> Accumulators::Parse(const std::vector<std::string>& items,
     // State: shared with an earlier function of the same class and field,
     // else its own slots after the others'.
     const StateClass cls = ClassOf(fn.kind);
-    fn.slots = OwnSlots(fn.kind, acc.event_time_field_ >= 0);
+    fn.slots = OwnSlots(fn.kind, fn.field >= 0, acc.event_time_field_ >= 0);
     fn.offset = fn.slots == 0 ? 0 : acc.state_slots_;
     if (cls == StateClass::kWelford || cls == StateClass::kDistinct ||
         cls == StateClass::kSketch) {
@@ -696,161 +703,190 @@ std::vector<schema::Field> Accumulators::OutputFields() const {
 }
 
 void Accumulators::Update(Slot* state, const Slot* row) const {
-  const bool empty = state[0].i64 == 0;
-  const int64_t n = ++state[0].i64;
+  ++state[0].i64;
   for (const AggregateFn& fn : fns_) {
     if (fn.slots == 0) continue;  // count(), or state another function keeps
     Slot* acc = state + fn.offset;
     const Slot value = row[fn.field];
+    if (schema::IsNull(value, fn.input_type)) continue;
+    if (fn.kind == AggregateKind::kCountDistinct) {
+      DistinctAdd(acc, value, fn.input_type);
+      continue;
+    }
+    if (fn.kind == AggregateKind::kQuantile) {
+      Sketch(acc).Add(AsDouble(value, fn.input_type));
+      continue;
+    }
+    const int64_t n = ++acc[0].i64;  // values so far, this one included
+    const bool first_value = n == 1;
+    Slot* v = acc + 1;
     switch (fn.kind) {
       case AggregateKind::kCount:
         break;
       case AggregateKind::kSum:
         if (fn.input_type == FieldType::kF64) {
-          acc->f64 += value.f64;
+          v->f64 += value.f64;
         } else {
-          acc->i64 = static_cast<int64_t>(static_cast<uint64_t>(acc->i64) +
-                                          static_cast<uint64_t>(value.i64));
+          v->i64 = static_cast<int64_t>(static_cast<uint64_t>(v->i64) +
+                                        static_cast<uint64_t>(value.i64));
         }
         break;
       case AggregateKind::kAvg:
-        acc->f64 += AsDouble(value, fn.input_type);
+        v->f64 += AsDouble(value, fn.input_type);
         break;
       case AggregateKind::kMin:
-        if (empty || Less(value, *acc, fn.input_type == FieldType::kF64)) *acc = value;
+        if (first_value || Less(value, *v, fn.input_type == FieldType::kF64)) *v = value;
         break;
       case AggregateKind::kMax:
-        if (empty || Less(*acc, value, fn.input_type == FieldType::kF64)) *acc = value;
+        if (first_value || Less(*v, value, fn.input_type == FieldType::kF64)) *v = value;
         break;
       case AggregateKind::kFirst:
         if (event_time_field_ < 0) {
-          if (empty) *acc = value;
-        } else if (empty || row[event_time_field_].i64 < acc[1].i64) {
-          acc[0] = value;
-          acc[1] = row[event_time_field_];
+          if (first_value) *v = value;
+        } else if (first_value || row[event_time_field_].i64 < v[1].i64) {
+          v[0] = value;
+          v[1] = row[event_time_field_];
         }
         break;
       case AggregateKind::kLast:
         if (event_time_field_ < 0) {
-          *acc = value;
-        } else if (empty || row[event_time_field_].i64 >= acc[1].i64) {
-          acc[0] = value;
-          acc[1] = row[event_time_field_];
+          *v = value;
+        } else if (first_value || row[event_time_field_].i64 >= v[1].i64) {
+          v[0] = value;
+          v[1] = row[event_time_field_];
         }
         break;
       case AggregateKind::kVarPop:
       case AggregateKind::kVarSamp:
       case AggregateKind::kStddevPop:
       case AggregateKind::kStddevSamp:
-        WelfordAdd(acc, AsDouble(value, fn.input_type), n);
+        WelfordAdd(v, AsDouble(value, fn.input_type), n);
         break;
       case AggregateKind::kCountDistinct:
-        DistinctAdd(acc, value, fn.input_type);
-        break;
       case AggregateKind::kQuantile:
-        Sketch(acc).Add(AsDouble(value, fn.input_type));
-        break;
+        break;  // handled above
     }
   }
 }
 
 void Accumulators::Emit(const Slot* state, Slot* out) const {
-  const int64_t n = state[0].i64;
   for (size_t i = 0; i < fns_.size(); ++i) {
     const AggregateFn& fn = fns_[i];
     const Slot* acc = state + fn.offset;
-    if (n == 0) {
-      out[i].i64 = 0;
+    switch (fn.kind) {
+      case AggregateKind::kCount:  // count(): slot 0, the rows; count(f): its values
+        out[i].i64 = acc[0].i64;
+        continue;
+      case AggregateKind::kCountDistinct:
+        out[i].i64 = DistinctEstimate(acc);
+        continue;
+      case AggregateKind::kQuantile:  // NaN (null) when it counted nothing
+        out[i].f64 = SketchReader(acc).Quantile(fn.q);
+        continue;
+      default:
+        break;
+    }
+    const int64_t n = acc[0].i64;
+    if (n == 0) {  // only nulls, or no rows at all
+      out[i] = schema::NullSlot(fn.output.type);
       continue;
     }
+    const Slot* v = acc + 1;
     switch (fn.kind) {
-      case AggregateKind::kCount:
-        out[i].i64 = n;
-        break;
       case AggregateKind::kAvg:
-        out[i].f64 = acc->f64 / static_cast<double>(n);
+        out[i].f64 = v->f64 / static_cast<double>(n);
         break;
       case AggregateKind::kVarPop:
       case AggregateKind::kVarSamp:
       case AggregateKind::kStddevPop:
       case AggregateKind::kStddevSamp:
-        out[i].f64 = WelfordResult(acc, n, fn.kind);
-        break;
-      case AggregateKind::kCountDistinct:
-        out[i].i64 = DistinctEstimate(acc);
-        break;
-      case AggregateKind::kQuantile:
-        out[i].f64 = SketchReader(acc).Quantile(fn.q);
+        out[i].f64 = WelfordResult(v, n, fn.kind);
         break;
       default:  // sum, min, max, first, last: the value slot
-        out[i] = *acc;
+        out[i] = *v;
         break;
     }
   }
 }
 
 void Accumulators::Merge(Slot* into, const Slot* from) const {
-  const int64_t nb = from[0].i64;
-  if (nb == 0) return;
-  const int64_t na = into[0].i64;
-  if (na == 0) {
+  const int64_t rows_b = from[0].i64;
+  if (rows_b == 0) return;
+  const int64_t rows_a = into[0].i64;
+  if (rows_a == 0) {
     std::memcpy(into, from, sizeof(Slot) * state_slots_);
     return;
   }
+  into[0].i64 = rows_a + rows_b;
   for (const AggregateFn& fn : fns_) {
     if (fn.slots == 0) continue;
     Slot* a = into + fn.offset;
     const Slot* b = from + fn.offset;
+    if (fn.kind == AggregateKind::kCountDistinct) {
+      DistinctMerge(a, b);
+      continue;
+    }
+    if (fn.kind == AggregateKind::kQuantile) {
+      Sketch(a).Merge(SketchReader(b));
+      continue;
+    }
+    // Counted state: the count of values, then the values' state.
+    const int64_t na = a[0].i64;
+    const int64_t nb = b[0].i64;
+    if (nb == 0) continue;
+    if (na == 0) {
+      std::memcpy(a, b, sizeof(Slot) * fn.slots);
+      continue;
+    }
+    a[0].i64 = na + nb;
+    Slot* x = a + 1;
+    const Slot* y = b + 1;
     const bool is_float = fn.input_type == FieldType::kF64;
     switch (fn.kind) {
       case AggregateKind::kCount:
         break;
       case AggregateKind::kSum:
         if (is_float) {
-          a->f64 += b->f64;
+          x->f64 += y->f64;
         } else {
-          a->i64 = static_cast<int64_t>(static_cast<uint64_t>(a->i64) +
-                                        static_cast<uint64_t>(b->i64));
+          x->i64 = static_cast<int64_t>(static_cast<uint64_t>(x->i64) +
+                                        static_cast<uint64_t>(y->i64));
         }
         break;
       case AggregateKind::kAvg:
-        a->f64 += b->f64;
+        x->f64 += y->f64;
         break;
       case AggregateKind::kMin:
-        if (Less(*b, *a, is_float)) *a = *b;
+        if (Less(*y, *x, is_float)) *x = *y;
         break;
       case AggregateKind::kMax:
-        if (Less(*a, *b, is_float)) *a = *b;
+        if (Less(*x, *y, is_float)) *x = *y;
         break;
       case AggregateKind::kFirst:
-        if (event_time_field_ >= 0 && b[1].i64 < a[1].i64) {
-          a[0] = b[0];
-          a[1] = b[1];
+        if (event_time_field_ >= 0 && y[1].i64 < x[1].i64) {
+          x[0] = y[0];
+          x[1] = y[1];
         }
         break;
       case AggregateKind::kLast:
         if (event_time_field_ < 0) {
-          a[0] = b[0];
-        } else if (b[1].i64 >= a[1].i64) {
-          a[0] = b[0];
-          a[1] = b[1];
+          x[0] = y[0];
+        } else if (y[1].i64 >= x[1].i64) {
+          x[0] = y[0];
+          x[1] = y[1];
         }
         break;
       case AggregateKind::kVarPop:
       case AggregateKind::kVarSamp:
       case AggregateKind::kStddevPop:
       case AggregateKind::kStddevSamp:
-        WelfordMerge(a, b, na, nb);
+        WelfordMerge(x, y, na, nb);
         break;
       case AggregateKind::kCountDistinct:
-        DistinctMerge(a, b);
-        break;
       case AggregateKind::kQuantile:
-        Sketch(a).Merge(SketchReader(b));
-        break;
+        break;  // handled above
     }
   }
-  into[0].i64 = na + nb;
 }
 
 }  // namespace runnel::ops

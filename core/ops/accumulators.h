@@ -6,19 +6,24 @@
 // "avg(temp)", "p99(temp) as slow"], parsed and type-checked against the
 // input schema at plan time. Parse allocates; nothing else does.
 //
+// Nulls (core/schema/null.h) are skipped, as in SQL: every function but
+// count() sees only its field's non-null values ("values" below), so each
+// keeps its own count of them.
+//
 // State layout. The state of one key is state_slots() 8-byte slots, plain
 // data, zero-initialized = empty (no rows):
-//   slot 0             the number of rows added (every function sees every
-//                      row, so this is also each function's "has a value")
+//   slot 0             the number of rows added (count())
 //   slots [offset, offset + slots) of each function, in item order:
 //     count()          0 slots (uses slot 0)
+//     count(f)         1 slot: its values
 //     sum, avg, min, max
-//                      1 slot (sum: i64 or f64 as the input; avg: f64 sum)
-//     first, last      2 slots (value, event time) with an event-time field,
-//                      1 slot (value) without one
-//     var_*, stddev_*  3 slots: K (the key's first value), then Welford's
-//                      mean and M2 of x - K (n is slot 0); merged with
-//                      Chan et al.'s formula
+//                      2 slots: its values, then the sum (i64 or f64 as the
+//                      input; avg: f64), minimum or maximum
+//     first, last      3 slots (values, value, event time) with an
+//                      event-time field, 2 (values, value) without one
+//     var_*, stddev_*  4 slots: n (its values), K (the first value), then
+//                      Welford's mean and M2 of x - K; merged with Chan et
+//                      al.'s formula
 //     count_distinct   128 slots: 1024 HyperLogLog registers, 1 byte each,
 //                      register j in byte j % 8 (bits 8*(j%8)..) of slot j / 8
 //     p50/p90/p99/quantile
@@ -29,10 +34,12 @@
 // set. A sharing function has slots == 0 and the owner's offset.
 // state_slots() == 1 + the sum of every function's slots.
 //
-// Functions, inputs and results (n = rows of the key):
-//   count()                      -> i64
+// Functions, inputs and results (n = non-null values of f). Every function
+// but the counts gives null when n == 0 (only nulls, or no rows at all):
+//   count(), count(*)            -> i64: rows, nulls or not
+//   count(f)  any type           -> i64: n (0 for only nulls)
 //   sum(f)   i64|f64             -> same type (i64 wraps around)
-//   avg(f)   i64|f64             -> f64 (0 when n == 0)
+//   avg(f)   i64|f64             -> f64
 //   min(f), max(f)  i64|f64|ts   -> same type
 //   first(f), last(f)  any type  -> same type: the value at the smallest /
 //            largest event time; ties go to the earliest / latest arrival.
@@ -40,12 +47,13 @@
 //            they are the first / last row in arrival order.
 //   var_pop(f), var_samp(f), stddev_pop(f), stddev_samp(f)  i64|f64 -> f64;
 //            variance(f) = var_samp(f), stddev(f) = stddev_samp(f) (the SQL
-//            convention). var_samp and stddev_samp of fewer than 2 rows are
-//            0, not NaN; every one of them is 0 for 0 rows.
-//   count_distinct(f)  any type  -> i64. HyperLogLog over 1024 registers
+//            convention). var_samp and stddev_samp of 1 value are 0, not
+//            NaN.
+//   count_distinct(f)  any type  -> i64 (0 for only nulls). HyperLogLog
+//            over 1024 registers
 //            of the 64-bit schema::HashSlots of the value's bits and a salt
 //            slot (so it is independent of the hash that routes keys to
-//            instances; f64: -0.0 counts as 0.0 and every NaN as one value);
+//            instances; f64: -0.0 counts as 0.0);
 //            the top 10 bits pick the register; linear counting
 //            below 2.5 * 1024 estimated values. Standard error
 //            1.04 / sqrt(1024) ~= 3.25%; small sets (tens of values) are
@@ -57,8 +65,8 @@
 // bucket (gamma^(i-1), gamma^i] of its sign; a bucket reports
 // 2 gamma^i / (gamma + 1), within a relative 1% of every value in it. Zeros
 // (and -0.0) have their own count, and so do +infinity and -infinity
-// (reported as themselves); NaN is not counted (a key of only NaN reports
-// NaN).
+// (reported as themselves); NaN, the f64 null, is not counted (a key of
+// only nulls reports NaN, the null).
 // The rank-q value is x_(k), k = floor(q * (m - 1)), of the m counted values
 // sorted ascending (0-based; the lower value for an even median).
 // GUARANTEE: the reported value v satisfies |v - x_(k)| <= 0.01 |x_(k)|
@@ -121,7 +129,7 @@ enum class AggregateKind {
 
 struct AggregateFn {
   AggregateKind kind;
-  int field = -1;  // input field; -1 for count()
+  int field = -1;  // input field; -1 for count() and count(*)
   schema::FieldType input_type = schema::FieldType::kI64;
   schema::Field output;  // name and type of the result field
   uint32_t offset = 0;   // first state slot (0 for count(): the row count)
@@ -156,7 +164,7 @@ class Accumulators {
   // Adds `row` to the zero-initialized-or-updated `state`.
   void Update(schema::Slot* state, const schema::Slot* row) const;
   // Writes one slot per function (the result fields) to `out`. An empty
-  // state (no rows) gives 0 for every function.
+  // state (no rows) gives 0 for the counts and null for the others.
   void Emit(const schema::Slot* state, schema::Slot* out) const;
   // Adds the partial state `from` to `into`. REQUIRES: both are states of
   // this Accumulators (or of one parsed from the same items and schema):

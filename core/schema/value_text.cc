@@ -3,6 +3,8 @@
 #include <charconv>
 #include <cstring>
 
+#include "core/schema/null.h"
+
 namespace runnel::schema {
 namespace {
 
@@ -74,6 +76,7 @@ ParseOutcome ParseValue(std::string_view text, const Field& field,
 
 char* FormatValue(Slot slot, const Field& field, const SymbolTable& symbols,
                   char* out, char* end) {
+  if (IsNull(slot, field.type)) return out;
   switch (field.type) {
     case FieldType::kI64: return FormatI64(slot.i64, out, end);
     case FieldType::kF64: {

@@ -16,7 +16,8 @@ namespace runnel::schema {
 enum class ParseOutcome {
   kOk,
   kBadValue,     // text is not a value of the field's type
-  kEmpty,        // no text at all
+  kEmpty,        // no text at all: a missing value (the caller decides
+                 // whether that is a null or an error; *slot is unchanged)
   kSymbolsFull,  // a new sym value did not fit in the SymbolTable
 };
 
@@ -27,7 +28,9 @@ ParseOutcome ParseValue(std::string_view text, const Field& field,
 
 // Writes `slot` as text for `field` into [out, end) and returns the end of
 // what was written, or nullptr if it does not fit. f64 uses the shortest text
-// that reads back to the same double; ts is written in the field's unit.
+// that reads back to the same double; ts is written in the field's unit; a
+// null (core/schema/null.h) is written as nothing, the empty text that
+// ParseValue reports as kEmpty.
 char* FormatValue(Slot slot, const Field& field, const SymbolTable& symbols,
                   char* out, char* end);
 

@@ -64,6 +64,7 @@ const Example kDedupe{"dedupe", {"readings.csv"}, {"unique"}};
 const Example kTwoStage{"two_stage", {"readings.csv"}, {"device_summaries", "site_rollup"}};
 const Example kEnrich{"enrich", {"readings.csv"}, {"celsius"}};
 const Example kJsonl{"jsonl", {"readings.jsonl"}, {"summaries"}};
+const Example kMissing{"missing", {"readings.csv"}, {"checked", "summaries"}};
 
 }  // namespace
 
@@ -75,10 +76,11 @@ TEST(Examples, DedupeDropsRepeatedReadings) { RunsAsExpected(kDedupe); }
 TEST(Examples, TwoStagePreAggregationAndRollup) { RunsAsExpected(kTwoStage); }
 TEST(Examples, EnrichConvertsAndLooksUp) { RunsAsExpected(kEnrich); }
 TEST(Examples, JsonlSkipsBadLinesAndSummarises) { RunsAsExpected(kJsonl); }
+TEST(Examples, MissingValuesAreNullsSkippedByAggregates) { RunsAsExpected(kMissing); }
 
 // Batches of 7 rows split every input and every burst of window results.
 TEST(Examples, ResultsDoNotDependOnBatchSize) {
-  for (const Example& example : {kAveraging, kDebounce, kDedupe, kTwoStage, kEnrich, kJsonl}) {
+  for (const Example& example : {kAveraging, kDebounce, kDedupe, kTwoStage, kEnrich, kJsonl, kMissing}) {
     RunsAsExpected(example, /*batch_rows=*/7);
     RunsAsExpected(example, /*batch_rows=*/64);
   }
@@ -89,14 +91,14 @@ TEST(Examples, ResultsDoNotDependOnBatchSize) {
 // those results (the window holds the batch watermark back while results
 // wait in its queue).
 TEST(Examples, RowAtATimeGivesTheSameResults) {
-  for (const Example& example : {kAveraging, kDebounce, kDedupe, kTwoStage, kEnrich, kJsonl}) {
+  for (const Example& example : {kAveraging, kDebounce, kDedupe, kTwoStage, kEnrich, kJsonl, kMissing}) {
     RunsAsExpected(example, /*batch_rows=*/1);
   }
 }
 
 // runnel check accepts every example (exit 0, no message).
 TEST(Examples, CheckAcceptsEveryExample) {
-  for (const Example& example : {kAveraging, kDebounce, kDedupe, kTwoStage, kEnrich, kJsonl}) {
+  for (const Example& example : {kAveraging, kDebounce, kDedupe, kTwoStage, kEnrich, kJsonl, kMissing}) {
     TempDir dir;
     ProcessResult check = RunProcess({"tools/runnel", "check", CopyExample(example, dir, 0)});
     LONGS_EQUAL_TEXT(0, check.exit_code, (example.dir + ": " + check.err).c_str());

@@ -64,7 +64,7 @@ TEST(ExprCli, ComputedFieldsAndARicherFilterRun) {
       "device,at,temp_f,h,tag,per,warm\n"
       "dev-1,3600000,88.7,1,some,25,true\n"
       "dev-3,86399000,-40,23,some,33,false\n"
-      "dev-1,90000000,212,1,none,-9223372036854775808,true\n",
+      "dev-1,90000000,212,1,none,,true\n",  // per: null, an empty cell
       run.out.c_str());
 }
 

@@ -40,6 +40,7 @@ std::unique_ptr<runtime::Source> MakeCsvSource(
   options.path = file.ResolvePath(csv.path()->str());
   options.header = csv.header();
   options.strict = csv.strict() || overrides.strict;
+  options.event_time_field = source.event_time_field;
   bool ok = CheckPath(csv.path(), path + ".path", diagnostics);
   ok = ParseDelimiter(csv.delimiter(), path + ".delimiter", diagnostics,
                       &options.delimiter) && ok;

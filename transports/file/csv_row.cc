@@ -2,16 +2,18 @@
 
 #include <cstdio>
 
+#include "core/schema/null.h"
 #include "core/schema/value_text.h"
 
 namespace runnel::file {
 
 using schema::ParseOutcome;
 
-CsvRow::CsvRow(schema::Schema schema, schema::SymbolTable* symbols)
+CsvRow::CsvRow(schema::Schema schema, schema::SymbolTable* symbols, int event_time_field)
     : schema_(std::move(schema)),
       symbols_(symbols),
       column_of_field_(schema_.size()),
+      event_time_field_(event_time_field),
       expected_columns_(schema_.size()) {
   for (size_t f = 0; f < column_of_field_.size(); ++f) column_of_field_[f] = f;
 }
@@ -51,8 +53,13 @@ CsvRow::Outcome CsvRow::Decode(const CsvFields& fields, schema::Slot* row) {
       case ParseOutcome::kOk:
         break;
       case ParseOutcome::kEmpty:
-        snprintf(error_, sizeof(error_), "column '%s' is empty", field.name.c_str());
-        return Outcome::kBadLine;
+        if (!schema::IsNullable(field.type)) {
+          snprintf(error_, sizeof(error_), "column '%s' is empty (a bool cannot be null)",
+                   field.name.c_str());
+          return Outcome::kBadLine;
+        }
+        row[f] = schema::NullSlot(field.type);
+        break;
       case ParseOutcome::kBadValue:
         snprintf(error_, sizeof(error_), "column '%s': expected %s, found '%.*s'",
                  field.name.c_str(), schema::FieldTypeName(field.type).data(),
@@ -64,6 +71,11 @@ CsvRow::Outcome CsvRow::Decode(const CsvFields& fields, schema::Slot* row) {
                  field.name.c_str(), symbols_->max_symbols(), symbols_->max_bytes());
         return Outcome::kSymbolsFull;
     }
+  }
+  if (event_time_field_ >= 0 && row[event_time_field_].i64 == schema::kNullInt) {
+    snprintf(error_, sizeof(error_), "column '%s' is empty: a row needs its event time",
+             schema_.field(static_cast<uint32_t>(event_time_field_)).name.c_str());
+    return Outcome::kBadLine;
   }
   return Outcome::kOk;
 }

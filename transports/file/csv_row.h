@@ -25,8 +25,9 @@ class CsvRow {
     kSymbolsFull,  // a new sym value did not fit in the SymbolTable
   };
 
-  // `symbols` must outlive this.
-  CsvRow(schema::Schema schema, schema::SymbolTable* symbols);
+  // `symbols` must outlive this. `event_time_field`: the schema's event-time
+  // field (-1: none), which must not be empty.
+  CsvRow(schema::Schema schema, schema::SymbolTable* symbols, int event_time_field = -1);
 
   // Columns come in schema order until MapHeader maps them by name.
   //
@@ -34,8 +35,10 @@ class CsvRow {
   // with error() naming the missing field and the columns, if one has none.
   bool MapHeader(const CsvFields& header);
 
-  // Decodes `fields` into row[0 .. schema.size()). On failure row is partly
-  // written and error() says why, e.g. "column 'temp': expected f64, found 'x'".
+  // Decodes `fields` into row[0 .. schema.size()). An empty column is a null
+  // (core/schema/null.h), but for a bool or the event-time field. On failure
+  // row is partly written and error() says why, e.g. "column 'temp':
+  // expected f64, found 'x'".
   Outcome Decode(const CsvFields& fields, schema::Slot* row);
 
   const char* error() const { return error_; }
@@ -45,6 +48,7 @@ class CsvRow {
   schema::Schema schema_;
   schema::SymbolTable* symbols_;
   std::vector<size_t> column_of_field_;
+  int event_time_field_;
   size_t expected_columns_ = 0;
   char error_[512] = "";
 };

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "core/schema/null.h"
 #include "core/schema/value_text.h"
 
 namespace runnel::file {
@@ -61,6 +62,7 @@ bool CsvSink::AppendRow(const schema::Slot* row) {
   for (uint32_t f = 0; f < schema_.size(); ++f) {
     if (f > 0 && !AppendChar(options_.delimiter)) return false;
     const schema::Field& field = schema_.field(f);
+    if (schema::IsNull(row[f], field.type)) continue;  // an empty cell
     if (field.type == schema::FieldType::kSym) {
       if (!AppendText(symbols_->Lookup(static_cast<uint32_t>(row[f].i64)))) return false;
       continue;

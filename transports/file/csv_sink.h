@@ -1,8 +1,8 @@
 // CsvSink: writes rows as CSV to a file or standard output.
 //
 // Values are formatted by core/schema/value_text (ts in its field's unit,
-// f64 in the shortest exact form); a sym value holding the delimiter, a quote
-// or a line break is quoted. Rows are buffered and written in large chunks;
+// f64 in the shortest exact form); a null is an empty cell; a sym value
+// holding the delimiter, a quote or a line break is quoted. Rows are buffered and written in large chunks;
 // Write never allocates. Guarantee: rows are written once, in order; the file
 // is complete when Close succeeds (transactional part files come with
 // checkpoints).

@@ -11,7 +11,7 @@ CsvSource::CsvSource(CsvSourceOptions options, schema::Schema schema,
     : options_(std::move(options)),
       reader_(options_.path, options_.max_line_bytes),
       fields_(options_.delimiter, options_.max_line_bytes),
-      row_(std::move(schema), symbols) {}
+      row_(std::move(schema), symbols, options_.event_time_field) {}
 
 Status CsvSource::Open() {
   header_pending_ = options_.header;

@@ -1,9 +1,11 @@
 // CsvSource: reads rows from a CSV file or standard input.
 //
 // With a header line, schema fields are matched to columns by name (extra
-// columns are ignored); without one, columns are taken in schema order. A
-// line that does not fit the schema is reported as "file:line: ..." and
-// skipped, or stops the job in strict mode. All buffers are allocated at
+// columns are ignored); without one, columns are taken in schema order. An
+// empty cell is a null (core/schema/null.h), except for a bool field, which
+// has none, and the event-time field, which every row needs. A line that
+// does not fit the schema is reported as "file:line: ..." and skipped, or
+// stops the job in strict mode. All buffers are allocated at
 // construction; Read never allocates. Guarantee: at-most-once for stdin; a
 // file is read once from the start (replay comes with checkpoints).
 #pragma once
@@ -26,6 +28,8 @@ struct CsvSourceOptions {
   char delimiter = ',';
   bool strict = false;
   size_t max_line_bytes = LineReader::kDefaultBufferBytes;
+  // The schema's event-time field, or -1: rows without it are rejected.
+  int event_time_field = -1;
 };
 
 class CsvSource : public runtime::Source {

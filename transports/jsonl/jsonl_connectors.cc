@@ -17,6 +17,7 @@ std::unique_ptr<runtime::Source> MakeJsonlSource(const graph::GraphFile& file,
   JsonlSourceOptions options;
   options.path = file.ResolvePath(jsonl.path()->str());
   options.strict = jsonl.strict() || strict;
+  options.event_time_field = source.event_time_field;
   if (jsonl.max_line_bytes() < 64) {
     diagnostics->Add(source.field_path + ".jsonl.max_line_bytes",
                      "expected at least 64, found " + std::to_string(jsonl.max_line_bytes()));

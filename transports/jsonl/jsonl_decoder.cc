@@ -7,6 +7,8 @@
 #include <cstring>
 #include <utility>
 
+#include "core/schema/null.h"
+
 namespace runnel::jsonl {
 
 using schema::FieldType;
@@ -17,10 +19,11 @@ struct JsonlDecoder::Impl {
 };
 
 JsonlDecoder::JsonlDecoder(schema::Schema schema, schema::SymbolTable* symbols,
-                           size_t max_line_bytes)
+                           size_t max_line_bytes, int event_time_field)
     : schema_(std::move(schema)),
       symbols_(symbols),
       max_line_bytes_(max_line_bytes),
+      event_time_field_(event_time_field),
       impl_(std::make_unique<Impl>()),
       seen_(schema_.size()),
       names_(schema_.size()) {
@@ -110,6 +113,16 @@ JsonlDecoder::Outcome JsonlDecoder::Decode(std::string_view line, schema::Slot* 
     seen_[f] = 1;
     simdjson::ondemand::value value = field.value();
     schema::Slot* slot = &row[f];
+    bool is_null = false;
+    if (Nullable(f) && !(error = value.is_null().get(is_null)) && is_null) {
+      *slot = schema::NullSlot(target.type);
+      continue;
+    }
+    if (error) {
+      snprintf(error_, sizeof(error_), "field '%s': malformed JSON (%s)", target.name.c_str(),
+               simdjson::error_message(error));
+      return Outcome::kBadLine;
+    }
     switch (target.type) {
       case FieldType::kI64:
         error = value.get_int64().get(slot->i64);
@@ -163,10 +176,12 @@ JsonlDecoder::Outcome JsonlDecoder::Decode(std::string_view line, schema::Slot* 
     }
   }
   for (uint32_t f = 0; f < schema_.size(); ++f) {
-    if (!seen_[f]) {
+    if (seen_[f]) continue;
+    if (!Nullable(f)) {
       snprintf(error_, sizeof(error_), "field '%s' is missing", schema_.field(f).name.c_str());
       return Outcome::kBadLine;
     }
+    row[f] = schema::NullSlot(schema_.field(f).type);
   }
   // Anything after the object (a second object, stray text) is malformed:
   // the iterator must have reached the end of the line.

@@ -5,9 +5,11 @@
 // their value (nested objects and arrays included). Each schema field needs
 // a value of its type: i64 a JSON integer; f64 any JSON number; bool true or
 // false; ts an integer in the field's unit; sym a string (escapes and
-// unicode are unescaped before interning). A missing field, null, a value of
-// the wrong type, a repeated key, or malformed JSON rejects the line, with
-// error() saying which field and why.
+// unicode are unescaped before interning). A missing key or a JSON null is
+// a null (core/schema/null.h), except for a bool field, which has none, and
+// the event-time field, which every row needs. Those, a value of the wrong
+// type, a repeated key, or malformed JSON reject the line, with error()
+// saying which field and why.
 //
 // The parser and a padded copy buffer are allocated at construction for
 // lines up to max_line_bytes; Decode never allocates (sym values are
@@ -19,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/schema/null.h"
 #include "core/schema/row.h"
 #include "core/schema/schema.h"
 #include "core/schema/symbol_table.h"
@@ -33,9 +36,10 @@ class JsonlDecoder {
     kSymbolsFull,  // a new sym value did not fit in the SymbolTable
   };
 
-  // `symbols` must outlive the decoder.
+  // `symbols` must outlive the decoder. `event_time_field`: the schema's
+  // event-time field, or -1.
   JsonlDecoder(schema::Schema schema, schema::SymbolTable* symbols,
-               size_t max_line_bytes);
+               size_t max_line_bytes, int event_time_field = -1);
   ~JsonlDecoder();
 
   JsonlDecoder(const JsonlDecoder&) = delete;
@@ -57,9 +61,15 @@ class JsonlDecoder {
  private:
   struct Impl;  // simdjson's parser and the padded line buffer
 
+  // Whether field `f` may be null (missing or JSON null).
+  bool Nullable(uint32_t f) const {
+    return schema::IsNullable(schema_.field(f).type) && static_cast<int>(f) != event_time_field_;
+  }
+
   schema::Schema schema_;
   schema::SymbolTable* symbols_;
   size_t max_line_bytes_;
+  int event_time_field_;
   std::unique_ptr<Impl> impl_;
   std::vector<uint8_t> seen_;  // per field, during one Decode
   std::vector<std::string_view> names_;  // the schema's field names

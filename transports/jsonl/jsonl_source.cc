@@ -10,7 +10,7 @@ JsonlSource::JsonlSource(JsonlSourceOptions options, schema::Schema schema,
                          schema::SymbolTable* symbols)
     : options_(std::move(options)),
       reader_(options_.path, options_.max_line_bytes),
-      decoder_(std::move(schema), symbols, options_.max_line_bytes) {}
+      decoder_(std::move(schema), symbols, options_.max_line_bytes, options_.event_time_field) {}
 
 Status JsonlSource::Open() { return reader_.Open(); }
 

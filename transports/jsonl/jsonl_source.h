@@ -22,6 +22,8 @@ struct JsonlSourceOptions {
   std::string path;  // "-" for standard input
   bool strict = false;
   size_t max_line_bytes = file::LineReader::kDefaultBufferBytes;
+  // The schema's event-time field, or -1: rows without it are rejected.
+  int event_time_field = -1;
 };
 
 class JsonlSource : public runtime::Source {

@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "core/schema/null.h"
 #include "transports/wire/fingerprint.h"
 #include "transports/wire/wire_generated.h"
 
@@ -82,7 +83,8 @@ void BatchEncoder::EncodeBatch(const BatchHeader& header, const schema::RowBatch
     const schema::Slot* row = rows.row(r);
     std::memcpy(out, row, sizeof(uint64_t) * width_);
     for (uint32_t f : sym_fields_) {
-      out[f] = SymbolIndex(static_cast<uint32_t>(row[f].i64));
+      // A null sym keeps its slot value, which is no index (docs/WIRE.md).
+      if (row[f].i64 != schema::kNullInt) out[f] = SymbolIndex(static_cast<uint32_t>(row[f].i64));
     }
     out += width_;
   }

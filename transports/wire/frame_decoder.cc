@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string>
 
+#include "core/schema/null.h"
 #include "transports/wire/fingerprint.h"
 #include "transports/wire/wire_generated.h"
 
@@ -129,7 +130,7 @@ Status FrameDecoder::DecodeBatch(const void* batch_table, DecodedMessage* messag
     const size_t base = size_t{r} * width_;
     for (uint32_t f : sym_fields_) {
       uint64_t index = Word(slots, base + f);
-      if (index >= dictionary) {
+      if (index >= dictionary && index != static_cast<uint64_t>(schema::kNullInt)) {
         return DataError("row " + std::to_string(r) + " field " + std::to_string(f) +
                          ": symbol index " + std::to_string(index) + " past the " +
                          std::to_string(dictionary) + " symbols of the batch");
@@ -175,7 +176,7 @@ void FrameDecoder::CopyRows(const DecodedMessage& message, uint32_t first, uint3
     schema::Slot* row = out->Append();
     std::memcpy(row, from, bytes);
     for (uint32_t f : sym_fields_) {
-      row[f].i64 = sym_map_[static_cast<size_t>(row[f].i64)];
+      if (row[f].i64 != schema::kNullInt) row[f].i64 = sym_map_[static_cast<size_t>(row[f].i64)];
     }
   }
 }

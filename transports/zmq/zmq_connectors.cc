@@ -80,7 +80,7 @@ std::unique_ptr<runtime::Source> MakeZmqSource(const graph::GraphFile& file,
   options.end_after_producers = def.end_after_producers();
   options.log_every = def.log_every();
   options.max_producers = def.max_producers();
-  options.event_time = source.def->event_time() != nullptr;
+  options.event_time_field = source.event_time_field;
   options.dead_letter_max_bytes = def.dead_letter_max_bytes();
   options.format = static_cast<ZmqFormat>(def.format());
   options.csv_header = def.csv_header();

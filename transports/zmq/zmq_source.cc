@@ -46,10 +46,11 @@ ZmqSource::ZmqSource(ZmqSourceOptions options, const schema::Schema& schema,
       break;
     case ZmqFormat::kCsv:
       csv_fields_ = std::make_unique<file::CsvFields>(',', options_.max_line_bytes);
-      csv_row_ = std::make_unique<file::CsvRow>(schema, symbols);
+      csv_row_ = std::make_unique<file::CsvRow>(schema, symbols, options_.event_time_field);
       break;
     case ZmqFormat::kJsonl:
-      jsonl_ = std::make_unique<jsonl::JsonlDecoder>(schema, symbols, options_.max_line_bytes);
+      jsonl_ = std::make_unique<jsonl::JsonlDecoder>(schema, symbols, options_.max_line_bytes,
+                                                     options_.event_time_field);
       break;
   }
   if (!options_.dead_letter.empty()) {
@@ -394,7 +395,7 @@ Status ZmqSource::Read(schema::RowBatch* out, bool* done) {
     if (held_ != Held::kNone) {
       const bool batch = held_ == Held::kBatch;
       if (!CopyPending(out)) break;  // out is full
-      if (batch && options_.event_time) break;  // end at the batch's watermark
+      if (batch && options_.event_time_field >= 0) break;  // end at the batch's watermark
       continue;
     }
     if (Finished()) {
@@ -412,7 +413,7 @@ Status ZmqSource::Read(schema::RowBatch* out, bool* done) {
   }
   CheckSilence();
   if (Finished() && held_ == Held::kNone) *done = true;
-  if (options_.event_time) out->set_watermark(tracker_.Watermark());
+  if (options_.event_time_field >= 0) out->set_watermark(tracker_.Watermark());
   return error;
 }
 

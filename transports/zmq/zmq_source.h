@@ -57,7 +57,9 @@ struct ZmqSourceOptions {
   uint32_t end_after_producers = 0;
   uint32_t log_every = 1000;
   uint32_t max_producers = 64;
-  bool event_time = false;
+  // The schema's event-time field, or -1 (no event time): a text line or
+  // reading that leaves it empty is dropped.
+  int event_time_field = -1;
   CurveOptions curve;  // none by default (curve.h)
   std::string dead_letter;  // empty: dropped messages are not kept
   uint64_t dead_letter_max_bytes = 64u << 20;

@@ -12,11 +12,11 @@
 
 #include "core/expr/checker.h"
 #include "core/expr/compiler.h"
-#include "core/expr/null.h"
+#include "core/schema/null.h"
 #include "core/schema/symbol_table.h"
 
 using runnel::expr::Compile;
-using runnel::expr::kNullInt;
+using runnel::schema::kNullInt;
 using runnel::expr::ParseExpression;
 using runnel::expr::Program;
 using runnel::schema::FieldType;
@@ -47,7 +47,7 @@ struct Values {
   int64_t i = 7;
   double f = 2.5;
   int64_t t_ns = 0;
-  const char* s = "dev-1";
+  const char* s = "dev-1";  // nullptr: a null sym
   bool b = true;
   int64_t j = 3;
   double g = -1.5;
@@ -66,11 +66,11 @@ TEST_GROUP(Program) {
 
   void Fill(Slot* row, const Values& v) {
     uint32_t id = 0;
-    CHECK(symbols.Intern(v.s, &id));
+    if (v.s != nullptr) CHECK(symbols.Intern(v.s, &id));
     row[0].i64 = v.i;
     row[1].f64 = v.f;
     row[2].i64 = v.t_ns;
-    row[3].i64 = id;
+    row[3].i64 = v.s != nullptr ? int64_t{id} : kNullInt;
     row[4].i64 = v.b;
     row[5].i64 = v.j;
     row[6].f64 = v.g;
@@ -176,8 +176,19 @@ TEST(Program, NullPropagatesAndComparesFalse) {
   CHECK(B("i / j is null and not (i / j is not null)", v));
   CHECK_FALSE(B("i is null", v));
   CHECK(B("i is not null", v));
-  CHECK_FALSE(B("s is null or b is null", v));  // sym and bool are never null
+  CHECK_FALSE(B("s is null or b is null", v));  // bool is never null
   CHECK(B("s is not null", v));
+}
+
+TEST(Program, NullSymIsNullAndComparesFalse) {
+  Values v;
+  v.s = nullptr;
+  CHECK(B("s is null", v));
+  CHECK_FALSE(B("s is not null", v));
+  CHECK_FALSE(B("s == 'dev-1'", v));
+  CHECK(B("s != 'dev-1'", v));
+  CHECK_FALSE(B("s in ('dev-1', 'dev-2')", v));
+  CHECK(B("if(s is null, true, false)", v));
 }
 
 TEST(Program, NanComparesFalseExceptNotEqual) {

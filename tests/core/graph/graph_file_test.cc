@@ -1,10 +1,11 @@
 #include "core/graph/graph_file.h"
 
-#include <CppUTest/TestHarness.h>
-
 #include <string>
 
 #include "tests/testing/temp_dir.h"
+
+// Last: CppUTest's leak detector redefines `new`.
+#include <CppUTest/TestHarness.h>
 
 using runnel::graph::GraphFile;
 
@@ -57,11 +58,33 @@ TEST(GraphFile, WrongTypeAndBadEnum) {
   CHECK(ErrorOf(header).find("sources[0].csv.header") != std::string::npos);
 }
 
-TEST(GraphFile, MissingRequiredField) {
+TEST(GraphFile, MissingRequiredFieldNamesTheTableThatLacksIt) {
   std::string text = kMinimal;
   text.replace(text.find("\"name\": \"out\", "), 15, "");
-  CHECK(ErrorOf(text).find("g.json:5:") == 0);
-  CHECK(ErrorOf(text).find("required field is missing: name in Sink") != std::string::npos);
+  STRCMP_EQUAL("g.json:5:13: sinks[0]: missing required field \"name\"", ErrorOf(text).c_str());
+  // Not the last field before the '}' (which is in a nested table).
+  std::string nested = kMinimal;
+  nested.replace(nested.find("\"name\": \"in\", "), 14, "");
+  STRCMP_EQUAL("g.json:4:15: sources[0]: missing required field \"name\"",
+               ErrorOf(nested).c_str());
+}
+
+TEST(GraphFile, ReportsIndependentSyntaxErrorsTogether) {
+  std::string text = kMinimal;
+  text.replace(text.find("\"name\": \"r\", "), 13, "\"name\": \"r\" ");  // no comma
+  text.replace(text.find("\"csv\": { \"path\": \"-\" }"), 22, "\"csv\" { \"path\": \"-\" }");
+  const std::string error = ErrorOf(text);
+  STRCMP_EQUAL("g.json:3:36: schemas[0].name: expecting: , instead got: string constant\n"
+               "g.json:5:51: sinks[0].csv: expected ':', found '{'",
+               error.c_str());
+}
+
+TEST(GraphFile, OnlyTheParsersErrorWhenItIsNotASyntaxError) {
+  std::string text = kMinimal;
+  text.replace(text.find("\"i64\""), 5, "\"int\"");
+  text.replace(text.find("\"csv\": { \"path\": \"-\" }"), 22, "\"csv\" { \"path\": \"-\" }");
+  STRCMP_EQUAL("g.json:3:68: schemas[0].fields[0].type: unknown enum value: int",
+               ErrorOf(text).c_str());
 }
 
 TEST(GraphFile, NotJsonAtAll) {

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "core/schema/null.h"
 #include "core/schema/row_hash.h"
 
 // Last: CppUTest's leak detector redefines `new`.
@@ -26,6 +27,8 @@ using runnel::ops::AggregateFn;
 using runnel::ops::AggregateKind;
 using runnel::schema::Field;
 using runnel::schema::FieldType;
+using runnel::schema::IsNull;
+using runnel::schema::kNullInt;
 using runnel::schema::Schema;
 using runnel::schema::Slot;
 using runnel::schema::TimeUnit;
@@ -48,6 +51,7 @@ Schema Readings() {
                  {"ok", FieldType::kBool, TimeUnit::kMs}});
 }
 
+// A null is kNullInt (device, count) or NaN (temp).
 struct Row {
   int64_t device = 0;  // a symbol id
   int64_t ts = 0;
@@ -174,6 +178,18 @@ std::vector<Row> Wide(size_t n, uint64_t seed) {
   return rows;
 }
 
+// `rows` with about a quarter of the temp, count and device values null
+// (never ts: it is the event time).
+std::vector<Row> WithNulls(std::vector<Row> rows, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  for (Row& r : rows) {
+    if (rng() % 4 == 0) r.temp = std::numeric_limits<double>::quiet_NaN();
+    if (rng() % 4 == 0) r.count = kNullInt;
+    if (rng() % 4 == 0) r.device = kNullInt;
+  }
+  return rows;
+}
+
 // ---------------------------------------------------------------------------
 // Reference computations
 
@@ -264,26 +280,41 @@ bool CheckQuantile(double reported, const std::vector<double>& sorted, const Kep
 
 uint64_t DistinctBits(const Row& r, int field, FieldType type) {
   Slot s = FieldSlot(r, field);
-  if (type == FieldType::kF64) {
-    if (s.f64 == 0) s.f64 = 0.0;
-    if (std::isnan(s.f64)) s.f64 = std::numeric_limits<double>::quiet_NaN();
-  }
+  if (type == FieldType::kF64 && s.f64 == 0) s.f64 = 0.0;
   uint64_t bits;
   std::memcpy(&bits, &s, sizeof(bits));
   return bits;
 }
 
-// Compares every result of `acc` over `rows` with an exact computation.
-void CheckAgainstReference(const Accumulators& acc, const std::vector<Row>& rows,
+// The rows whose value of fn's field is not null (all rows for count()).
+std::vector<Row> NonNull(const std::vector<Row>& rows, const AggregateFn& fn) {
+  if (fn.field < 0) return rows;
+  std::vector<Row> kept;
+  for (const Row& r : rows) {
+    if (!IsNull(FieldSlot(r, fn.field), fn.input_type)) kept.push_back(r);
+  }
+  return kept;
+}
+
+// Compares every result of `acc` over `all_rows` with an exact computation
+// over each function's non-null values: null when there are none, except
+// for the counts.
+void CheckAgainstReference(const Accumulators& acc, const std::vector<Row>& all_rows,
                            const std::string& label) {
-  const std::vector<Slot> out = Emit(acc, Feed(acc, rows));
+  const std::vector<Slot> out = Emit(acc, Feed(acc, all_rows));
   const int et = acc.event_time_field();
-  const size_t n = rows.size();
   for (size_t i = 0; i < acc.fns().size(); ++i) {
     const AggregateFn& fn = acc.fns()[i];
+    const std::vector<Row> rows = NonNull(all_rows, fn);
+    const size_t n = rows.size();
     const std::string text = label + ": " + fn.output.name;
     const bool is_float = fn.input_type == FieldType::kF64;
     auto less = [&](Slot a, Slot b) { return is_float ? a.f64 < b.f64 : a.i64 < b.i64; };
+    if (n == 0 && fn.kind != AggregateKind::kCount &&
+        fn.kind != AggregateKind::kCountDistinct) {
+      CHECK_TEXT(IsNull(out[i], fn.output.type), (text + ": expected null").c_str());
+      continue;
+    }
     switch (fn.kind) {
       case AggregateKind::kCount:
         LONGS_EQUAL_TEXT(static_cast<long>(n), out[i].i64, text.c_str());
@@ -374,6 +405,9 @@ void CheckAgainstReference(const Accumulators& acc, const std::vector<Row>& rows
 // Every function, over every field it takes.
 const std::vector<std::string> kAll = {
     "count() as n",
+    "count(*) as rows",
+    "count(temp) as n_temp",
+    "count(device) as n_device",
     "sum(count) as sum_i",
     "sum(temp) as sum_f",
     "avg(temp) as avg_f",
@@ -416,7 +450,7 @@ TEST(AccumulatorLayout, EachFunctionHasItsOwnOffsetAndSize) {
                               "var_pop(temp)", "count_distinct(device)", "p50(temp)"},
                              static_cast<int>(kTs));
   const auto& f = acc.fns();
-  const uint32_t expected_slots[] = {0, 1, 2, 2, 3, 128, 260};
+  const uint32_t expected_slots[] = {0, 2, 3, 3, 4, 128, 260};
   uint32_t next = 1;
   for (size_t i = 0; i < f.size(); ++i) {
     LONGS_EQUAL_TEXT(expected_slots[i], f[i].slots, f[i].output.name.c_str());
@@ -427,15 +461,29 @@ TEST(AccumulatorLayout, EachFunctionHasItsOwnOffsetAndSize) {
   }
   LONGS_EQUAL(0, f[0].offset);  // count() reads the row count
   LONGS_EQUAL(next, acc.state_slots());
-  LONGS_EQUAL(1 + 0 + 1 + 2 + 2 + 3 + 128 + 260, acc.state_slots());
+  LONGS_EQUAL(1 + 0 + 2 + 3 + 3 + 4 + 128 + 260, acc.state_slots());
 }
 
 TEST(AccumulatorLayout, FirstAndLastKeepOnlyTheValueWithoutEventTime) {
   Accumulators acc = ParseOk({"first(temp)", "last(temp)"});
   LONGS_EQUAL(-1, acc.event_time_field());
-  LONGS_EQUAL(1, acc.fns()[0].slots);
-  LONGS_EQUAL(1, acc.fns()[1].slots);
+  LONGS_EQUAL(2, acc.fns()[0].slots);  // its count of values, the value
+  LONGS_EQUAL(2, acc.fns()[1].slots);
+  LONGS_EQUAL(5, acc.state_slots());
+}
+
+TEST(AccumulatorLayout, CountOfAFieldKeepsItsOwnCount) {
+  Accumulators acc = ParseOk({"count() as n", "count(*)", "count(temp)", "count(device) as d"});
+  const auto& f = acc.fns();
+  LONGS_EQUAL(0, f[0].slots);
+  LONGS_EQUAL(0, f[1].slots);
+  LONGS_EQUAL(-1, f[1].field);
+  LONGS_EQUAL(1, f[2].slots);
+  LONGS_EQUAL(1, f[3].slots);
   LONGS_EQUAL(3, acc.state_slots());
+  STRCMP_EQUAL("count", f[1].output.name.c_str());
+  STRCMP_EQUAL("count_temp", f[2].output.name.c_str());
+  CHECK(f[3].output.type == FieldType::kI64);
 }
 
 TEST(AccumulatorLayout, SameStateOverTheSameFieldIsShared) {
@@ -451,17 +499,18 @@ TEST(AccumulatorLayout, SameStateOverTheSameFieldIsShared) {
   LONGS_EQUAL(f[0].offset, f[2].offset);
   LONGS_EQUAL(260, f[3].slots);  // another field: its own sketch
   CHECK(f[3].offset != f[0].offset);
-  LONGS_EQUAL(3, f[4].slots);
+  LONGS_EQUAL(4, f[4].slots);
   LONGS_EQUAL(0, f[5].slots);
   LONGS_EQUAL(f[4].offset, f[5].offset);
-  LONGS_EQUAL(3, f[6].slots);
+  LONGS_EQUAL(4, f[6].slots);
   LONGS_EQUAL(128, f[7].slots);
   LONGS_EQUAL(0, f[8].slots);
-  LONGS_EQUAL(1 + 260 + 260 + 3 + 3 + 128, acc.state_slots());
+  LONGS_EQUAL(1 + 260 + 260 + 4 + 4 + 128, acc.state_slots());
 
   // Shared state gives every function its own result.
   std::vector<Row> rows = Mixed(500, 3);
   CheckAgainstReference(acc, rows, "shared");
+  CheckAgainstReference(acc, WithNulls(rows, 4), "shared, with nulls");
 }
 
 TEST(AccumulatorLayout, ResultTypesUnitsAndDefaultNames) {
@@ -496,11 +545,18 @@ TEST(AccumulatorLayout, ResultTypesUnitsAndDefaultNames) {
   DOUBLES_EQUAL(0.05, acc.fns()[11].q, 0);
 }
 
-TEST(AccumulatorLayout, AnEmptyStateEmitsZeros) {
+TEST(AccumulatorLayout, AnEmptyStateEmitsZeroCountsAndNulls) {
   Accumulators acc = ParseOk(kAll, static_cast<int>(kTs));
   std::vector<Slot> out = Emit(acc, Empty(acc));
   for (size_t i = 0; i < out.size(); ++i) {
-    CHECK_TEXT(out[i].i64 == 0, acc.fns()[i].output.name.c_str());
+    const AggregateFn& fn = acc.fns()[i];
+    if (fn.kind == AggregateKind::kCount || fn.kind == AggregateKind::kCountDistinct) {
+      CHECK_TEXT(out[i].i64 == 0, fn.output.name.c_str());
+    } else if (fn.output.type == FieldType::kBool) {
+      CHECK_TEXT(out[i].i64 == 0, fn.output.name.c_str());  // bool has no null
+    } else {
+      CHECK_TEXT(IsNull(out[i], fn.output.type), fn.output.name.c_str());
+    }
   }
 }
 
@@ -532,6 +588,60 @@ TEST(AccumulatorValues, MixedSignsWithTiesInEventTime) {
     CheckAgainstReference(ParseOk(kAll, static_cast<int>(kTs)), rows, "mixed");
     CheckAgainstReference(ParseOk(kAll), rows, "mixed, arrival order");
   }
+}
+
+TEST(AccumulatorValues, NullsAreSkipped) {
+  for (uint64_t seed = 1; seed <= 3; ++seed) {
+    std::vector<Row> rows = WithNulls(Mixed(2000, seed), seed + 100);
+    CheckAgainstReference(ParseOk(kAll, static_cast<int>(kTs)), rows, "nulls");
+    CheckAgainstReference(ParseOk(kAll), rows, "nulls, arrival order");
+  }
+}
+
+TEST(AccumulatorValues, NullsByHand) {
+  Accumulators acc = ParseOk({"count()", "count(count)", "sum(count)", "avg(count)",
+                              "min(temp)", "max(temp)", "first(count)", "last(count)",
+                              "last(device)", "var_pop(count)", "count_distinct(count)",
+                              "p50(count)"});
+  std::vector<Row> rows(4);
+  for (Row& r : rows) {
+    r.count = kNullInt;
+    r.temp = std::numeric_limits<double>::quiet_NaN();
+    r.device = kNullInt;
+  }
+  rows[1].count = 10;
+  rows[2].count = 4;
+  rows[2].temp = -1.5;
+  rows[1].device = 3;
+  std::vector<Slot> out = Emit(acc, Feed(acc, rows));
+  LONGS_EQUAL(4, out[0].i64);
+  LONGS_EQUAL(2, out[1].i64);
+  LONGS_EQUAL(14, out[2].i64);
+  DOUBLES_EQUAL(7, out[3].f64, 0);  // 14 / 2, not 14 / 4
+  DOUBLES_EQUAL(-1.5, out[4].f64, 0);
+  DOUBLES_EQUAL(-1.5, out[5].f64, 0);
+  LONGS_EQUAL(10, out[6].i64);  // the first non-null, not the first row's null
+  LONGS_EQUAL(4, out[7].i64);
+  LONGS_EQUAL(3, out[8].i64);
+  DOUBLES_EQUAL(9, out[9].f64, 1e-12);
+  LONGS_EQUAL(2, out[10].i64);
+  CHECK_WITHIN_1_PERCENT(4, out[11].f64);
+}
+
+TEST(AccumulatorValues, OnlyNullsGiveNullExceptTheCounts) {
+  std::vector<Row> rows(3);
+  for (Row& r : rows) {
+    r.count = kNullInt;
+    r.temp = std::numeric_limits<double>::quiet_NaN();
+    r.device = kNullInt;
+  }
+  Accumulators acc = ParseOk(kAll, static_cast<int>(kTs));
+  CheckAgainstReference(acc, rows, "only nulls");
+  std::vector<Slot> out = Emit(acc, Feed(acc, rows));
+  LONGS_EQUAL(3, out[0].i64);  // count(): rows
+  LONGS_EQUAL(0, out[2].i64);  // count(temp)
+  CHECK(out[4].i64 == kNullInt);  // sum(count) is null, not 0
+  CHECK(std::isnan(out[6].f64));  // avg(temp)
 }
 
 TEST(AccumulatorValues, AllNegative) {
@@ -626,7 +736,7 @@ TEST(AccumulatorValues, SmallDistinctCountsAreExact) {
   }
 }
 
-TEST(AccumulatorValues, DistinctFloatsTreatSignedZeroAndNaNAsOneValue) {
+TEST(AccumulatorValues, DistinctFloatsTreatSignedZeroAsOneValueAndSkipNaN) {
   Accumulators acc = ParseOk({"count_distinct(temp)", "count_distinct(ok)"});
   std::vector<Row> rows(6);
   rows[0].temp = 0.0;
@@ -637,7 +747,7 @@ TEST(AccumulatorValues, DistinctFloatsTreatSignedZeroAndNaNAsOneValue) {
   rows[5].temp = 1.0;
   rows[5].ok = true;
   std::vector<Slot> out = Emit(acc, Feed(acc, rows));
-  LONGS_EQUAL(3, out[0].i64);  // 0, NaN, 1
+  LONGS_EQUAL(2, out[0].i64);  // 0 and 1; NaN is the null
   LONGS_EQUAL(2, out[1].i64);  // false, true
 }
 
@@ -787,6 +897,16 @@ TEST(AccumulatorMerge, ContiguousSplitsEqualTheWhole) {
   CheckMergeOfSplits(by_time, Negative(400, 22), true, 3, "negative");
   CheckMergeOfSplits(by_time, Offset(1000, 23), true, 4, "offset");
   CheckMergeOfSplits(by_time, Wide(3000, 24), true, 5, "wide");
+}
+
+TEST(AccumulatorMerge, SplitsWithNullsEqualTheWhole) {
+  Accumulators by_time = ParseOk(kAll, static_cast<int>(kTs));
+  Accumulators by_arrival = ParseOk(kAll);
+  // Sparse values: many parts hold only nulls of a field.
+  std::vector<Row> sparse = WithNulls(WithNulls(Mixed(300, 61), 62), 63);
+  CheckMergeOfSplits(by_time, sparse, true, 8, "sparse");
+  CheckMergeOfSplits(by_arrival, sparse, true, 9, "sparse, arrival");
+  CheckMergeOfSplits(by_time, WithNulls(Offset(1000, 64), 65), false, 10, "offset with nulls");
 }
 
 TEST(AccumulatorMerge, ScatteredSplitsEqualTheWholeWithDistinctTimes) {
@@ -1117,6 +1237,13 @@ TEST(AccumulatorParse, VarianceAndQuantilesNeedNumbers) {
                ParseError({"p99(device)"}).c_str());
   STRCMP_EQUAL("[0]: quantile over ts field 'ts' (expected an i64 or f64 field)",
                ParseError({"quantile(ts, 0.5)"}).c_str());
+}
+
+TEST(AccumulatorParse, CountTakesNothingAStarOrOneField) {
+  ParseOk({"count()", "count(*) as rows", "count(device) as a", "count(ok) as b"});
+  STRCMP_EQUAL("[0]: count() takes at most one field", ParseError({"count(temp, 2)"}).c_str());
+  STRCMP_EQUAL("[0]: sum() needs a field, e.g. sum(temp)", ParseError({"sum(*)"}).c_str());
+  STRCMP_CONTAINS("[0]: unknown field 'x'", ParseError({"count(x)"}).c_str());
 }
 
 TEST(AccumulatorParse, CountDistinctAndFirstLastTakeAnyType) {

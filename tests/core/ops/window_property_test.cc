@@ -15,6 +15,9 @@
 //   session's last result covers exactly its rows; every result is for a
 //   final session or a part of one that was merged later.
 //
+// About one value in six is null: sum(v) skips them (null when a window
+// has only nulls) while count() counts every row.
+//
 // The LateRowFilter must keep exactly the late rows, and metrics().dropped
 // must count them.
 #include <algorithm>
@@ -27,6 +30,7 @@
 
 #include "core/common/clock.h"
 #include "core/ops/window.h"
+#include "core/schema/null.h"
 #include "tests/core/ops/window_testing.h"
 
 // Last: CppUTest's leak detector redefines `new`.
@@ -34,6 +38,7 @@
 
 using runnel::ManualClock;
 using runnel::Status;
+using runnel::schema::kNullInt;
 using namespace window_testing;
 
 namespace {
@@ -45,6 +50,22 @@ struct Result {
   bool operator==(const Result& o) const {
     return n == o.n && sum == o.sum && is_update == o.is_update;
   }
+};
+
+// sum(v) as SQL has it: nulls skipped, null when there is no value.
+struct NullSkippingSum {
+  int64_t total = 0;
+  int64_t values = 0;
+  void Add(int64_t v) {
+    if (v == kNullInt) return;
+    total += v;
+    ++values;
+  }
+  void Add(const NullSkippingSum& other) {
+    total += other.total;
+    values += other.values;
+  }
+  int64_t Result() const { return values == 0 ? kNullInt : total; }
 };
 
 struct Case {
@@ -111,25 +132,26 @@ std::map<WindowKey, std::vector<Result>> ModelTimeWindows(const Case& c) {
   for (const auto& [window, rows] : rows_of) {
     std::vector<Result>& out = results[window];
     const int64_t end = std::get<2>(window);
-    int64_t sum = 0;
+    NullSkippingSum sum;
     for (size_t i = 0; i < rows.size(); ++i) {
-      sum += rows[i]->v;
+      sum.Add(rows[i]->v);
       if (c.spec.emit_final) continue;
       const bool on_time = rows[i]->wm == kNoWm || rows[i]->wm < end - 1;
       const bool more_on_time =
           on_time && i + 1 < rows.size() &&
           (rows[i + 1]->wm == kNoWm || rows[i + 1]->wm < end - 1);
       if (!more_on_time)
-        out.push_back({static_cast<int64_t>(i + 1), sum, out.empty() ? 0 : 1});
+        out.push_back({static_cast<int64_t>(i + 1), sum.Result(), out.empty() ? 0 : 1});
     }
     if (c.spec.emit_final)
-      out.push_back({static_cast<int64_t>(rows.size()), sum, 0});
+      out.push_back({static_cast<int64_t>(rows.size()), sum.Result(), 0});
   }
   return results;
 }
 
 struct Session {
-  int64_t key, start, end, n, sum;
+  int64_t key, start, end, n;
+  NullSkippingSum sum;
 };
 
 // Sessions: the final ones.
@@ -148,7 +170,8 @@ std::vector<Session> ModelSessions(const Case& c) {
       }
     }
     if (ModelLate(c.spec, row.ts, row.wm)) continue;
-    Session merged{row.key, row.ts, row.ts + c.spec.gap_ns, 1, row.v};
+    Session merged{row.key, row.ts, row.ts + c.spec.gap_ns, 1, {}};
+    merged.sum.Add(row.v);
     for (size_t i = 0; i < live.size();) {
       const Session& s = live[i];
       if (s.key == row.key && s.start <= row.ts + c.spec.gap_ns &&
@@ -156,7 +179,7 @@ std::vector<Session> ModelSessions(const Case& c) {
         merged.start = std::min(merged.start, s.start);
         merged.end = std::max(merged.end, s.end);
         merged.n += s.n;
-        merged.sum += s.sum;
+        merged.sum.Add(s.sum);
         live.erase(live.begin() + static_cast<std::ptrdiff_t>(i));
       } else {
         ++i;
@@ -193,7 +216,7 @@ Case MakeCase(Type type, uint64_t seed) {
     if (below(40) == 0) t += 25 + below(40);
     const int64_t ts = t - below(disorder + 1);
     max_ts = std::max(max_ts, ts);
-    c.rows.push_back({1 + below(keys), ts, below(50) - 10});
+    c.rows.push_back({1 + below(keys), ts, below(6) == 0 ? kNullInt : below(50) - 10});
   }
   SetWatermarks(&c.rows, lag);
   if (below(2) == 0) c.final_wm = max_ts - lag;
@@ -237,13 +260,17 @@ struct Coverage {
   uint64_t updates = 0;  // results with is_update = 1
   uint64_t windows = 0;
   uint64_t flushes = 0;
+  uint64_t null_sums = 0;  // results over only nulls
 };
 Coverage coverage;
 
 void Count(Runner& runner) {
   coverage.late_rows += runner.late_rows().size();
   coverage.flushes += runner.flushes();
-  for (const Out& o : runner.results()) coverage.updates += o.is_update != 0;
+  for (const Out& o : runner.results()) {
+    coverage.updates += o.is_update != 0;
+    coverage.null_sums += o.sum == kNullInt;
+  }
   coverage.windows += ByWindowCount(runner.results());
 }
 
@@ -311,7 +338,7 @@ void RunSessionCase(const Case& c) {
     auto it = actual.find(window);
     if (it == actual.end()) Fail(c, "missing session " + Describe(window));
     const Result& last = it->second.back();
-    if (last.n != s.n || last.sum != s.sum)
+    if (last.n != s.n || last.sum != s.sum.Result())
       Fail(c, "last result of session " + Describe(window));
     if (c.spec.emit_final && (it->second.size() != 1 || last.is_update != 0)) {
       Fail(c, "emit final: not one result for " + Describe(window));
@@ -350,6 +377,7 @@ void teardown() override {
   CHECK(coverage.late_rows > 1000);
   CHECK(coverage.updates > 1000);
   CHECK(coverage.windows > 10000);
+  CHECK(coverage.null_sums > 100);
 }
 }
 ;

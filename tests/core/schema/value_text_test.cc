@@ -1,12 +1,17 @@
 #include "core/schema/value_text.h"
 
-#include <CppUTest/TestHarness.h>
-
+#include <cmath>
 #include <string>
+
+#include "core/schema/null.h"
+
+// Last: CppUTest's leak detector redefines `new`.
+#include <CppUTest/TestHarness.h>
 
 using runnel::schema::Field;
 using runnel::schema::FieldType;
 using runnel::schema::FormatValue;
+using runnel::schema::NullSlot;
 using runnel::schema::ParseOutcome;
 using runnel::schema::ParseValue;
 using runnel::schema::Slot;
@@ -79,6 +84,20 @@ TEST(ValueText, FormatsRoundTrip) {
   STRCMP_EQUAL("-2", Format(slot, F(FieldType::kTs), symbols).c_str());
   slot.i64 = 0;
   STRCMP_EQUAL("false", Format(slot, F(FieldType::kBool), symbols).c_str());
+}
+
+TEST(ValueText, NullsFormatAsNothing) {
+  for (FieldType type : {FieldType::kI64, FieldType::kF64, FieldType::kTs, FieldType::kSym}) {
+    STRCMP_EQUAL("", Format(NullSlot(type), F(type), symbols).c_str());
+  }
+  slot.f64 = std::nan("");
+  STRCMP_EQUAL("", Format(slot, F(FieldType::kF64), symbols).c_str());
+}
+
+TEST(ValueText, EmptyTextIsReportedAndLeavesTheSlot) {
+  slot.i64 = 5;
+  CHECK(ParseValue("", F(FieldType::kI64), &symbols, &slot) == ParseOutcome::kEmpty);
+  LONGS_EQUAL(5, slot.i64);
 }
 
 TEST(ValueText, FormatReportsOverflow) {

@@ -1,14 +1,18 @@
 #include "transports/file/csv_sink.h"
 
-#include <CppUTest/TestHarness.h>
-
+#include <cmath>
 #include <string>
 
+#include "core/schema/null.h"
 #include "tests/testing/temp_dir.h"
+
+// Last: CppUTest's leak detector redefines `new`.
+#include <CppUTest/TestHarness.h>
 
 using runnel::file::CsvSink;
 using runnel::file::CsvSinkOptions;
 using runnel::schema::FieldType;
+using runnel::schema::kNullInt;
 using runnel::schema::RowBatch;
 using runnel::schema::Schema;
 using runnel::schema::SymbolTable;
@@ -69,6 +73,22 @@ TEST(CsvSink, QuotesSymbolsThatNeedIt) {
   CHECK(sink.Write(batch).ok());
   CHECK(sink.Close().ok());
   STRCMP_EQUAL("\"hall, north\",1,1,false,1\n\"say \"\"hi\"\"\",2,2,false,2\n",
+               runnel::testing::ReadFile(options.path).c_str());
+}
+
+TEST(CsvSink, WritesNullsAsEmptyCells) {
+  CsvSinkOptions options;
+  options.path = dir.File("out.csv");
+  options.header = false;
+  CsvSink sink(options, Alerts(), &symbols);
+  CHECK(sink.Open().ok());
+  Add("dev-1", 1, std::nan(""), true, kNullInt);
+  batch.row(0)[0].i64 = kNullInt;  // sym
+  batch.row(0)[1].i64 = kNullInt;  // ts
+  Add("dev-2", 2, 2.5, false, 3);
+  CHECK(sink.Write(batch).ok());
+  CHECK(sink.Close().ok());
+  STRCMP_EQUAL(",,,true,\ndev-2,2,2.5,false,3\n",
                runnel::testing::ReadFile(options.path).c_str());
 }
 

@@ -1,14 +1,18 @@
 #include "transports/file/csv_source.h"
 
-#include <CppUTest/TestHarness.h>
-
+#include <cmath>
 #include <string>
 
+#include "core/schema/null.h"
 #include "tests/testing/temp_dir.h"
+
+// Last: CppUTest's leak detector redefines `new`.
+#include <CppUTest/TestHarness.h>
 
 using runnel::file::CsvSource;
 using runnel::file::CsvSourceOptions;
 using runnel::schema::FieldType;
+using runnel::schema::kNullInt;
 using runnel::schema::RowBatch;
 using runnel::schema::Schema;
 using runnel::schema::SymbolTable;
@@ -81,7 +85,7 @@ TEST(CsvSource, SkipsAndCountsMalformedLines) {
                            "dev-1,1,20\n"
                            "dev-2,notatime,20\n"
                            "dev-3,3\n"
-                           "dev-4,4,\n"
+                           "dev-4,4,x\n"
                            "\"dev-5,5,20\n"
                            "\n"
                            "dev-6,6,21\n"),
@@ -89,6 +93,70 @@ TEST(CsvSource, SkipsAndCountsMalformedLines) {
   CHECK(source.Open().ok());
   LONGS_EQUAL(2, Drain(&source));
   LONGS_EQUAL(4, source.rejected());
+}
+
+// i64, f64, ts, sym and bool columns; the event time is `at` when set.
+Schema EveryType() {
+  return Schema({{"n", FieldType::kI64, TimeUnit::kMs},
+                 {"temp", FieldType::kF64, TimeUnit::kMs},
+                 {"ts", FieldType::kTs, TimeUnit::kMs},
+                 {"device", FieldType::kSym, TimeUnit::kMs},
+                 {"ok", FieldType::kBool, TimeUnit::kMs},
+                 {"at", FieldType::kTs, TimeUnit::kMs}});
+}
+
+TEST(CsvSource, EmptyCellsAreNullsOfEachType) {
+  RowBatch rows(6, 8);
+  CsvSourceOptions options = Options("n,temp,ts,device,ok,at\n"
+                                     ",,,,true,1\n"
+                                     "1,2.5,3,d,false,2\n");
+  options.event_time_field = 5;
+  CsvSource source(options, EveryType(), &symbols);
+  CHECK(source.Open().ok());
+  bool done = false;
+  CHECK(source.Read(&rows, &done).ok());
+  LONGS_EQUAL(2, rows.size());
+  LONGS_EQUAL(0, source.rejected());
+  CHECK(rows.row(0)[0].i64 == kNullInt);
+  CHECK(std::isnan(rows.row(0)[1].f64));
+  CHECK(rows.row(0)[2].i64 == kNullInt);
+  CHECK(rows.row(0)[3].i64 == kNullInt);
+  LONGS_EQUAL(1, rows.row(0)[4].i64);
+  LONGS_EQUAL(1, rows.row(1)[0].i64);
+}
+
+TEST(CsvSource, EmptyEventTimeOrBoolIsRejectedWithItsLine) {
+  CsvSourceOptions options = Options("n,temp,ts,device,ok,at\n"
+                                     "1,1,1,d,true,\n"
+                                     "1,1,1,d,,1\n"
+                                     "1,1,1,d,true,1\n");
+  options.event_time_field = 5;
+  options.strict = true;
+  RowBatch rows(6, 8);
+  CsvSource source(options, EveryType(), &symbols);
+  CHECK(source.Open().ok());
+  bool done = false;
+  STRCMP_EQUAL((options.path + ":2: column 'at' is empty: a row needs its event time "
+                               "(strict: stopping)").c_str(),
+               source.Read(&rows, &done).message().c_str());
+  options.strict = false;
+  CsvSource lenient(options, EveryType(), &symbols);
+  CHECK(lenient.Open().ok());
+  rows.Clear();
+  CHECK(lenient.Read(&rows, &done).ok());
+  LONGS_EQUAL(1, rows.size());
+  LONGS_EQUAL(2, lenient.rejected());
+}
+
+TEST(CsvSource, EmptyBoolCellIsRejected) {
+  CsvSourceOptions options = Options("n,temp,ts,device,ok,at\n1,1,1,d,,1\n");
+  options.strict = true;
+  RowBatch rows(6, 8);
+  CsvSource source(options, EveryType(), &symbols);
+  CHECK(source.Open().ok());
+  bool done = false;
+  STRCMP_CONTAINS(":2: column 'ok' is empty (a bool cannot be null)",
+                  source.Read(&rows, &done).message().c_str());
 }
 
 TEST(CsvSource, StrictStopsAtTheFirstBadLineNamingIt) {

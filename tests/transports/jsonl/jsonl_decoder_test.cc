@@ -1,11 +1,16 @@
 #include "transports/jsonl/jsonl_decoder.h"
 
-#include <CppUTest/TestHarness.h>
-
+#include <cmath>
 #include <string>
+
+#include "core/schema/null.h"
+
+// Last: CppUTest's leak detector redefines `new`.
+#include <CppUTest/TestHarness.h>
 
 using runnel::jsonl::JsonlDecoder;
 using runnel::schema::FieldType;
+using runnel::schema::kNullInt;
 using runnel::schema::Schema;
 using runnel::schema::Slot;
 using runnel::schema::SymbolTable;
@@ -111,13 +116,46 @@ TEST(JsonlDecoder, WrongTypesNameTheField) {
       "field 'device': expected a string");
   Bad(R"({"device":"d","ts":1,"temp":1,"count":1,"ok":1})",
       "field 'ok': expected true or false");
-  Bad(R"({"device":"d","ts":1,"temp":null,"count":1,"ok":true})",
-      "field 'temp': expected a number");
+  Bad(R"({"device":"d","ts":1,"temp":1,"count":1.5,"ok":true})",
+      "field 'count': expected an integer");
 }
 
-TEST(JsonlDecoder, MissingAndRepeatedFields) {
-  Bad(R"({"device":"d","ts":1,"count":1,"ok":true})", "field 'temp' is missing");
+TEST(JsonlDecoder, NullAndMissingValuesAreNulls) {
+  Ok(R"({"device":null,"ts":null,"temp":null,"count":null,"ok":true})");
+  CHECK(row[0].i64 == kNullInt);
+  CHECK(row[1].i64 == kNullInt);
+  CHECK(std::isnan(row[2].f64));
+  CHECK(row[3].i64 == kNullInt);
+  Ok(R"({"ok":false})");
+  CHECK(row[0].i64 == kNullInt);
+  CHECK(row[1].i64 == kNullInt);
+  CHECK(std::isnan(row[2].f64));
+  CHECK(row[3].i64 == kNullInt);
+  LONGS_EQUAL(0, row[4].i64);
+}
+
+TEST(JsonlDecoder, BoolHasNoNull) {
+  Bad(R"({"device":"d","ts":1,"temp":1,"count":1,"ok":null})",
+      "field 'ok': expected true or false");
+  Bad(R"({"device":"d","ts":1,"temp":1,"count":1})", "field 'ok' is missing");
+}
+
+TEST(JsonlDecoder, EventTimeMustBePresent) {
+  JsonlDecoder timed(AllTypes(), &symbols, 1 << 12, 1);
+  CHECK(timed.Decode(R"({"device":"d","ts":null,"temp":1,"count":1,"ok":true})", row) ==
+        JsonlDecoder::Outcome::kBadLine);
+  STRCMP_EQUAL("field 'ts': expected an integer timestamp", timed.error());
+  CHECK(timed.Decode(R"({"device":"d","temp":1,"count":1,"ok":true})", row) ==
+        JsonlDecoder::Outcome::kBadLine);
+  STRCMP_EQUAL("field 'ts' is missing", timed.error());
+  CHECK(timed.Decode(R"({"ts":5,"ok":true})", row) == JsonlDecoder::Outcome::kOk);
+  CHECK(row[1].i64 == 5000000000LL);
+}
+
+TEST(JsonlDecoder, RepeatedFields) {
   Bad(R"({"device":"d","ts":1,"temp":1,"temp":2,"count":1,"ok":true})",
+      "field 'temp' appears twice");
+  Bad(R"({"device":"d","ts":1,"temp":null,"temp":2,"count":1,"ok":true})",
       "field 'temp' appears twice");
 }
 

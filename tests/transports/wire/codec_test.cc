@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "core/schema/null.h"
 #include "core/schema/row.h"
 #include "core/schema/schema.h"
 #include "core/schema/symbol_table.h"
@@ -155,6 +156,26 @@ TEST(WireCodec, RoundTripsEveryType) {
   }
   CHECK(std::isnan(out.row(2)[2].f64));
   CHECK(std::signbit(out.row(1)[2].f64));
+}
+
+TEST(WireCodec, NullSymRoundTripsWithoutADictionaryEntry) {
+  RowBatch in(5, 2);
+  Slot* row = in.Append();
+  row[0].i64 = kNullInt;
+  row[1].i64 = 1;
+  row[2].f64 = 1.5;
+  row[3].i64 = 0;
+  row[4].i64 = 2;
+  BatchEncoder encoder(schema, &sender_symbols, 2);
+  encoder.EncodeBatch(BatchHeader(), in);
+  FrameDecoder decoder(schema, &receiver_symbols);
+  DecodedMessage m;
+  Status status = decoder.Decode(encoder.data(), encoder.size(), &m);
+  CHECK_TRUE_TEXT(status.ok(), status.message().c_str());
+  RowBatch out(5, 2);
+  decoder.CopyRows(m, 0, 1, &out);
+  LONGLONGS_EQUAL(kNullInt, out.row(0)[0].i64);
+  UNSIGNED_LONGS_EQUAL(0, receiver_symbols.size());
 }
 
 TEST(WireCodec, DictionaryHoldsEachSymbolOnce) {

@@ -3,9 +3,11 @@
 // a header per frame) and JSON-lines frames become rows; bad readings and
 // lines are dropped, counted and dead-lettered one by one while every valid
 // row around them arrives, in order; batches and the closing heartbeat work
-// in every format.
+// in every format; missing values are nulls, but not a missing event time.
+#include <unistd.h>
 #include <zmq.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -83,7 +85,7 @@ TEST_GROUP(ZmqFormats) {
     o.bind = {Endpoint(port)};
     o.end_after_producers = 1;  // the closing heartbeat each test sends last
     o.format = format;
-    o.event_time = true;
+    o.event_time_field = 1;  // ts
     o.dead_letter = dir.File("dead.rnld");
     return o;
   }
@@ -234,4 +236,33 @@ TEST(ZmqFormats, JsonLines) {
   UNSIGNED_LONGLONGS_EQUAL(dead.size(), source.rejected());
   STRCMP_CONTAINS("line 3: field 'ts'", dead[0].reason.c_str());
   STRCMP_CONTAINS("line 1: ", dead.back().reason.c_str());
+}
+
+// Missing values in text frames are nulls (temp NaN), as in files; a line
+// without its event time is dropped and dead-lettered.
+TEST(ZmqFormats, MissingValuesAreNullsButEventTimeIsRequired) {
+  for (ZmqFormat format : {ZmqFormat::kCsv, ZmqFormat::kJsonl}) {
+    ZmqSource source(Options(format), Readings(), &symbols, SystemClock::Get());
+    CHECK(source.Open().ok());
+    {
+      RawSender sensor(ZMQ_PUSH, Endpoint(port));
+      sensor.Send({"sensors", format == ZmqFormat::kCsv
+                                  ? "a,1000,\nb,,3.5\nc,3000,4.5\n"
+                                  : "{\"device\":\"a\",\"ts\":1000,\"temp\":null}\n"
+                                    "{\"device\":\"b\",\"temp\":3.5}\n"
+                                    "{\"device\":\"c\",\"ts\":3000,\"temp\":4.5}\n"});
+      sensor.Send({"sensors", Encoder().Closing(0)});
+    }
+    std::vector<Row> rows = ReadAll(&source, symbols, 10000);
+    LONGS_EQUAL(2, rows.size());
+    STRCMP_EQUAL("a", rows[0].device.c_str());
+    CHECK(std::isnan(rows[0].temp));
+    CHECK(rows[1] == (Row{"c", 3000 * kNanosPerMs, 4.5}));
+    std::vector<DeadLetter> dead = DeadLetters();
+    LONGS_EQUAL(1, dead.size());
+    STRCMP_CONTAINS("line 2: ", dead[0].reason.c_str());
+    STRCMP_CONTAINS("ts", dead[0].reason.c_str());
+    port = runnel::testing::FreePort();
+    unlink(dir.File("dead.rnld").c_str());
+  }
 }

@@ -250,7 +250,7 @@ TEST(ZmqLink, BadFramesAreDroppedAndValidRowsAllArrive) {
 TEST(ZmqLink, GapsAndDuplicatesAreDetected) {
   int port = testing::FreePort();
   ZmqSourceOptions o = PullOptions(port);
-  o.event_time = true;
+  o.event_time_field = 1;  // ts
   ZmqSource source(o, schema, &receiver_symbols, SystemClock::Get());
   CHECK(source.Open().ok());
   {
