@@ -60,7 +60,19 @@ def _cross_toolchain_config_impl(ctx):
             "-lm",
         ]),
         # Bazel turns these on by --compilation_mode.
-        _flags("opt", _COMPILE, ["-O2", "-DNDEBUG", "-ffunction-sections", "-fdata-sections"], enabled = False),
+        feature(
+            name = "opt",
+            flag_sets = [
+                flag_set(actions = _COMPILE, flag_groups = [flag_group(flags = [
+                    "-O2",
+                    "-DNDEBUG",
+                    "-ffunction-sections",
+                    "-fdata-sections",
+                ])]),
+                # Drop the unused sections of the static libraries too.
+                flag_set(actions = _LINK, flag_groups = [flag_group(flags = ["-Wl,--gc-sections"])]),
+            ],
+        ),
         _flags("dbg", _COMPILE, ["-O0", "-g"], enabled = False),
         feature(name = "supports_pic", enabled = True),
     ]
