@@ -61,6 +61,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <initializer_list>
 #include <numeric>
 #include <string>
 
@@ -146,13 +147,30 @@ enum : int64_t {
 
 // Time arithmetic that cannot overflow: values beyond the int64 range are
 // clamped (windows at the very ends of time are then misaligned, not UB).
-int64_t Clamp(__int128 v) {
-  if (v > INT64_MAX) return INT64_MAX;
-  if (v < INT64_MIN) return INT64_MIN;
-  return static_cast<int64_t>(v);
-}
+// Without 128-bit integers, which 32-bit ARM lacks.
+
+// An exact sum of int64 terms: value + wraps * 2^64.
+struct WideSum {
+  int64_t value = 0;
+  int wraps = 0;
+  void Add(int64_t v) {
+    if (__builtin_add_overflow(value, v, &value)) wraps += v > 0 ? 1 : -1;
+  }
+  // Any wrap puts the sum beyond the int64 range, on the side of its sign.
+  int64_t Clamped() const {
+    return wraps > 0 ? INT64_MAX : wraps < 0 ? INT64_MIN : value;
+  }
+};
 int64_t Add(int64_t a, int64_t b) {
-  return Clamp(static_cast<__int128>(a) + b);
+  WideSum sum;
+  sum.Add(a);
+  sum.Add(b);
+  return sum.Clamped();
+}
+int64_t Multiply(int64_t a, int64_t b) {
+  int64_t product;
+  if (!__builtin_mul_overflow(a, b, &product)) return product;
+  return (a < 0) != (b < 0) ? INT64_MIN : INT64_MAX;
 }
 // The largest multiple of `unit` <= t: windows are aligned to the epoch, so
 // this is a floor division, also for negative times. REQUIRES: unit > 0.
@@ -188,11 +206,30 @@ class AlignedFloor {
   bool valid_ = false;
 };
 
-// The smallest multiple of `unit` >= t.
-int64_t CeilTo(__int128 t, int64_t unit) {
-  __int128 r = t % unit;
-  if (r < 0) r += unit;
-  return Clamp(r == 0 ? t : t - r + unit);
+// The smallest multiple of `unit` >= the exact sum of `terms`, clamped.
+// Each term is split into a floor quotient and a remainder in [0, unit),
+// which are summed separately so that nothing overflows. REQUIRES: unit > 0.
+int64_t CeilTo(std::initializer_list<int64_t> terms, int64_t unit) {
+  WideSum quotient;
+  int64_t remainder = 0;
+  for (int64_t t : terms) {
+    int64_t q = t / unit;
+    int64_t r = t % unit;
+    if (r < 0) {
+      q -= 1;
+      r += unit;
+    }
+    quotient.Add(q);
+    if (r >= unit - remainder) {  // remainder + r >= unit
+      remainder = r - (unit - remainder);
+      quotient.Add(1);
+    } else {
+      remainder += r;
+    }
+  }
+  if (remainder > 0) quotient.Add(1);
+  if (quotient.wraps != 0) return quotient.Clamped();
+  return Multiply(quotient.value, unit);
 }
 
 bool IsEventTime(const WindowSpec& spec) {
@@ -385,16 +422,14 @@ class WindowOperator::Impl {
   int64_t CleanupTime(int64_t end) const { return Add(end - 1, lateness_); }
   int64_t SlidingEnd(int64_t start) const { return Add(start, spec_.size_ns); }
   int64_t FirstWindowOf(int64_t pane) const {
-    return CeilTo(static_cast<__int128>(pane) + pane_ - spec_.size_ns,
-                  spec_.slide_ns);
+    return CeilTo({pane, pane_, -spec_.size_ns}, spec_.slide_ns);
   }
   int64_t LastWindowOf(int64_t pane) const {
     return FloorTo(pane, spec_.slide_ns);
   }
   // The earliest sliding window not yet past its cleanup time.
   int64_t FirstLiveWindow() const {
-    return CeilTo(static_cast<__int128>(time_) - spec_.size_ns + 2 - lateness_,
-                  spec_.slide_ns);
+    return CeilTo({time_, -spec_.size_ns, 2, -lateness_}, spec_.slide_ns);
   }
 
   // --- Calls.
@@ -412,7 +447,7 @@ class WindowOperator::Impl {
     if (error_.ok()) error_ = std::move(status);
   }
   int64_t NowNs() const {
-    return Clamp(static_cast<__int128>(clock_->NowMillis()) * kNsPerMs);
+    return Multiply(clock_->NowMillis(), kNsPerMs);
   }
   // Moves the clock to `time` (if later) and fires what is due; with
   // event time, the output watermark follows once nothing due is left.
@@ -732,7 +767,7 @@ int64_t WindowOperator::Impl::next_processing_time_ms() const {
   if (!event_time_ && spec_.type != Type::kCount) {
     const int64_t due = std::min(fire_.next_time(), cleanup_.next_time());
     // The first ms at which now_ms * 1e6 >= due.
-    if (due != INT64_MAX) next = CeilTo(due, kNsPerMs) / kNsPerMs;
+    if (due != INT64_MAX) next = CeilTo({due}, kNsPerMs) / kNsPerMs;
   }
   if (early_ms_ > 0) next = std::min(next, early_due_ms_);
   return next;
@@ -743,7 +778,7 @@ Status WindowOperator::Impl::OnProcessingTime(int64_t now_ms, RowBatch* out) {
   Begin(out, /*use_queue=*/false);
   DrainQueue();
   if (queue_size_ == 0 && !event_time_ && spec_.type != Type::kCount) {
-    AdvanceTo(Clamp(static_cast<__int128>(now_ms) * kNsPerMs));
+    AdvanceTo(Multiply(now_ms, kNsPerMs));
   }
   // An early round runs once nothing is due; if the batch fills first, it
   // stays due and the next call finishes it.

@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <cstdio>
 
+#include "tests/testing/emulator.h"
+
 namespace runnel::testing {
 namespace {
 
@@ -39,8 +41,9 @@ Process::Process(const std::vector<std::string>& argv, Stdout out) {
     close(in_pipe[1]);
     return;
   }
+  const std::vector<std::string> command = WithEmulator(argv);
   std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  for (const std::string& a : command) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   fflush(stdout);
   fflush(stderr);

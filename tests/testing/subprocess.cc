@@ -6,17 +6,27 @@
 
 #include <cstdio>
 
+#include "tests/testing/emulator.h"
 #include "tests/testing/temp_dir.h"
 
 namespace runnel::testing {
 
-ProcessResult RunProcess(const std::vector<std::string>& argv,
-                         const std::string& stdin_text) {
+ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string& stdin_text,
+                         const std::vector<std::string>* environment) {
   // Files rather than pipes: no deadlock however much the child prints.
   TempDir dir;
   std::string in_path = dir.Write("stdin", stdin_text);
   std::string out_path = dir.File("stdout");
   std::string err_path = dir.File("stderr");
+  const std::vector<std::string> command = WithEmulator(argv);
+  std::vector<char*> args;
+  for (const std::string& a : command) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<char*> env;
+  if (environment != nullptr) {
+    for (const std::string& e : *environment) env.push_back(const_cast<char*>(e.c_str()));
+    env.push_back(nullptr);
+  }
   fflush(stdout);
   fflush(stderr);
   pid_t pid = fork();
@@ -27,10 +37,11 @@ ProcessResult RunProcess(const std::vector<std::string>& argv,
     dup2(in, 0);
     dup2(out, 1);
     dup2(err, 2);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
+    if (environment != nullptr) {
+      execve(args[0], args.data(), env.data());
+    } else {
+      execv(args[0], args.data());
+    }
     _exit(127);
   }
   int status = 0;

@@ -14,7 +14,10 @@ struct ProcessResult {
   std::string err;
 };
 
+// `environment` ("NAME=VALUE" items) replaces the test's own environment
+// when given.
 ProcessResult RunProcess(const std::vector<std::string>& argv,
-                         const std::string& stdin_text = "");
+                         const std::string& stdin_text = "",
+                         const std::vector<std::string>* environment = nullptr);
 
 }  // namespace runnel::testing

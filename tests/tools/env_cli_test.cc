@@ -1,6 +1,7 @@
 // Environment variables in graph files, through the real binary started with
-// a controlled environment (env -i NAME=VALUE ... runnel ...): substituted at
-// load in JSON and compiled graphs, every unset one reported by `check`.
+// a controlled environment (only the NAME=VALUE items a test gives):
+// substituted at load in JSON and compiled graphs, every unset one reported
+// by `check`.
 #include <string>
 #include <vector>
 
@@ -20,11 +21,9 @@ namespace {
 // Runs runnel with exactly the environment `env` ("NAME=VALUE" items).
 ProcessResult Runnel(const std::vector<std::string>& env, const std::vector<std::string>& args,
                      const std::string& stdin_text = "") {
-  std::vector<std::string> argv = {"/usr/bin/env", "-i"};
-  argv.insert(argv.end(), env.begin(), env.end());
-  argv.push_back("tools/runnel");
+  std::vector<std::string> argv = {"tools/runnel"};
   argv.insert(argv.end(), args.begin(), args.end());
-  return RunProcess(argv, stdin_text);
+  return RunProcess(argv, stdin_text, &env);
 }
 
 constexpr const char* kGraph = R"({

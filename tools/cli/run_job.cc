@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/common/log.h"
+#include "tools/cli/systemd_notify.h"
 
 namespace runnel::cli {
 
@@ -50,6 +51,8 @@ Status RunJob(runtime::Job* job, const RunOptions& options) {
     finished.store(true, std::memory_order_release);
   });
 
+  SystemdNotifier systemd;
+  systemd.Ready();
   timespec started;
   clock_gettime(CLOCK_MONOTONIC, &started);
   double next_stats = options.stats_interval_s;
@@ -62,14 +65,16 @@ Status RunJob(runtime::Job* job, const RunOptions& options) {
         RUNNEL_LOG_INFO("%s: stopping: draining and flushing (again to cancel)",
                         signal == SIGINT ? "SIGINT" : "SIGTERM");
         job->RequestStop();
+        systemd.Stopping();
       } else {
         RUNNEL_LOG_WARN("second signal: cancelling");
         job->Cancel();
       }
     }
+    timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    systemd.Alive(int64_t{now.tv_sec} * 1000000 + now.tv_nsec / 1000);
     if (options.stats_interval_s > 0) {
-      timespec now;
-      clock_gettime(CLOCK_MONOTONIC, &now);
       double elapsed = static_cast<double>(now.tv_sec - started.tv_sec) +
                        static_cast<double>(now.tv_nsec - started.tv_nsec) / 1e9;
       if (elapsed >= next_stats) {

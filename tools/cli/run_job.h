@@ -1,6 +1,8 @@
 // Running a planned job from the CLI: SIGINT/SIGTERM ask for a graceful stop
 // (inputs end, everything in flight is processed and flushed; a second
 // signal cancels), and stats are printed to stderr periodically and at exit.
+// Under systemd it reports readiness and feeds the watchdog (systemd_notify.h)
+// from the loop that waits for those signals.
 #pragma once
 
 #include "core/common/status.h"
