@@ -14,6 +14,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/schema/null.h"
 #include "core/schema/row.h"
 #include "core/schema/schema.h"
 #include "core/schema/symbol_table.h"
@@ -39,6 +40,11 @@ constexpr size_t kMaxMessageBytes = 1 << 16;
 constexpr uint32_t kMaxSymbols = 64;
 constexpr uint32_t kOutRows = 7;  // rows are copied out in pieces, as Read does
 
+// A decoded sym slot is an interned id or the null (docs/WIRE.md).
+bool KnownSymbol(int64_t slot, const runnel::schema::SymbolTable& symbols) {
+  return slot == runnel::schema::kNullInt || static_cast<uint64_t>(slot) < symbols.size();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -59,7 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     runnel::wire::ReadingDecoder readings(schema, &symbols);
     runnel::schema::Slot row[5];
     if (readings.Decode(message, row) == runnel::wire::ReadingDecoder::Outcome::kOk &&
-        (static_cast<uint64_t>(row[0].i64) >= symbols.size() ||
+        (!KnownSymbol(row[0].i64, symbols) ||
          static_cast<uint64_t>(row[3].i64) > 1)) {
       __builtin_trap();
     }
@@ -72,7 +78,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     uint32_t count = message.row_count - first < kOutRows ? message.row_count - first : kOutRows;
     decoder.CopyRows(message, first, count, &out);
     for (uint32_t r = 0; r < out.size(); ++r) {
-      if (static_cast<uint64_t>(out.row(r)[0].i64) >= symbols.size()) __builtin_trap();
+      if (!KnownSymbol(out.row(r)[0].i64, symbols)) __builtin_trap();
       if (static_cast<uint64_t>(out.row(r)[3].i64) > 1) __builtin_trap();
     }
   }
