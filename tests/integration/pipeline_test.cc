@@ -7,6 +7,7 @@
 // within the graph's 1 s bound and with some late ones.
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -65,19 +66,18 @@ std::string RunInOneProcess(const TempDir& dir, const std::string& readings) {
 }
 
 // Runs examples/pipeline's four graphs as four processes on the readings
-// file `readings_path`; returns the collector's CSV.
+// file `readings_path`; returns the collector's CSV. The graphs take their
+// endpoints and paths from the environment, which the processes inherit
+// from the test (set here, not through /usr/bin/env, which an emulated
+// target build could not run).
 std::string RunPipeline(const TempDir& dir, const std::string& readings_path) {
-  std::vector<std::string> env = {"/usr/bin/env",
-                                  "READINGS=" + readings_path,
-                                  "DEVICE_ENDPOINT=" + Endpoint(),
-                                  "GATEWAY_ENDPOINT=" + Endpoint(),
-                                  "COLLECTOR_ENDPOINT=" + Endpoint(),
-                                  "OUT=" + dir.File("collected.csv")};
-  auto Runnel = [&env](const std::string& graph) {
-    std::vector<std::string> argv = env;
-    for (const char* arg : {"tools/runnel", "run"}) argv.push_back(arg);
-    argv.push_back("examples/pipeline/" + graph + ".json");
-    return argv;
+  setenv("READINGS", readings_path.c_str(), 1);
+  setenv("DEVICE_ENDPOINT", Endpoint().c_str(), 1);
+  setenv("GATEWAY_ENDPOINT", Endpoint().c_str(), 1);
+  setenv("COLLECTOR_ENDPOINT", Endpoint().c_str(), 1);
+  setenv("OUT", dir.File("collected.csv").c_str(), 1);
+  auto Runnel = [](const std::string& graph) {
+    return std::vector<std::string>{"tools/runnel", "run", "examples/pipeline/" + graph + ".json"};
   };
   // The listeners first, so no sender connects before its peer has bound.
   Process collector(Runnel("collector"));
