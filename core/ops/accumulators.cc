@@ -144,9 +144,9 @@ inline bool Less(Slot a, Slot b, bool is_float) {
 // Welford over values shifted by the key's first value K, so the mean and
 // the deviations keep their precision when the values are far from 0
 // (1e9 +- 30): slot 0 K, slot 1 the mean of x - K, slot 2 M2 (the sum of
-// squared deviations); n, the count of values, is the slot before them.
+// squared deviations); n, the count of values, is the field's count.
 
-constexpr uint32_t kWelfordSlots = 1 + 3;  // n, then K, mean, M2
+constexpr uint32_t kWelfordSlots = 3;  // K, mean, M2
 
 inline void WelfordAdd(Slot* w, double x, int64_t n_after) {
   if (n_after == 1) {
@@ -545,18 +545,24 @@ class Sketch : public SketchReader {
   Slot* w_;
 };
 
-// Slots of a function's own state (see accumulators.h): count(f) its count
-// of values; sum, avg, min, max, first and last that count, then the value
-// (and, for first/last with event time, the value's time).
-uint32_t OwnSlots(AggregateKind kind, bool has_field, bool event_time) {
+// Slots of a function's own state (see accumulators.h), besides its
+// field's count of values: none for the counts; sum, avg, min, max, first
+// and last the value (and, for first/last with event time, its time).
+uint32_t OwnSlots(AggregateKind kind, bool event_time) {
   switch (ClassOf(kind)) {
-    case StateClass::kNone: return has_field ? 1 : 0;
+    case StateClass::kNone: return 0;
     case StateClass::kWelford: return kWelfordSlots;
     case StateClass::kDistinct: return kDistinctSlots;
     case StateClass::kSketch: return kSketchSlots;
     case StateClass::kOwn: break;
   }
-  return (kind == AggregateKind::kFirst || kind == AggregateKind::kLast) && event_time ? 3 : 2;
+  return (kind == AggregateKind::kFirst || kind == AggregateKind::kLast) && event_time ? 2 : 1;
+}
+
+// Whether a function reads its field's count of values.
+bool Counted(const AggregateFn& fn) {
+  const StateClass cls = ClassOf(fn.kind);
+  return fn.field >= 0 && cls != StateClass::kDistinct && cls != StateClass::kSketch;
 }
 
 }  // namespace
@@ -678,8 +684,19 @@ Result<Accumulators> Accumulators::Parse(const std::vector<std::string>& items,
     // State: shared with an earlier function of the same class and field,
     // else its own slots after the others'.
     const StateClass cls = ClassOf(fn.kind);
-    fn.slots = OwnSlots(fn.kind, fn.field >= 0, acc.event_time_field_ >= 0);
-    fn.offset = fn.slots == 0 ? 0 : acc.state_slots_;
+    if (Counted(fn)) {
+      fn.counts = true;
+      for (const AggregateFn& other : acc.fns_) {
+        if (other.counts && other.field == fn.field) {
+          fn.count_offset = other.count_offset;
+          fn.counts = false;
+          break;
+        }
+      }
+      if (fn.counts) fn.count_offset = acc.state_slots_++;
+    }
+    fn.slots = OwnSlots(fn.kind, acc.event_time_field_ >= 0);
+    fn.offset = fn.slots != 0 ? acc.state_slots_ : Counted(fn) ? fn.count_offset : 0;
     if (cls == StateClass::kWelford || cls == StateClass::kDistinct ||
         cls == StateClass::kSketch) {
       for (const AggregateFn& other : acc.fns_) {
@@ -705,7 +722,7 @@ std::vector<schema::Field> Accumulators::OutputFields() const {
 void Accumulators::Update(Slot* state, const Slot* row) const {
   ++state[0].i64;
   for (const AggregateFn& fn : fns_) {
-    if (fn.slots == 0) continue;  // count(), or state another function keeps
+    if (fn.slots == 0 && !fn.counts) continue;  // count(), or state another keeps
     Slot* acc = state + fn.offset;
     const Slot value = row[fn.field];
     if (schema::IsNull(value, fn.input_type)) continue;
@@ -717,9 +734,12 @@ void Accumulators::Update(Slot* state, const Slot* row) const {
       Sketch(acc).Add(AsDouble(value, fn.input_type));
       continue;
     }
-    const int64_t n = ++acc[0].i64;  // values so far, this one included
+    // The field's values so far, this one included (its first function in
+    // item order adds it, before the others read it).
+    if (fn.counts) ++state[fn.count_offset].i64;
+    const int64_t n = state[fn.count_offset].i64;
     const bool first_value = n == 1;
-    Slot* v = acc + 1;
+    Slot* v = acc;
     switch (fn.kind) {
       case AggregateKind::kCount:
         break;
@@ -786,12 +806,12 @@ void Accumulators::Emit(const Slot* state, Slot* out) const {
       default:
         break;
     }
-    const int64_t n = acc[0].i64;
+    const int64_t n = state[fn.count_offset].i64;
     if (n == 0) {  // only nulls, or no rows at all
       out[i] = schema::NullSlot(fn.output.type);
       continue;
     }
-    const Slot* v = acc + 1;
+    const Slot* v = acc;
     switch (fn.kind) {
       case AggregateKind::kAvg:
         out[i].f64 = v->f64 / static_cast<double>(n);
@@ -830,17 +850,17 @@ void Accumulators::Merge(Slot* into, const Slot* from) const {
       Sketch(a).Merge(SketchReader(b));
       continue;
     }
-    // Counted state: the count of values, then the values' state.
-    const int64_t na = a[0].i64;
-    const int64_t nb = b[0].i64;
+    // Counted state: the field's counts (added up below, after every
+    // function has read them), then the values' state.
+    const int64_t na = into[fn.count_offset].i64;
+    const int64_t nb = from[fn.count_offset].i64;
     if (nb == 0) continue;
     if (na == 0) {
       std::memcpy(a, b, sizeof(Slot) * fn.slots);
       continue;
     }
-    a[0].i64 = na + nb;
-    Slot* x = a + 1;
-    const Slot* y = b + 1;
+    Slot* x = a;
+    const Slot* y = b;
     const bool is_float = fn.input_type == FieldType::kF64;
     switch (fn.kind) {
       case AggregateKind::kCount:
@@ -886,6 +906,9 @@ void Accumulators::Merge(Slot* into, const Slot* from) const {
       case AggregateKind::kQuantile:
         break;  // handled above
     }
+  }
+  for (const AggregateFn& fn : fns_) {
+    if (fn.counts) into[fn.count_offset].i64 += from[fn.count_offset].i64;
   }
 }
 

@@ -7,23 +7,25 @@
 // input schema at plan time. Parse allocates; nothing else does.
 //
 // Nulls (core/schema/null.h) are skipped, as in SQL: every function but
-// count() sees only its field's non-null values ("values" below), so each
-// keeps its own count of them.
+// count() sees only its field's non-null values ("values" below); the
+// functions over one field share one count of them.
 //
 // State layout. The state of one key is state_slots() 8-byte slots, plain
 // data, zero-initialized = empty (no rows):
 //   slot 0             the number of rows added (count())
+//   one slot per field that count(f), sum, avg, min, max, first, last,
+//   var_* or stddev_* take: the field's values so far (its non-null count),
+//   at count_offset, placed before the first such function's own slots
 //   slots [offset, offset + slots) of each function, in item order:
 //     count()          0 slots (uses slot 0)
-//     count(f)         1 slot: its values
+//     count(f)         0 slots (its offset is its field's count)
 //     sum, avg, min, max
-//                      2 slots: its values, then the sum (i64 or f64 as the
-//                      input; avg: f64), minimum or maximum
-//     first, last      3 slots (values, value, event time) with an
-//                      event-time field, 2 (values, value) without one
-//     var_*, stddev_*  4 slots: n (its values), K (the first value), then
-//                      Welford's mean and M2 of x - K; merged with Chan et
-//                      al.'s formula
+//                      1 slot: the sum (i64 or f64 as the input; avg:
+//                      f64), minimum or maximum
+//     first, last      2 slots (value, event time) with an event-time
+//                      field, 1 (value) without one
+//     var_*, stddev_*  3 slots: K (the first value), then Welford's mean
+//                      and M2 of x - K; merged with Chan et al.'s formula
 //     count_distinct   128 slots: 1024 HyperLogLog registers, 1 byte each,
 //                      register j in byte j % 8 (bits 8*(j%8)..) of slot j / 8
 //     p50/p90/p99/quantile
@@ -32,7 +34,7 @@
 // p50(temp), p99(temp) and quantile(temp, 0.95) use one sketch, var_pop(x)
 // and stddev_samp(x) one Welford state, two count_distinct(x) one register
 // set. A sharing function has slots == 0 and the owner's offset.
-// state_slots() == 1 + the sum of every function's slots.
+// state_slots() == 1 + the fields counted + the sum of every function's slots.
 //
 // Functions, inputs and results (n = non-null values of f). Every function
 // but the counts gives null when n == 0 (only nulls, or no rows at all):
@@ -134,6 +136,8 @@ struct AggregateFn {
   schema::Field output;  // name and type of the result field
   uint32_t offset = 0;   // first state slot (0 for count(): the row count)
   uint32_t slots = 0;    // state slots this function owns; 0 when it shares
+  uint32_t count_offset = 0;  // its field's count of values (counted functions)
+  bool counts = false;   // the function that adds to and merges that count
   double q = 0;          // kQuantile: the quantile, 0 < q < 1
 };
 

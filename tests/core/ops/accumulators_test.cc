@@ -450,36 +450,45 @@ TEST(AccumulatorLayout, EachFunctionHasItsOwnOffsetAndSize) {
                               "var_pop(temp)", "count_distinct(device)", "p50(temp)"},
                              static_cast<int>(kTs));
   const auto& f = acc.fns();
-  const uint32_t expected_slots[] = {0, 2, 3, 3, 4, 128, 260};
+  const uint32_t expected_slots[] = {0, 1, 2, 2, 3, 128, 260};
+  // A field's count of values comes before its first counted function.
+  const bool new_count[] = {false, true, false, true, false, false, false};
   uint32_t next = 1;
   for (size_t i = 0; i < f.size(); ++i) {
     LONGS_EQUAL_TEXT(expected_slots[i], f[i].slots, f[i].output.name.c_str());
+    CHECK_EQUAL_TEXT(new_count[i], f[i].counts, f[i].output.name.c_str());
+    if (f[i].counts) LONGS_EQUAL_TEXT(next++, f[i].count_offset, f[i].output.name.c_str());
     if (f[i].slots > 0) {
       LONGS_EQUAL_TEXT(next, f[i].offset, f[i].output.name.c_str());
       next += f[i].slots;
     }
   }
+  LONGS_EQUAL(f[1].count_offset, f[2].count_offset);  // sum, first and var_pop of temp
+  LONGS_EQUAL(f[1].count_offset, f[4].count_offset);
   LONGS_EQUAL(0, f[0].offset);  // count() reads the row count
   LONGS_EQUAL(next, acc.state_slots());
-  LONGS_EQUAL(1 + 0 + 2 + 3 + 3 + 4 + 128 + 260, acc.state_slots());
+  LONGS_EQUAL(1 + 2 + 0 + 1 + 2 + 2 + 3 + 128 + 260, acc.state_slots());
 }
 
 TEST(AccumulatorLayout, FirstAndLastKeepOnlyTheValueWithoutEventTime) {
   Accumulators acc = ParseOk({"first(temp)", "last(temp)"});
   LONGS_EQUAL(-1, acc.event_time_field());
-  LONGS_EQUAL(2, acc.fns()[0].slots);  // its count of values, the value
-  LONGS_EQUAL(2, acc.fns()[1].slots);
-  LONGS_EQUAL(5, acc.state_slots());
+  LONGS_EQUAL(1, acc.fns()[0].slots);  // the value (temp's count is shared)
+  LONGS_EQUAL(1, acc.fns()[1].slots);
+  LONGS_EQUAL(4, acc.state_slots());
 }
 
-TEST(AccumulatorLayout, CountOfAFieldKeepsItsOwnCount) {
+TEST(AccumulatorLayout, CountOfAFieldReadsItsFieldsCount) {
   Accumulators acc = ParseOk({"count() as n", "count(*)", "count(temp)", "count(device) as d"});
   const auto& f = acc.fns();
   LONGS_EQUAL(0, f[0].slots);
   LONGS_EQUAL(0, f[1].slots);
   LONGS_EQUAL(-1, f[1].field);
-  LONGS_EQUAL(1, f[2].slots);
-  LONGS_EQUAL(1, f[3].slots);
+  LONGS_EQUAL(0, f[2].slots);
+  CHECK(f[2].counts);
+  LONGS_EQUAL(f[2].count_offset, f[2].offset);
+  LONGS_EQUAL(0, f[3].slots);
+  CHECK(f[3].count_offset != f[2].count_offset);
   LONGS_EQUAL(3, acc.state_slots());
   STRCMP_EQUAL("count", f[1].output.name.c_str());
   STRCMP_EQUAL("count_temp", f[2].output.name.c_str());
@@ -499,13 +508,16 @@ TEST(AccumulatorLayout, SameStateOverTheSameFieldIsShared) {
   LONGS_EQUAL(f[0].offset, f[2].offset);
   LONGS_EQUAL(260, f[3].slots);  // another field: its own sketch
   CHECK(f[3].offset != f[0].offset);
-  LONGS_EQUAL(4, f[4].slots);
+  LONGS_EQUAL(3, f[4].slots);
   LONGS_EQUAL(0, f[5].slots);
   LONGS_EQUAL(f[4].offset, f[5].offset);
-  LONGS_EQUAL(4, f[6].slots);
+  LONGS_EQUAL(f[4].count_offset, f[5].count_offset);
+  LONGS_EQUAL(3, f[6].slots);
   LONGS_EQUAL(128, f[7].slots);
   LONGS_EQUAL(0, f[8].slots);
-  LONGS_EQUAL(1 + 260 + 260 + 4 + 4 + 128, acc.state_slots());
+  // The rows, two sketches, temp's and count's counts of values and their
+  // Welford states, one register set.
+  LONGS_EQUAL(1 + 260 + 260 + 1 + 3 + 1 + 3 + 128, acc.state_slots());
 
   // Shared state gives every function its own result.
   std::vector<Row> rows = Mixed(500, 3);
