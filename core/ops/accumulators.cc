@@ -565,6 +565,14 @@ bool Counted(const AggregateFn& fn) {
   return fn.field >= 0 && cls != StateClass::kDistinct && cls != StateClass::kSketch;
 }
 
+// Whether a function's state is the f64 sum of its field's values: sum and
+// avg over an f64 field, which share it (avg over i64 sums into an f64, sum
+// over i64 wraps around as an i64: those keep their own).
+bool IsFloatSum(const AggregateFn& fn) {
+  return (fn.kind == AggregateKind::kSum || fn.kind == AggregateKind::kAvg) &&
+         fn.input_type == FieldType::kF64;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -698,9 +706,10 @@ Result<Accumulators> Accumulators::Parse(const std::vector<std::string>& items,
     fn.slots = OwnSlots(fn.kind, acc.event_time_field_ >= 0);
     fn.offset = fn.slots != 0 ? acc.state_slots_ : Counted(fn) ? fn.count_offset : 0;
     if (cls == StateClass::kWelford || cls == StateClass::kDistinct ||
-        cls == StateClass::kSketch) {
+        cls == StateClass::kSketch || IsFloatSum(fn)) {
       for (const AggregateFn& other : acc.fns_) {
-        if (other.slots != 0 && ClassOf(other.kind) == cls && other.field == fn.field) {
+        if (other.slots != 0 && other.field == fn.field &&
+            (IsFloatSum(fn) ? IsFloatSum(other) : ClassOf(other.kind) == cls)) {
           fn.offset = other.offset;
           fn.slots = 0;
           break;
@@ -710,7 +719,49 @@ Result<Accumulators> Accumulators::Parse(const std::vector<std::string>& items,
     acc.state_slots_ += fn.slots;
     acc.fns_.push_back(fn);
   }
+  acc.PlanUpdates();
   return acc;
+}
+
+void Accumulators::PlanUpdates() {
+  const bool by_time = event_time_field_ >= 0;
+  for (const AggregateFn& fn : fns_) {
+    if (fn.field < 0) continue;  // count(): slot 0, counted by Update itself
+    bool seen = false;
+    for (const FieldPass& pass : passes_) seen = seen || pass.field == fn.field;
+    if (seen) continue;
+    FieldPass pass{fn.field, fn.input_type, false, 0, static_cast<uint32_t>(steps_.size()), 0};
+    for (const AggregateFn& f : fns_) {
+      if (f.field != fn.field) continue;
+      if (f.counts) {
+        pass.counted = true;
+        pass.count_offset = f.count_offset;
+      }
+      if (f.slots == 0) continue;  // count(f), or a state another function keeps
+      const bool f64 = f.input_type == FieldType::kF64;
+      UpdateOp op = UpdateOp::kSumI64;
+      switch (f.kind) {
+        case AggregateKind::kCount: continue;
+        case AggregateKind::kSum: op = f64 ? UpdateOp::kSumF64 : UpdateOp::kSumI64; break;
+        case AggregateKind::kAvg: op = f64 ? UpdateOp::kAvgF64 : UpdateOp::kAvgI64; break;
+        case AggregateKind::kMin: op = f64 ? UpdateOp::kMinF64 : UpdateOp::kMinInt; break;
+        case AggregateKind::kMax: op = f64 ? UpdateOp::kMaxF64 : UpdateOp::kMaxInt; break;
+        case AggregateKind::kFirst: op = by_time ? UpdateOp::kFirstByTime : UpdateOp::kFirst; break;
+        case AggregateKind::kLast: op = by_time ? UpdateOp::kLastByTime : UpdateOp::kLast; break;
+        case AggregateKind::kVarPop:
+        case AggregateKind::kVarSamp:
+        case AggregateKind::kStddevPop:
+        case AggregateKind::kStddevSamp:
+          op = f64 ? UpdateOp::kWelfordF64 : UpdateOp::kWelfordI64;
+          break;
+        case AggregateKind::kCountDistinct: op = UpdateOp::kDistinct; break;
+        case AggregateKind::kQuantile: op = f64 ? UpdateOp::kSketchF64 : UpdateOp::kSketchI64; break;
+      }
+      steps_.push_back({op, f.offset});
+    }
+    pass.end_step = static_cast<uint32_t>(steps_.size());
+    passes_.push_back(pass);
+  }
 }
 
 std::vector<schema::Field> Accumulators::OutputFields() const {
@@ -721,70 +772,72 @@ std::vector<schema::Field> Accumulators::OutputFields() const {
 
 void Accumulators::Update(Slot* state, const Slot* row) const {
   ++state[0].i64;
-  for (const AggregateFn& fn : fns_) {
-    if (fn.slots == 0 && !fn.counts) continue;  // count(), or state another keeps
-    Slot* acc = state + fn.offset;
-    const Slot value = row[fn.field];
-    if (schema::IsNull(value, fn.input_type)) continue;
-    if (fn.kind == AggregateKind::kCountDistinct) {
-      DistinctAdd(acc, value, fn.input_type);
-      continue;
-    }
-    if (fn.kind == AggregateKind::kQuantile) {
-      Sketch(acc).Add(AsDouble(value, fn.input_type));
-      continue;
-    }
-    // The field's values so far, this one included (its first function in
-    // item order adds it, before the others read it).
-    if (fn.counts) ++state[fn.count_offset].i64;
-    const int64_t n = state[fn.count_offset].i64;
+  for (const FieldPass& pass : passes_) {
+    const Slot value = row[pass.field];
+    if (schema::IsNull(value, pass.type)) continue;
+    // The field's values so far, this one included.
+    const int64_t n = pass.counted ? ++state[pass.count_offset].i64 : 0;
     const bool first_value = n == 1;
-    Slot* v = acc;
-    switch (fn.kind) {
-      case AggregateKind::kCount:
-        break;
-      case AggregateKind::kSum:
-        if (fn.input_type == FieldType::kF64) {
-          v->f64 += value.f64;
-        } else {
+    for (uint32_t i = pass.first_step; i < pass.end_step; ++i) {
+      Slot* v = state + steps_[i].offset;
+      switch (steps_[i].op) {
+        case UpdateOp::kSumI64:
           v->i64 = static_cast<int64_t>(static_cast<uint64_t>(v->i64) +
                                         static_cast<uint64_t>(value.i64));
-        }
-        break;
-      case AggregateKind::kAvg:
-        v->f64 += AsDouble(value, fn.input_type);
-        break;
-      case AggregateKind::kMin:
-        if (first_value || Less(value, *v, fn.input_type == FieldType::kF64)) *v = value;
-        break;
-      case AggregateKind::kMax:
-        if (first_value || Less(*v, value, fn.input_type == FieldType::kF64)) *v = value;
-        break;
-      case AggregateKind::kFirst:
-        if (event_time_field_ < 0) {
+          break;
+        case UpdateOp::kSumF64:
+        case UpdateOp::kAvgF64:
+          v->f64 += value.f64;
+          break;
+        case UpdateOp::kAvgI64:
+          v->f64 += static_cast<double>(value.i64);
+          break;
+        case UpdateOp::kMinInt:
+          if (first_value || value.i64 < v->i64) *v = value;
+          break;
+        case UpdateOp::kMinF64:
+          if (first_value || value.f64 < v->f64) *v = value;
+          break;
+        case UpdateOp::kMaxInt:
+          if (first_value || v->i64 < value.i64) *v = value;
+          break;
+        case UpdateOp::kMaxF64:
+          if (first_value || v->f64 < value.f64) *v = value;
+          break;
+        case UpdateOp::kFirst:
           if (first_value) *v = value;
-        } else if (first_value || row[event_time_field_].i64 < v[1].i64) {
-          v[0] = value;
-          v[1] = row[event_time_field_];
-        }
-        break;
-      case AggregateKind::kLast:
-        if (event_time_field_ < 0) {
+          break;
+        case UpdateOp::kFirstByTime:
+          if (first_value || row[event_time_field_].i64 < v[1].i64) {
+            v[0] = value;
+            v[1] = row[event_time_field_];
+          }
+          break;
+        case UpdateOp::kLast:
           *v = value;
-        } else if (first_value || row[event_time_field_].i64 >= v[1].i64) {
-          v[0] = value;
-          v[1] = row[event_time_field_];
-        }
-        break;
-      case AggregateKind::kVarPop:
-      case AggregateKind::kVarSamp:
-      case AggregateKind::kStddevPop:
-      case AggregateKind::kStddevSamp:
-        WelfordAdd(v, AsDouble(value, fn.input_type), n);
-        break;
-      case AggregateKind::kCountDistinct:
-      case AggregateKind::kQuantile:
-        break;  // handled above
+          break;
+        case UpdateOp::kLastByTime:
+          if (first_value || row[event_time_field_].i64 >= v[1].i64) {
+            v[0] = value;
+            v[1] = row[event_time_field_];
+          }
+          break;
+        case UpdateOp::kWelfordI64:
+          WelfordAdd(v, static_cast<double>(value.i64), n);
+          break;
+        case UpdateOp::kWelfordF64:
+          WelfordAdd(v, value.f64, n);
+          break;
+        case UpdateOp::kDistinct:
+          DistinctAdd(v, value, pass.type);
+          break;
+        case UpdateOp::kSketchI64:
+          Sketch(v).Add(static_cast<double>(value.i64));
+          break;
+        case UpdateOp::kSketchF64:
+          Sketch(v).Add(value.f64);
+          break;
+      }
     }
   }
 }

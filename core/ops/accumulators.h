@@ -33,7 +33,7 @@
 // Functions that keep the same kind of state over the same field share it:
 // p50(temp), p99(temp) and quantile(temp, 0.95) use one sketch, var_pop(x)
 // and stddev_samp(x) one Welford state, two count_distinct(x) one register
-// set. A sharing function has slots == 0 and the owner's offset.
+// set, sum(temp) and avg(temp) over an f64 field one sum. A sharing function has slots == 0 and the owner's offset.
 // state_slots() == 1 + the fields counted + the sum of every function's slots.
 //
 // Functions, inputs and results (n = non-null values of f). Every function
@@ -98,7 +98,10 @@
 // slots, 2080 bytes.
 //
 // Update, Emit and Merge never allocate and are shared by every operator
-// that aggregates (rolling aggregates, windows). An Accumulators does not
+// that aggregates (rolling aggregates, windows). Update follows a plan made
+// by Parse: one pass per input field, which tests the value for null once,
+// counts it once and runs the steps of that field's functions, each step
+// already specialized for the field's type. An Accumulators does not
 // change after Parse, so any number of threads may use one, each on its own
 // states.
 #pragma once
@@ -181,7 +184,33 @@ class Accumulators {
   void Merge(schema::Slot* into, const schema::Slot* from) const;
 
  private:
+  // One state update of Update's plan: what to do with a non-null value of
+  // its pass's field, and where (the first slot of the state it updates).
+  enum class UpdateOp : uint8_t {
+    kSumI64, kSumF64, kAvgI64, kAvgF64,
+    kMinInt, kMinF64, kMaxInt, kMaxF64,  // Int: i64 and ts
+    kFirst, kFirstByTime, kLast, kLastByTime,
+    kWelfordI64, kWelfordF64, kDistinct, kSketchI64, kSketchF64,
+  };
+  struct UpdateStep {
+    UpdateOp op;
+    uint32_t offset;
+  };
+  // The steps [first_step, end_step) over input field `field`; `counted`
+  // when the field has a count of values (at count_offset) to add to.
+  struct FieldPass {
+    int field;
+    schema::FieldType type;
+    bool counted;
+    uint32_t count_offset;
+    uint32_t first_step;
+    uint32_t end_step;
+  };
+  void PlanUpdates();
+
   std::vector<AggregateFn> fns_;
+  std::vector<FieldPass> passes_;
+  std::vector<UpdateStep> steps_;
   uint32_t state_slots_ = 1;
   int event_time_field_ = -1;
 };

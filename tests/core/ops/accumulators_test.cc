@@ -525,6 +525,22 @@ TEST(AccumulatorLayout, SameStateOverTheSameFieldIsShared) {
   CheckAgainstReference(acc, WithNulls(rows, 4), "shared, with nulls");
 }
 
+TEST(AccumulatorLayout, SumAndAvgOfAnF64FieldShareOneSum) {
+  Accumulators acc = ParseOk({"avg(temp)", "sum(temp)", "sum(count)", "avg(count)"});
+  const auto& f = acc.fns();
+  LONGS_EQUAL(1, f[0].slots);  // temp (f64): one sum for avg and sum
+  LONGS_EQUAL(0, f[1].slots);
+  LONGS_EQUAL(f[0].offset, f[1].offset);
+  LONGS_EQUAL(1, f[2].slots);  // count (i64): sum wraps as an i64, avg sums an f64
+  LONGS_EQUAL(1, f[3].slots);
+  CHECK(f[2].offset != f[3].offset);
+  LONGS_EQUAL(1 + 1 + 1 + 1 + 2, acc.state_slots());
+
+  std::vector<Row> rows = Mixed(500, 5);
+  CheckAgainstReference(acc, rows, "sum and avg");
+  CheckAgainstReference(acc, WithNulls(rows, 6), "sum and avg, with nulls");
+}
+
 TEST(AccumulatorLayout, ResultTypesUnitsAndDefaultNames) {
   Accumulators acc = ParseOk({"first(temp)", "last(device)", "first(ts)", "last(ok)",
                               "variance(count)", "stddev(temp)", "count_distinct(temp)",
