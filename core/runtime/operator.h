@@ -6,14 +6,24 @@
 // all memory they need is allocated when the stage is constructed (plan
 // time). A stage is used by one thread; only metrics() may be called from
 // another (implementations read relaxed atomics there).
+//
+// Checkpoints (docs/STATE.md): every stage also says what it saves. A
+// source saves its position (replayable sources rewind to it on recovery),
+// an operator its state, a sink what it has staged for commit. Snapshot,
+// SavePosition and PrepareCommit run on the task's thread between batches,
+// write into a preallocated StateBuffer and must not allocate; RestoreEntry
+// runs before Open with the entries of the checkpoint being restored, and
+// may allocate.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <climits>
+#include <string_view>
 
 #include "core/common/status.h"
 #include "core/runtime/job_signals.h"
+#include "core/runtime/state_buffer.h"
 #include "core/schema/row.h"
 
 namespace runnel::runtime {
@@ -39,6 +49,26 @@ class Source {
   virtual uint64_t lost_batches() const { return 0; }
   // Bytes preallocated at construction (buffers), for the plan's budget.
   virtual size_t footprint_bytes() const { return 0; }
+
+  // Checkpoints. A replayable source can rewind to a position saved in a
+  // checkpoint, so a recovered job reads again exactly what the checkpoint
+  // had not seen (exactly-once); any other source is at-most-once across a
+  // recovery.
+  virtual bool replayable() const { return false; }
+  // Writes the position after the last row Read returned. False when the
+  // buffer is full.
+  virtual bool SavePosition(StateBuffer* out) {
+    (void)out;
+    return true;
+  }
+  // Before Open: one entry SavePosition wrote; Open resumes there.
+  virtual Status RestoreEntry(std::string_view key, std::string_view value) {
+    (void)key;
+    (void)value;
+    return Status(StatusCode::kInternal, "this source keeps no position");
+  }
+  // The most bytes SavePosition writes (StateBuffer::RecordBytes).
+  virtual size_t checkpoint_bytes() const { return 0; }
 };
 
 // What an operator reports beyond rows in and out (any thread).
@@ -85,6 +115,32 @@ class Operator {
   virtual OperatorMetrics metrics() const { return {}; }
   // Bytes preallocated at construction (state, scratch), for the plan's budget.
   virtual size_t footprint_bytes() const { return 0; }
+
+  // Checkpoints. kStateless: nothing to save (the output depends on the
+  // current batch only). kSnapshots: Snapshot/RestoreEntry below keep the
+  // state. kUnsupported (the default): a graph with checkpoints enabled is
+  // refused at plan time.
+  enum class Checkpointing { kStateless, kSnapshots, kUnsupported };
+  virtual Checkpointing checkpointing() const { return Checkpointing::kUnsupported; }
+  // Writes the state changed since the previous Snapshot (all of it when
+  // `full`). Called only when !has_pending_output(). False when the buffer
+  // is full (the checkpoint fails; the next one must then be full).
+  virtual bool Snapshot(bool full, StateBuffer* out) {
+    (void)full;
+    (void)out;
+    return true;
+  }
+  // Before the first Process: one entry of the restored checkpoint (the
+  // union of every Snapshot up to it: the latest record per key, deletes
+  // applied), then FinishRestore once all are given.
+  virtual Status RestoreEntry(std::string_view key, std::string_view value) {
+    (void)key;
+    (void)value;
+    return Status(StatusCode::kInternal, "this operator keeps no state");
+  }
+  virtual Status FinishRestore() { return Status::Ok(); }
+  // The most bytes one Snapshot writes (a full one).
+  virtual size_t checkpoint_bytes() const { return 0; }
 };
 
 class Sink {
@@ -102,6 +158,43 @@ class Sink {
   virtual Status Close() = 0;
   // Bytes preallocated at construction (buffers), for the plan's budget.
   virtual size_t footprint_bytes() const { return 0; }
+
+  // Checkpoints. A transactional sink's output holds every row written
+  // before the latest completed checkpoint exactly once after a recovery
+  // (two-phase commit); any other sink is at-least-once (rows after the
+  // restored checkpoint are written again).
+  virtual bool transactional() const { return false; }
+  // Task thread, at checkpoint `id`, after every row before it was
+  // written: stages those rows for commit (e.g. flushes and closes the part
+  // file being written) and writes what recovery needs.
+  virtual Status PrepareCommit(uint64_t id, StateBuffer* out) {
+    (void)id;
+    (void)out;
+    return Status::Ok();
+  }
+  // Checkpoint writer thread: makes what PrepareCommit(id) staged durable
+  // (fsync), before checkpoint `id` is stored. Must not touch what the
+  // task thread is writing meanwhile.
+  virtual Status SyncPrepared(uint64_t id) {
+    (void)id;
+    return Status::Ok();
+  }
+  // Checkpoint writer thread: checkpoint `id` is stored; makes its staged
+  // output visible (e.g. renames the part file). Same rule as SyncPrepared.
+  virtual Status Commit(uint64_t id) {
+    (void)id;
+    return Status::Ok();
+  }
+  // Before Open: one entry PrepareCommit wrote in the restored checkpoint;
+  // Open then commits what that checkpoint staged and discards output
+  // written after it.
+  virtual Status RestoreEntry(std::string_view key, std::string_view value) {
+    (void)key;
+    (void)value;
+    return Status(StatusCode::kInternal, "this sink keeps no state");
+  }
+  // The most bytes PrepareCommit writes.
+  virtual size_t checkpoint_bytes() const { return 0; }
 };
 
 }  // namespace runnel::runtime
