@@ -24,7 +24,7 @@ TEST(StateBuffer, RecordsComeBackInOrder) {
   LONGS_EQUAL(3, seen.size());
   STRCMP_EQUAL("+k1=value one", seen[0].c_str());
   STRCMP_EQUAL("-k2=", seen[1].c_str());
-  CHECK(seen[2] == std::string("+k\0" "3=", 4));
+  CHECK(seen[2] == std::string("+k\0" "3=", 5));
 }
 
 TEST(StateBuffer, ARecordThatDoesNotFitIsRefusedWhole) {
