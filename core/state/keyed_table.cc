@@ -38,13 +38,45 @@ KeyedTable::KeyedTable(const KeyedTableOptions& options)
       recency_(options.recency || ttl_ > 0 ||
                options.policy == OverflowPolicy::kEvictOldest),
       bucket_mask_(static_cast<uint32_t>(BucketCountFor(capacity_) - 1)),
-      buckets_(new Bucket[uint64_t{bucket_mask_} + 1]),
-      keys_(new Slot[size_t{capacity_} * key_slots_]),
-      values_(new Slot[size_t{capacity_} * value_slots_]),
-      stamps_(new int64_t[capacity_]),
-      links_(new Links[capacity_]),
-      bucket_of_(new uint32_t[capacity_]) {
-  for (uint64_t b = 0; b <= bucket_mask_; ++b) buckets_[b] = Bucket{kNil, 0};
+      buckets_(uint64_t{bucket_mask_} + 1),
+      keys_(size_t{capacity_} * key_slots_),
+      values_(size_t{capacity_} * value_slots_),
+      stamps_(capacity_),
+      links_(capacity_),
+      bucket_of_(capacity_) {
+  for (uint64_t b = 0; b <= bucket_mask_; ++b) buckets_.Mut(b) = Bucket{kNil, 0};
+}
+
+void KeyedTable::EnableTracking() {
+  TrackedRegion* regions[kRegions];
+  uint32_t count = 0;
+  AppendRegions(regions, &count);
+  for (uint32_t i = 0; i < count; ++i) regions[i]->EnableTracking();
+}
+
+void KeyedTable::AppendRegions(TrackedRegion** regions, uint32_t* count) {
+  regions[(*count)++] = &buckets_;
+  regions[(*count)++] = &keys_;
+  regions[(*count)++] = &values_;
+  regions[(*count)++] = &stamps_;
+  regions[(*count)++] = &links_;
+  regions[(*count)++] = &bucket_of_;
+}
+
+KeyedTable::Scalars KeyedTable::SaveScalars() const {
+  return Scalars{size_, never_used_, free_, oldest_, newest_, clock_, evicted_, dropped_, expired_};
+}
+
+void KeyedTable::RestoreScalars(const Scalars& s) {
+  size_ = s.size;
+  never_used_ = s.never_used;
+  free_ = s.free;
+  oldest_ = s.oldest;
+  newest_ = s.newest;
+  clock_ = s.clock;
+  evicted_ = s.evicted;
+  dropped_ = s.dropped;
+  expired_ = s.expired;
 }
 
 uint64_t KeyedTable::HashKey(const Slot* key, uint32_t key_slots) {
@@ -63,9 +95,9 @@ uint32_t KeyedTable::Probe(const Slot* key, uint64_t hash) const {
 }
 
 void KeyedTable::LinkNewest(uint32_t entry) {
-  links_[entry] = Links{newest_, kNil};
+  links_.Mut(entry) = Links{newest_, kNil};
   if (newest_ != kNil) {
-    links_[newest_].next = entry;
+    links_.Mut(newest_).next = entry;
   } else {
     oldest_ = entry;
   }
@@ -75,12 +107,12 @@ void KeyedTable::LinkNewest(uint32_t entry) {
 void KeyedTable::Unlink(uint32_t entry) {
   const Links links = links_[entry];
   if (links.prev != kNil) {
-    links_[links.prev].next = links.next;
+    links_.Mut(links.prev).next = links.next;
   } else {
     oldest_ = links.next;
   }
   if (links.next != kNil) {
-    links_[links.next].prev = links.prev;
+    links_.Mut(links.next).prev = links.prev;
   } else {
     newest_ = links.prev;
   }
@@ -89,7 +121,7 @@ void KeyedTable::Unlink(uint32_t entry) {
 void KeyedTable::RemoveAt(uint32_t bucket) {
   const uint32_t entry = buckets_[bucket].entry;
   if (recency_) Unlink(entry);
-  links_[entry].next = free_;
+  links_.Mut(entry).next = free_;
   free_ = entry;
   --size_;
 
@@ -104,12 +136,12 @@ void KeyedTable::RemoveAt(uint32_t bucket) {
     if (b.entry == kNil) break;
     const uint32_t home = b.tag & bucket_mask_;
     if (((next - home) & bucket_mask_) >= ((next - hole) & bucket_mask_)) {
-      buckets_[hole] = b;
-      bucket_of_[b.entry] = hole;
+      buckets_.Mut(hole) = b;
+      bucket_of_.Mut(b.entry) = hole;
       hole = next;
     }
   }
-  buckets_[hole] = Bucket{kNil, 0};
+  buckets_.Mut(hole) = Bucket{kNil, 0};
 }
 
 uint32_t KeyedTable::AdvanceClock(int64_t now) {
@@ -144,12 +176,12 @@ KeyedTable::Outcome KeyedTable::FindOrInsert(const Slot* key, uint64_t hash,
   uint32_t bucket = Probe(key, hash);
   uint32_t entry = buckets_[bucket].entry;
   if (entry != kNil) {
-    if (ttl_ != 0) stamps_[entry] = clock_;
+    if (ttl_ != 0) stamps_.Mut(entry) = clock_;
     if (recency_ && entry != newest_) {
       Unlink(entry);
       LinkNewest(entry);
     }
-    *value = ValueOf(entry);
+    *value = MutValueOf(entry);
     return Outcome::kFound;
   }
 
@@ -176,15 +208,15 @@ KeyedTable::Outcome KeyedTable::FindOrInsert(const Slot* key, uint64_t hash,
   } else {
     entry = never_used_++;
   }
-  schema::CopySlots(KeyOf(entry), key, key_slots_);
-  Slot* fresh = ValueOf(entry);
+  schema::CopySlots(keys_.MutRange(size_t{entry} * key_slots_, key_slots_), key, key_slots_);
+  Slot* fresh = MutValueOf(entry);
   for (uint32_t i = 0; i < value_slots_; ++i) fresh[i].i64 = 0;
-  stamps_[entry] = clock_;
+  stamps_.Mut(entry) = clock_;
   if (recency_) LinkNewest(entry);
-  buckets_[bucket] = Bucket{entry, static_cast<uint32_t>(hash)};
-  bucket_of_[entry] = bucket;
+  buckets_.Mut(bucket) = Bucket{entry, static_cast<uint32_t>(hash)};
+  bucket_of_.Mut(entry) = bucket;
   ++size_;
-  *value = ValueOf(entry);
+  *value = fresh;
   return Outcome::kInserted;
 }
 
@@ -195,7 +227,7 @@ const Slot* KeyedTable::Find(const Slot* key, uint64_t hash) const {
 
 Slot* KeyedTable::Find(const Slot* key, uint64_t hash) {
   const uint32_t entry = buckets_[Probe(key, hash)].entry;
-  return entry == kNil ? nullptr : ValueOf(entry);
+  return entry == kNil ? nullptr : MutValueOf(entry);
 }
 
 bool KeyedTable::Erase(const Slot* key, uint64_t hash) {

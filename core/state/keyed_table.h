@@ -26,6 +26,7 @@
 #include <memory>
 
 #include "core/schema/row.h"
+#include "core/state/tracked_array.h"
 
 namespace runnel::state {
 
@@ -140,10 +141,10 @@ class KeyedTable {
   // a caller may keep it instead of the key to reach the entry in O(1).
   // REQUIRES: value came from this table and its entry is live.
   uint32_t CursorOf(const schema::Slot* value) const {
-    return static_cast<uint32_t>((value - values_.get()) / value_slots_);
+    return static_cast<uint32_t>((value - values_.data()) / value_slots_);
   }
   // REQUIRES: cursor is a live entry's.
-  schema::Slot* MutableValueAt(uint32_t cursor) { return ValueOf(cursor); }
+  schema::Slot* MutableValueAt(uint32_t cursor) { return MutValueOf(cursor); }
   // Removes the live entry at `cursor` without probing.
   void EraseAt(uint32_t cursor) { RemoveAt(bucket_of_[cursor]); }
 
@@ -165,6 +166,24 @@ class KeyedTable {
   // keys over threads use the high 32 bits, so that the keys routed to one
   // instance still spread over its table.
   static uint64_t HashKey(const schema::Slot* key, uint32_t key_slots);
+
+  // Checkpoints (docs/STATE.md, Operator state). The table's memory is a
+  // few TrackedArrays and the scalars below: a checkpoint stores the blocks
+  // written since the previous one and the scalars; restoring writes them
+  // back into a table constructed with the same options. Every call that
+  // hands out a mutable value pointer (FindOrInsert, Find, MutableValueAt)
+  // marks that value written: write through it before the next checkpoint.
+  void EnableTracking();
+  // Appends the table's arrays, for Snapshot and restore by region index.
+  void AppendRegions(TrackedRegion** regions, uint32_t* count);
+  static constexpr uint32_t kRegions = 6;
+  struct Scalars {
+    uint32_t size, never_used, free, oldest, newest;
+    int64_t clock;
+    uint64_t evicted, dropped, expired;
+  };
+  Scalars SaveScalars() const;
+  void RestoreScalars(const Scalars& scalars);
 
  private:
   static constexpr uint32_t kNil = UINT32_MAX;
@@ -188,11 +207,14 @@ class KeyedTable {
     uint32_t next;
   };
 
-  schema::Slot* KeyOf(uint32_t entry) const {
-    return keys_.get() + size_t{entry} * key_slots_;
+  const schema::Slot* KeyOf(uint32_t entry) const {
+    return keys_.data() + size_t{entry} * key_slots_;
   }
-  schema::Slot* ValueOf(uint32_t entry) const {
-    return values_.get() + size_t{entry} * value_slots_;
+  const schema::Slot* ValueOf(uint32_t entry) const {
+    return values_.data() + size_t{entry} * value_slots_;
+  }
+  schema::Slot* MutValueOf(uint32_t entry) {
+    return values_.MutRange(size_t{entry} * value_slots_, value_slots_);
   }
 
   // The bucket holding `key`, or the empty bucket that ends its probe run.
@@ -225,13 +247,13 @@ class KeyedTable {
   uint64_t dropped_ = 0;
   uint64_t expired_ = 0;
 
-  std::unique_ptr<Bucket[]> buckets_;
+  TrackedArray<Bucket> buckets_;
   // Per entry:
-  std::unique_ptr<schema::Slot[]> keys_;    // key_slots_ each
-  std::unique_ptr<schema::Slot[]> values_;  // value_slots_ each
-  std::unique_ptr<int64_t[]> stamps_;       // last update time; kept only with a TTL
-  std::unique_ptr<Links[]> links_;
-  std::unique_ptr<uint32_t[]> bucket_of_;  // the bucket pointing at it
+  TrackedArray<schema::Slot> keys_;    // key_slots_ each
+  TrackedArray<schema::Slot> values_;  // value_slots_ each
+  TrackedArray<int64_t> stamps_;       // last update time; kept only with a TTL
+  TrackedArray<Links> links_;
+  TrackedArray<uint32_t> bucket_of_;  // the bucket pointing at it
 };
 
 }  // namespace runnel::state

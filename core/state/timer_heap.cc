@@ -19,23 +19,41 @@ TimerHeap::TimerHeap(uint32_t capacity, uint32_t key_slots)
     : capacity_(capacity),
       key_slots_(key_slots),
       bucket_mask_(static_cast<uint32_t>(BucketCountFor(capacity) - 1)),
-      entries_(new Entry[capacity]()),
-      keys_(new schema::Slot[size_t{capacity} * key_slots]()),
-      free_(new uint32_t[capacity]),
-      buckets_(new uint32_t[bucket_mask_ + 1]),
-      groups_(new Group[capacity]()),
-      free_groups_(new uint32_t[capacity]),
-      heap_(new uint32_t[capacity]),
-      time_buckets_(new uint32_t[bucket_mask_ + 1]) {
+      entries_(capacity, /*zeroed=*/true),
+      keys_(size_t{capacity} * key_slots, /*zeroed=*/true),
+      free_(capacity),
+      buckets_(uint64_t{bucket_mask_} + 1),
+      groups_(capacity, /*zeroed=*/true),
+      free_groups_(capacity),
+      heap_(capacity),
+      time_buckets_(uint64_t{bucket_mask_} + 1) {
   // Hand out low ids first: the free lists are stacks popped from their end.
   for (uint32_t i = 0; i < capacity_; ++i) {
-    free_[i] = capacity_ - 1 - i;
-    free_groups_[i] = capacity_ - 1 - i;
+    free_.Mut(i) = capacity_ - 1 - i;
+    free_groups_.Mut(i) = capacity_ - 1 - i;
   }
   for (uint32_t b = 0; b <= bucket_mask_; ++b) {
-    buckets_[b] = kEmpty;
-    time_buckets_[b] = kEmpty;
+    buckets_.Mut(b) = kEmpty;
+    time_buckets_.Mut(b) = kEmpty;
   }
+}
+
+void TimerHeap::EnableTracking() {
+  TrackedRegion* regions[kRegions];
+  uint32_t count = 0;
+  AppendRegions(regions, &count);
+  for (uint32_t i = 0; i < count; ++i) regions[i]->EnableTracking();
+}
+
+void TimerHeap::AppendRegions(TrackedRegion** regions, uint32_t* count) {
+  regions[(*count)++] = &entries_;
+  regions[(*count)++] = &keys_;
+  regions[(*count)++] = &free_;
+  regions[(*count)++] = &buckets_;
+  regions[(*count)++] = &groups_;
+  regions[(*count)++] = &free_groups_;
+  regions[(*count)++] = &heap_;
+  regions[(*count)++] = &time_buckets_;
 }
 
 uint64_t TimerHeap::Mix(uint64_t key_hash, int64_t time) {
@@ -82,32 +100,32 @@ uint32_t TimerHeap::ProbeTime(int64_t time) const {
 }
 
 template <typename Home>
-void TimerHeap::EraseBucket(uint32_t* buckets, uint32_t bucket, Home home) {
+void TimerHeap::EraseBucket(TrackedArray<uint32_t>* buckets, uint32_t bucket, Home home) {
   uint32_t hole = bucket;
   uint32_t next = bucket;
   for (;;) {
     next = (next + 1) & bucket_mask_;
-    const uint32_t id = buckets[next];
+    const uint32_t id = (*buckets)[next];
     if (id == kEmpty) break;
     const uint32_t start = home(id) & bucket_mask_;
     // The id may fill the hole only if the hole lies on its probe path,
     // i.e. it sits at least as far from its home as from the hole.
     if (((next - start) & bucket_mask_) >= ((next - hole) & bucket_mask_)) {
-      buckets[hole] = id;
+      buckets->Mut(hole) = id;
       hole = next;
     }
   }
-  buckets[hole] = kEmpty;
+  buckets->Mut(hole) = kEmpty;
 }
 
 void TimerHeap::EraseEntryBucket(uint32_t bucket) {
-  EraseBucket(buckets_.get(), bucket, [this](uint32_t entry) {
+  EraseBucket(&buckets_, bucket, [this](uint32_t entry) {
     return static_cast<uint32_t>(entries_[entry].hash);
   });
 }
 
 void TimerHeap::EraseTimeBucket(uint32_t bucket) {
-  EraseBucket(time_buckets_.get(), bucket, [this](uint32_t group) {
+  EraseBucket(&time_buckets_, bucket, [this](uint32_t group) {
     return static_cast<uint32_t>(Mix(0, groups_[group].time));
   });
 }
@@ -145,8 +163,8 @@ uint32_t TimerHeap::GroupFor(int64_t time) {
   if (group == kEmpty) {
     // There are never more groups than timers, so one is free.
     group = free_groups_[capacity_ - groups_size_ - 1];
-    groups_[group] = Group{time, kEmpty, kEmpty, 0};
-    time_buckets_[bucket] = group;
+    groups_.Mut(group) = Group{time, kEmpty, kEmpty, 0};
+    time_buckets_.Mut(bucket) = group;
     ++groups_size_;
     SiftUp(groups_size_ - 1, group);
   }
@@ -158,7 +176,7 @@ void TimerHeap::RemoveGroup(uint32_t group) {
   EraseTimeBucket(ProbeTime(groups_[group].time));
   if (last_group_ == group) last_group_ = kEmpty;
   const uint32_t pos = groups_[group].heap_pos;
-  free_groups_[capacity_ - groups_size_] = group;
+  free_groups_.Mut(capacity_ - groups_size_) = group;
   --groups_size_;
   if (pos == groups_size_) return;
   // Refill the gap with the last group, which may belong above or below it.
@@ -172,19 +190,19 @@ void TimerHeap::RemoveGroup(uint32_t group) {
 
 void TimerHeap::Unlink(uint32_t entry) {
   const Entry& e = entries_[entry];
-  Group& g = groups_[e.group];
+  Group& g = groups_.Mut(e.group);
   if (e.prev != kEmpty) {
-    entries_[e.prev].next = e.next;
+    entries_.Mut(e.prev).next = e.next;
   } else {
     g.head = e.next;
   }
   if (e.next != kEmpty) {
-    entries_[e.next].prev = e.prev;
+    entries_.Mut(e.next).prev = e.prev;
   } else {
     g.tail = e.prev;
   }
   if (g.head == kEmpty) RemoveGroup(e.group);
-  free_[capacity_ - size_] = entry;
+  free_.Mut(capacity_ - size_) = entry;
   --size_;
 }
 
@@ -193,13 +211,13 @@ uint32_t TimerHeap::NewEntry(const schema::Slot* key, int64_t time,
   const uint32_t entry = free_[capacity_ - size_ - 1];
   ++size_;
   if (key_slots_ > 0) {
-    schema::CopySlots(key_of(entry), key, key_slots_);
+    schema::CopySlots(keys_.MutRange(size_t{entry} * key_slots_, key_slots_), key, key_slots_);
   }
   const uint32_t group = GroupFor(time);
-  Group& g = groups_[group];
-  entries_[entry] = Entry{time, hash, indexed, group, g.tail, kEmpty};
+  Group& g = groups_.Mut(group);
+  entries_.Mut(entry) = Entry{time, hash, indexed, group, g.tail, kEmpty};
   if (g.tail != kEmpty) {
-    entries_[g.tail].next = entry;
+    entries_.Mut(g.tail).next = entry;
   } else {
     g.head = entry;
   }
@@ -213,7 +231,7 @@ TimerHeap::AddOutcome TimerHeap::Add(const schema::Slot* key, uint64_t key_hash,
   const uint32_t bucket = Probe(key, hash, time);
   if (buckets_[bucket] != kEmpty) return AddOutcome::kDuplicate;
   if (size_ == capacity_) return AddOutcome::kFull;
-  buckets_[bucket] = NewEntry(key, time, hash, /*indexed=*/true);
+  buckets_.Mut(bucket) = NewEntry(key, time, hash, /*indexed=*/true);
   return AddOutcome::kAdded;
 }
 

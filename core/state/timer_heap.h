@@ -32,6 +32,7 @@
 #include <memory>
 
 #include "core/schema/row.h"
+#include "core/state/tracked_array.h"
 
 namespace runnel::state {
 
@@ -90,6 +91,21 @@ class TimerHeap {
   // Bytes TimerHeap(capacity, key_slots) allocates, without allocating.
   static size_t FootprintBytes(uint32_t capacity, uint32_t key_slots);
 
+  // Checkpoints, as KeyedTable's: the arrays (TrackedArrays) and scalars of
+  // a heap constructed with the same capacity and key_slots.
+  void EnableTracking();
+  void AppendRegions(TrackedRegion** regions, uint32_t* count);
+  static constexpr uint32_t kRegions = 8;
+  struct Scalars {
+    uint32_t size, groups_size, last_group;
+  };
+  Scalars SaveScalars() const { return Scalars{size_, groups_size_, last_group_}; }
+  void RestoreScalars(const Scalars& s) {
+    size_ = s.size;
+    groups_size_ = s.groups_size;
+    last_group_ = s.last_group;
+  }
+
  private:
   static constexpr uint32_t kEmpty = UINT32_MAX;
 
@@ -113,10 +129,7 @@ class TimerHeap {
   static uint64_t Mix(uint64_t key_hash, int64_t time);
 
   const schema::Slot* key_of(uint32_t entry) const {
-    return keys_.get() + size_t{entry} * key_slots_;
-  }
-  schema::Slot* key_of(uint32_t entry) {
-    return keys_.get() + size_t{entry} * key_slots_;
+    return keys_.data() + size_t{entry} * key_slots_;
   }
 
   // The bucket whose entry is (key, time), or the empty bucket ending its
@@ -131,7 +144,7 @@ class TimerHeap {
   // its cluster back so every probe sequence stays unbroken (no tombstones).
   // home(id) is where the id's probe sequence starts.
   template <typename Home>
-  void EraseBucket(uint32_t* buckets, uint32_t bucket, Home home);
+  void EraseBucket(TrackedArray<uint32_t>* buckets, uint32_t bucket, Home home);
   void EraseEntryBucket(uint32_t bucket);
   void EraseTimeBucket(uint32_t bucket);
 
@@ -147,8 +160,8 @@ class TimerHeap {
 
   // The group heap, ordered by time (times are distinct).
   void Place(uint32_t pos, uint32_t group) {
-    heap_[pos] = group;
-    groups_[group].heap_pos = pos;
+    heap_.Mut(pos) = group;
+    groups_.Mut(group).heap_pos = pos;
   }
   bool Before(uint32_t a, uint32_t b) const {
     return groups_[a].time < groups_[b].time;
@@ -163,14 +176,14 @@ class TimerHeap {
   uint32_t size_ = 0;     // pending timers
   uint32_t groups_size_ = 0;  // pending distinct times
   uint32_t last_group_ = kEmpty;  // the group Add used last (a likely hit)
-  std::unique_ptr<Entry[]> entries_;      // by entry id
-  std::unique_ptr<schema::Slot[]> keys_;  // key_slots_ per entry id
-  std::unique_ptr<uint32_t[]> free_;      // free_[0, capacity_ - size_) ids
-  std::unique_ptr<uint32_t[]> buckets_;   // (key, time) index: entry id or kEmpty
-  std::unique_ptr<Group[]> groups_;       // by group id
-  std::unique_ptr<uint32_t[]> free_groups_;  // [0, capacity_ - groups_size_)
-  std::unique_ptr<uint32_t[]> heap_;         // heap_[0, groups_size_): group ids
-  std::unique_ptr<uint32_t[]> time_buckets_;  // time index: group id or kEmpty
+  TrackedArray<Entry> entries_;      // by entry id
+  TrackedArray<schema::Slot> keys_;  // key_slots_ per entry id
+  TrackedArray<uint32_t> free_;      // free_[0, capacity_ - size_) ids
+  TrackedArray<uint32_t> buckets_;   // (key, time) index: entry id or kEmpty
+  TrackedArray<Group> groups_;       // by group id
+  TrackedArray<uint32_t> free_groups_;  // [0, capacity_ - groups_size_)
+  TrackedArray<uint32_t> heap_;         // heap_[0, groups_size_): group ids
+  TrackedArray<uint32_t> time_buckets_;  // time index: group id or kEmpty
 };
 
 }  // namespace runnel::state

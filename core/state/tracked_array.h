@@ -1,0 +1,124 @@
+// TrackedArray: a fixed-size array of plain data that remembers which of its
+// 256-byte blocks were written since the last checkpoint, so a checkpoint
+// copies only those (docs/STATE.md, Operator state).
+//
+// Reads use operator[] (const only); every write goes through Mut(i) or
+// MutRange(i, n), which mark the blocks they return dirty. There is no
+// non-const operator[], so an unmarked write does not compile. Tracking is
+// off until EnableTracking() (a job without checkpoints pays one predictable
+// branch per write); the dirty bitmap, one bit per block, is allocated with
+// the array.
+//
+// Checkpoints see the array through its TrackedRegion base: the dirty
+// blocks' bytes (or every block's, for a full checkpoint), and the blocks of
+// a restored checkpoint written back. The element type must be trivially
+// copyable: a block is raw bytes.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string_view>
+#include <type_traits>
+
+namespace runnel::state {
+
+class TrackedRegion {
+ public:
+  static constexpr size_t kBlockBytes = 256;
+
+  TrackedRegion(const TrackedRegion&) = delete;
+  TrackedRegion& operator=(const TrackedRegion&) = delete;
+
+  void EnableTracking() { tracking_ = true; }
+  bool tracking() const { return tracking_; }
+  size_t bytes() const { return bytes_; }
+  uint32_t blocks() const { return static_cast<uint32_t>((bytes_ + kBlockBytes - 1) / kBlockBytes); }
+
+  // Marks the blocks holding bytes [offset, offset + len) dirty.
+  void MarkBytes(size_t offset, size_t len) {
+    if (!tracking_ || len == 0) return;
+    const size_t first = offset / kBlockBytes;
+    const size_t last = (offset + len - 1) / kBlockBytes;
+    for (size_t b = first; b <= last; ++b) dirty_[b / 64] |= uint64_t{1} << (b % 64);
+  }
+
+  // Calls fn(uint32_t block, std::string_view bytes) for every dirty block
+  // (every block when `all`), in block order, and clears the dirty bits.
+  // Stops and returns false as soon as fn returns false; the blocks not yet
+  // handed over stay dirty.
+  template <typename Fn>
+  bool TakeDirty(bool all, Fn&& fn) {
+    const uint32_t n = blocks();
+    for (uint32_t word = 0; word * 64 < n; ++word) {
+      uint64_t bits = all ? ~uint64_t{0} : dirty_[word];
+      while (bits != 0) {
+        const uint32_t b = word * 64 + static_cast<uint32_t>(__builtin_ctzll(bits));
+        if (b >= n) break;
+        const size_t offset = size_t{b} * kBlockBytes;
+        const size_t len = bytes_ - offset < kBlockBytes ? bytes_ - offset : kBlockBytes;
+        if (!fn(b, std::string_view(data_ + offset, len))) return false;
+        bits &= bits - 1;
+        dirty_[word] &= ~(uint64_t{1} << (b % 64));
+      }
+    }
+    return true;
+  }
+
+  // Writes a block a checkpoint holds back. False when `block` or the length
+  // does not fit this array (the checkpoint is of another layout).
+  bool RestoreBlock(uint32_t block, std::string_view bytes) {
+    const size_t offset = size_t{block} * kBlockBytes;
+    if (block >= blocks() || bytes.size() != std::min(kBlockBytes, bytes_ - offset)) return false;
+    std::memcpy(data_ + offset, bytes.data(), bytes.size());
+    return true;
+  }
+
+ protected:
+  TrackedRegion(char* data, size_t bytes)
+      : data_(data),
+        bytes_(bytes),
+        dirty_(new uint64_t[(bytes / kBlockBytes + 64) / 64]()) {}
+  ~TrackedRegion() = default;
+
+ private:
+  char* data_;
+  size_t bytes_;
+  std::unique_ptr<uint64_t[]> dirty_;
+  bool tracking_ = false;
+};
+
+template <typename T>
+class TrackedArray : public TrackedRegion {
+  static_assert(std::is_trivially_copyable<T>::value, "a block is raw bytes");
+
+ public:
+  // `n` elements, value-initialized when `zeroed`, else uninitialized.
+  explicit TrackedArray(size_t n, bool zeroed = false)
+      : TrackedArray(zeroed ? new T[n]() : new T[n], n) {}
+
+  const T& operator[](size_t i) const { return data_[i]; }
+  const T* data() const { return data_.get(); }
+  size_t size() const { return size_; }
+
+  T& Mut(size_t i) {
+    MarkBytes(i * sizeof(T), sizeof(T));
+    return data_[i];
+  }
+  // Elements [i, i + n), all marked.
+  T* MutRange(size_t i, size_t n) {
+    MarkBytes(i * sizeof(T), n * sizeof(T));
+    return data_.get() + i;
+  }
+
+ private:
+  TrackedArray(T* data, size_t n)
+      : TrackedRegion(reinterpret_cast<char*>(data), n * sizeof(T)), data_(data), size_(n) {}
+
+  std::unique_ptr<T[]> data_;
+  size_t size_;
+};
+
+}  // namespace runnel::state
