@@ -73,6 +73,7 @@ class Planner {
       diagnostics_->Add("symbols", "expected 1 to " + std::to_string(kMaxSymbols) + ", found " +
                                        std::to_string(g.symbols()));
     }
+    if (const fb::Checkpoint* c = g.checkpoint()) CheckCheckpoint(*c);
     if (!diagnostics_->empty()) return {};
     // Nothing is allocated before the whole plan is known to fit.
     CheckMemory(EstimateMemory(graph_, connectors_.source_bytes, connectors_.sink_bytes),
@@ -87,6 +88,8 @@ class Planner {
     for (const LogicalOperator& o : graph_.operators) AddOperator(o);
     for (const LogicalSink& s : graph_.sinks) AddSink(s);
     if (diagnostics_->size() != errors_before) return {};
+    if (g.checkpoint() != nullptr) CheckCheckpointable();
+    if (diagnostics_->size() != errors_before) return {};
     plan_.memory.batches = job_->batch_bytes();
     plan_.memory.rings = job_->ring_bytes();
     Describe();
@@ -94,6 +97,43 @@ class Planner {
   }
 
  private:
+  void CheckCheckpoint(const fb::Checkpoint& c) {
+    const std::string mode = c.mode() ? c.mode()->str() : "";
+    if (!mode.empty() && mode != "incremental" && mode != "full") {
+      diagnostics_->Add("checkpoint.mode", "expected \"incremental\" or \"full\", found \"" +
+                                               mode + "\"");
+    }
+    if (c.interval_ms() == 0 || c.interval_ms() > 86400000) {
+      diagnostics_->Add("checkpoint.interval_ms", "expected 1 to 86400000 (a day), found " +
+                                                      std::to_string(c.interval_ms()));
+    }
+    if (c.retained() == 0 || c.retained() > 100) {
+      diagnostics_->Add("checkpoint.retained",
+                        "expected 1 to 100, found " + std::to_string(c.retained()));
+    }
+  }
+
+  // What checkpoints support today (docs/STATE.md): one task, and operators
+  // that can save their state.
+  void CheckCheckpointable() {
+    if (job_->tasks().size() != 1) {
+      diagnostics_->Add("checkpoint", "checkpoints need a one-task plan for now; this one has " +
+                                          std::to_string(job_->tasks().size()) +
+                                          " tasks (see "
+                                          "`runnel plan`)");
+      return;
+    }
+    Task* task = job_->tasks()[0].get();
+    const auto names = task->Names();
+    for (size_t i = 0; i < task->operator_count(); ++i) {
+      if (task->op(i)->checkpointing() == runtime::Operator::Checkpointing::kUnsupported) {
+        diagnostics_->Add("checkpoint", "operator '" + names.operators[i] +
+                                            "' cannot be checkpointed yet (docs/STATE.md lists "
+                                            "what can)");
+      }
+    }
+  }
+
   Task* NewTask(std::string name, uint32_t batch_rows) {
     Task* task = job_->AddTask(std::move(name), batch_rows);
     task->set_clock(options_.clock);

@@ -27,6 +27,10 @@ class FilterOperator : public runtime::Operator {
 
   Status Process(const schema::RowBatch& in, schema::RowBatch* out) override;
 
+  // Nothing to checkpoint: each output row depends on its input row only.
+
+  Checkpointing checkpointing() const override { return Checkpointing::kStateless; }
+
  private:
   FilterOperator(expr::Program program, bool negate)
       : program_(std::move(program)), negate_(negate) {}

@@ -19,6 +19,10 @@ class LateRowFilter : public runtime::Operator {
 
   Status Process(const schema::RowBatch& in, schema::RowBatch* out) override;
 
+  // Nothing to checkpoint: each output row depends on its input row only.
+
+  Checkpointing checkpointing() const override { return Checkpointing::kStateless; }
+
  private:
   WindowSpec spec_;
   int64_t watermark_ = schema::RowBatch::kNoWatermark;

@@ -68,6 +68,10 @@ class LookupOperator : public runtime::Operator {
   }
 
   Status Process(const schema::RowBatch& in, schema::RowBatch* out) override;
+
+  // Nothing to checkpoint: the table comes from the graph file.
+
+  Checkpointing checkpointing() const override { return Checkpointing::kStateless; }
   runtime::OperatorMetrics metrics() const override;
   size_t footprint_bytes() const override { return table_.footprint_bytes(); }
 

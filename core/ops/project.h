@@ -46,6 +46,10 @@ class ProjectOperator : public runtime::Operator {
 
   Status Process(const schema::RowBatch& in, schema::RowBatch* out) override;
 
+  // Nothing to checkpoint: each output row depends on its input row only.
+
+  Checkpointing checkpointing() const override { return Checkpointing::kStateless; }
+
  private:
   struct Computed {
     uint32_t output_field;

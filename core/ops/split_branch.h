@@ -23,6 +23,10 @@ class SplitBranchOperator : public runtime::Operator {
       uint32_t width, schema::SymbolTable* symbols, uint32_t batch_rows);
 
   Status Process(const schema::RowBatch& in, schema::RowBatch* out) override;
+
+  // Nothing to checkpoint: each output row depends on its input row only.
+
+  Checkpointing checkpointing() const override { return Checkpointing::kStateless; }
   size_t footprint_bytes() const override;  // the scratch batches
   // Bytes Make preallocates for `earlier` conditions (and `own`), without
   // allocating (plan-time memory checks).

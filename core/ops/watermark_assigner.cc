@@ -1,5 +1,8 @@
 #include "core/ops/watermark_assigner.h"
 
+#include <cstring>
+#include <string>
+
 namespace runnel::ops {
 
 int64_t WatermarkAssigner::Watermark() const {
@@ -25,6 +28,32 @@ Status WatermarkAssigner::Process(const schema::RowBatch& in, schema::RowBatch* 
   int64_t watermark = Watermark();
   out->set_watermark(watermark > upstream_ ? watermark : upstream_);
   return Status::Ok();
+}
+
+namespace {
+constexpr std::string_view kTimesKey = "t";
+}  // namespace
+
+bool WatermarkAssigner::Snapshot(bool full, runtime::StateBuffer* out) {
+  (void)full;  // always all of it: two numbers
+  const int64_t times[2] = {max_ts_, upstream_};
+  return out->Put(kTimesKey, std::string_view(reinterpret_cast<const char*>(times), sizeof(times)));
+}
+
+Status WatermarkAssigner::RestoreEntry(std::string_view key, std::string_view value) {
+  int64_t times[2];
+  if (key != kTimesKey || value.size() != sizeof(times)) {
+    return DataError("watermark state: unexpected record (" + std::to_string(key.size()) +
+                     "-byte key, " + std::to_string(value.size()) + "-byte value)");
+  }
+  std::memcpy(times, value.data(), sizeof(times));
+  max_ts_ = times[0];
+  upstream_ = times[1];
+  return Status::Ok();
+}
+
+size_t WatermarkAssigner::checkpoint_bytes() const {
+  return runtime::StateBuffer::RecordBytes(kTimesKey.size(), 2 * sizeof(int64_t));
 }
 
 }  // namespace runnel::ops

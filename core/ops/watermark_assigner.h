@@ -25,6 +25,11 @@ class WatermarkAssigner : public runtime::Operator {
       : ts_field_(ts_field), watermark_slot_(watermark_slot), bound_(max_out_of_orderness_ns) {}
 
   Status Process(const schema::RowBatch& in, schema::RowBatch* out) override;
+  // Checkpoints: the largest event time seen and the source's watermark.
+  Checkpointing checkpointing() const override { return Checkpointing::kSnapshots; }
+  bool Snapshot(bool full, runtime::StateBuffer* out) override;
+  Status RestoreEntry(std::string_view key, std::string_view value) override;
+  size_t checkpoint_bytes() const override;
 
  private:
   int64_t Watermark() const;

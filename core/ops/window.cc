@@ -67,6 +67,7 @@
 
 #include "core/schema/row_hash.h"
 #include "core/state/timer_heap.h"
+#include "core/state/state_image.h"
 
 namespace runnel::ops {
 namespace {
@@ -397,6 +398,15 @@ class WindowOperator::Impl {
   size_t footprint_bytes() const;
   static size_t FootprintBytes(const WindowSpec& spec);
 
+  // Checkpoints (WindowOperator's).
+  void PrepareCheckpoints() { image_.EnableTracking(); }
+  bool Snapshot(bool full, runtime::StateBuffer* out);
+  Status RestoreEntry(std::string_view key, std::string_view value) {
+    return image_.RestoreEntry(key, value, &restored_);
+  }
+  Status FinishRestore();
+  size_t checkpoint_bytes() const { return image_.MaxSnapshotBytes(sizeof(Scalars)); }
+
  private:
   struct GroupItem {
     int64_t first_seq;
@@ -569,6 +579,13 @@ class WindowOperator::Impl {
   }
   void PublishMetrics();
 
+  // What a checkpoint keeps besides the tables and heaps. The queue is
+  // always empty then (snapshots wait for pending output).
+  struct Scalars {
+    int64_t time, event_wm, out_wm, queue_wm, seq, early_due_ms;
+    uint64_t late_dropped, full_dropped, evicted;
+  };
+
   const WindowSpec spec_;
   const Clock* clock_;
   const Status config_;
@@ -595,6 +612,8 @@ class WindowOperator::Impl {
   KeyedTable marks_;  // sliding: (key, window start) -> mark
   TimerHeap fire_;
   TimerHeap cleanup_;
+  state::StateImage image_;  // the four above
+  std::string restored_;     // a restored checkpoint's Scalars
 
   std::unique_ptr<Slot[]> key_;         // the current row's key fields
   std::unique_ptr<Slot[]> victim_;      // the key of an entry being evicted
@@ -676,6 +695,38 @@ WindowOperator::Impl::Impl(const WindowSpec& spec, const Clock* clock)
       queue_cap_(Sizing(spec).queue_rows) {
   queue_.reset(new Slot[size_t{queue_cap_} * out_width_]());
   if (early_ms_ > 0) early_due_ms_ = Add(clock_->NowMillis(), early_ms_);
+  image_.Add(&table_);
+  image_.Add(&keys_);
+  image_.Add(&marks_);
+  image_.Add(&fire_);
+  image_.Add(&cleanup_);
+}
+
+bool WindowOperator::Impl::Snapshot(bool full, runtime::StateBuffer* out) {
+  const Scalars s{time_,         event_wm_,     out_wm_,       queue_wm_, seq_,
+                  early_due_ms_, late_dropped_, full_dropped_, evicted_};
+  return image_.Snapshot(full, std::string_view(reinterpret_cast<const char*>(&s), sizeof(s)),
+                         out);
+}
+
+Status WindowOperator::Impl::FinishRestore() {
+  if (restored_.size() != sizeof(Scalars)) {
+    return DataError("window state: scalars of " + std::to_string(restored_.size()) +
+                     " bytes, expected " + std::to_string(sizeof(Scalars)));
+  }
+  Scalars s;
+  std::memcpy(&s, restored_.data(), sizeof(s));
+  time_ = s.time;
+  event_wm_ = s.event_wm;
+  out_wm_ = s.out_wm;
+  queue_wm_ = s.queue_wm;
+  seq_ = s.seq;
+  early_due_ms_ = s.early_due_ms;
+  late_dropped_ = s.late_dropped;
+  full_dropped_ = s.full_dropped;
+  evicted_ = s.evicted;
+  PublishMetrics();
+  return Status::Ok();
 }
 
 // ---------------------------------------------------------------------------
@@ -1740,5 +1791,14 @@ size_t WindowOperator::footprint_bytes() const {
 size_t WindowOperator::FootprintBytes(const WindowSpec& spec) {
   return Impl::FootprintBytes(spec);
 }
+void WindowOperator::PrepareCheckpoints() { impl_->PrepareCheckpoints(); }
+bool WindowOperator::Snapshot(bool full, runtime::StateBuffer* out) {
+  return impl_->Snapshot(full, out);
+}
+Status WindowOperator::RestoreEntry(std::string_view key, std::string_view value) {
+  return impl_->RestoreEntry(key, value);
+}
+Status WindowOperator::FinishRestore() { return impl_->FinishRestore(); }
+size_t WindowOperator::checkpoint_bytes() const { return impl_->checkpoint_bytes(); }
 
 }  // namespace runnel::ops

@@ -59,6 +59,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "core/common/clock.h"
@@ -83,6 +84,14 @@ class WindowOperator : public runtime::Operator {
   Status Drain(schema::RowBatch* out, bool* done) override;
   runtime::OperatorMetrics metrics() const override;
   size_t footprint_bytes() const override;
+  // Checkpoints: the tables and timer heaps as a state::StateImage, plus the
+  // clocks, watermarks and counters.
+  Checkpointing checkpointing() const override { return Checkpointing::kSnapshots; }
+  void PrepareCheckpoints() override;
+  bool Snapshot(bool full, runtime::StateBuffer* out) override;
+  Status RestoreEntry(std::string_view key, std::string_view value) override;
+  Status FinishRestore() override;
+  size_t checkpoint_bytes() const override;
   // Bytes an operator for `spec` allocates, without allocating it (plan-time
   // memory checks).
   static size_t FootprintBytes(const WindowSpec& spec);

@@ -122,6 +122,9 @@ class Operator {
   // refused at plan time.
   enum class Checkpointing { kStateless, kSnapshots, kUnsupported };
   virtual Checkpointing checkpointing() const { return Checkpointing::kUnsupported; }
+  // Plan time, when the job checkpoints, before any row: start tracking
+  // what changes, for incremental snapshots.
+  virtual void PrepareCheckpoints() {}
   // Writes the state changed since the previous Snapshot (all of it when
   // `full`). Called only when !has_pending_output(). False when the buffer
   // is full (the checkpoint fails; the next one must then be full).

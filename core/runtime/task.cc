@@ -163,10 +163,15 @@ Status Task::Run() {
       status = Propagate(0);
       if (!read.ok()) status = Named("source", s.name, read);
       if (status.ok()) status = FireProcessingTime();
+      if (status.ok() && trigger_ != nullptr) status = trigger_->MaybeCheckpoint();
       if (!status.ok()) break;
     }
   }
-  if (status.ok()) status = DrainOperators();
+  // With checkpoints, a stop keeps the operators' state for a resumed job
+  // instead of draining it; inputs that ended by themselves are drained.
+  const bool stopped = signals_->stop.load(std::memory_order_relaxed);
+  if (status.ok() && (trigger_ == nullptr || !stopped)) status = DrainOperators();
+  if (status.ok() && trigger_ != nullptr) status = trigger_->FinalCheckpoint();
   // Rows already processed are flushed even when a stage failed.
   Status closed = CloseSinks();
   return status.ok() ? closed : status;

@@ -24,6 +24,7 @@
 
 #include "core/common/clock.h"
 #include "core/common/status.h"
+#include "core/runtime/checkpoint_trigger.h"
 #include "core/runtime/operator.h"
 #include "core/schema/row.h"
 
@@ -59,6 +60,18 @@ class Task {
 
   // The clock processing-time timers follow (default: the system's).
   void set_clock(const Clock* clock) { clock_ = clock; }
+  // Checkpoints: the coordinator the task calls between batches. When a
+  // stop request ends the inputs, operators are then not drained (a resumed
+  // job continues their windows) but checkpointed as they are.
+  void set_checkpoint_trigger(CheckpointTrigger* trigger) { trigger_ = trigger; }
+
+  // The stages, in the order they were added (the coordinator's view).
+  size_t source_count() const { return sources_.size(); }
+  Source* source(size_t i) { return sources_[i].source.get(); }
+  size_t operator_count() const { return operators_.size(); }
+  Operator* op(size_t i) { return operators_[i].op.get(); }
+  size_t sink_count() const { return sinks_.size(); }
+  Sink* sink(size_t i) { return sinks_[i].sink.get(); }
 
   const std::string& name() const { return name_; }
   uint32_t batch_rows() const { return batch_rows_; }
@@ -123,6 +136,7 @@ class Task {
   uint32_t batch_rows_;
   const JobSignals* signals_;
   const Clock* clock_ = SystemClock::Get();
+  CheckpointTrigger* trigger_ = nullptr;
   std::vector<std::unique_ptr<schema::RowBatch>> batches_;  // one per stream
   std::vector<SourceStage> sources_;
   std::vector<OperatorStage> operators_;

@@ -1,0 +1,21 @@
+// CheckpointTrigger: how a task hands control to the checkpoint coordinator
+// (core/checkpoint/coordinator.h) at the points where its state is
+// consistent: between batches, with no operator holding pending output.
+#pragma once
+
+#include "core/common/status.h"
+
+namespace runnel::runtime {
+
+class CheckpointTrigger {
+ public:
+  virtual ~CheckpointTrigger() = default;
+  // Task thread, between batches: takes a checkpoint if one is due.
+  virtual Status MaybeCheckpoint() = 0;
+  // Task thread, once the inputs are done (and, when they ended by
+  // themselves, the operators drained), before the sinks close: takes a last
+  // checkpoint and waits until it is stored and committed.
+  virtual Status FinalCheckpoint() = 0;
+};
+
+}  // namespace runnel::runtime
