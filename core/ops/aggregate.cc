@@ -1,5 +1,7 @@
 #include "core/ops/aggregate.h"
 
+#include <cstring>
+
 #include "core/schema/row_hash.h"
 
 namespace runnel::ops {
@@ -16,7 +18,29 @@ AggregateOperator::AggregateOperator(schema::KeyFields key_fields,
       watermark_in_(watermark_in),
       watermark_out_(watermark_out),
       key_(new schema::Slot[key_fields_.size() + 1]),
-      drain_cursor_(state::KeyedTable::kEnd) {}
+      drain_cursor_(state::KeyedTable::kEnd) {
+  image_.Add(&table_);
+}
+
+bool AggregateOperator::Snapshot(bool full, runtime::StateBuffer* out) {
+  return image_.Snapshot(
+      full, std::string_view(reinterpret_cast<const char*>(&last_watermark_), sizeof(int64_t)),
+      out);
+}
+
+Status AggregateOperator::RestoreEntry(std::string_view key, std::string_view value) {
+  return image_.RestoreEntry(key, value, &restored_);
+}
+
+Status AggregateOperator::FinishRestore() {
+  if (restored_.size() != sizeof(int64_t)) {
+    return DataError("aggregate state: scalars of " + std::to_string(restored_.size()) +
+                     " bytes, expected 8");
+  }
+  std::memcpy(&last_watermark_, restored_.data(), sizeof(int64_t));
+  table_metrics_.Publish(table_);
+  return Status::Ok();
+}
 
 void AggregateOperator::EmitRow(const schema::Slot* key, const schema::Slot* state,
                                 schema::Slot* out) const {

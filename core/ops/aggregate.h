@@ -11,6 +11,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/common/clock.h"
@@ -19,6 +21,7 @@
 #include "core/runtime/operator.h"
 #include "core/schema/key_fields.h"
 #include "core/state/keyed_table.h"
+#include "core/state/state_image.h"
 
 namespace runnel::ops {
 
@@ -38,6 +41,14 @@ class AggregateOperator : public runtime::Operator {
 
   size_t footprint_bytes() const override { return table_.footprint_bytes(); }
 
+  // Checkpoints: the table as a state::StateImage, and the last watermark.
+  Checkpointing checkpointing() const override { return Checkpointing::kSnapshots; }
+  void PrepareCheckpoints() override { image_.EnableTracking(); }
+  bool Snapshot(bool full, runtime::StateBuffer* out) override;
+  Status RestoreEntry(std::string_view key, std::string_view value) override;
+  Status FinishRestore() override;
+  size_t checkpoint_bytes() const override { return image_.MaxSnapshotBytes(sizeof(int64_t)); }
+
  private:
   // Writes the key and results of one entry as an output row.
   void EmitRow(const schema::Slot* key, const schema::Slot* state, schema::Slot* out) const;
@@ -54,6 +65,8 @@ class AggregateOperator : public runtime::Operator {
   uint32_t drain_cursor_;
   bool draining_ = false;
   TableMetrics table_metrics_;
+  state::StateImage image_;
+  std::string restored_;  // a restored checkpoint's last watermark
 };
 
 }  // namespace runnel::ops

@@ -36,7 +36,8 @@ state::KeyedTableOptions DebounceOperator::StateOptions(const DebounceSpec& spec
 DebounceOperator::DebounceOperator(const schema::Schema& input, uint32_t in_width,
                                    const DebounceSpec& spec, state::KeyedTableOptions table,
                                    expr::Program program, const Clock* clock)
-    : state_(schema::KeyFields(input, spec.key_fields), StateOptions(spec, table), "debounce"),
+    : KeyedRowsOperator(schema::KeyFields(input, spec.key_fields), StateOptions(spec, table),
+                        "debounce"),
       program_(std::move(program)),
       fields_(input.size()),
       in_width_(in_width),

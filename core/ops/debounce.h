@@ -37,7 +37,7 @@ struct DebounceSpec {
   uint32_t repeat_every = 0;
 };
 
-class DebounceOperator : public runtime::Operator {
+class DebounceOperator : public KeyedRowsOperator {
  public:
   // `input` is the input's schema; its rows are `in_width` slots (hidden
   // slots included). Interns the condition's strings into `symbols`.
@@ -59,8 +59,6 @@ class DebounceOperator : public runtime::Operator {
   }
 
   Status Process(const schema::RowBatch& in, schema::RowBatch* out) override;
-  runtime::OperatorMetrics metrics() const override { return state_.metrics(); }
-  size_t footprint_bytes() const override { return state_.footprint_bytes(); }
 
  private:
   DebounceOperator(const schema::Schema& input, uint32_t in_width, const DebounceSpec& spec,
@@ -73,7 +71,6 @@ class DebounceOperator : public runtime::Operator {
            (streak - consecutive_) % repeat_every_ == 0;
   }
 
-  KeyedRows state_;
   expr::Program program_;
   uint32_t fields_;    // schema fields of the input
   uint32_t in_width_;  // with hidden slots

@@ -23,7 +23,8 @@ state::KeyedTableOptions DedupeOperator::StateOptions(const DedupeSpec& spec,
 
 DedupeOperator::DedupeOperator(const schema::Schema& input, const DedupeSpec& spec,
                                state::KeyedTableOptions table, const Clock* clock)
-    : state_(schema::KeyFields(input, spec.key_fields), StateOptions(spec, table), "dedupe"),
+    : KeyedRowsOperator(schema::KeyFields(input, spec.key_fields), StateOptions(spec, table),
+                        "dedupe"),
       within_ns_(spec.within_ns),
       ts_field_(spec.ts_field),
       clock_(clock) {}

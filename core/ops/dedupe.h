@@ -32,7 +32,7 @@ struct DedupeSpec {
   int ts_field = -1;
 };
 
-class DedupeOperator : public runtime::Operator {
+class DedupeOperator : public KeyedRowsOperator {
  public:
   // `table` sizes the state (key_slots and value_slots are set here).
   // `clock` must outlive the operator.
@@ -48,11 +48,8 @@ class DedupeOperator : public runtime::Operator {
   }
 
   Status Process(const schema::RowBatch& in, schema::RowBatch* out) override;
-  runtime::OperatorMetrics metrics() const override { return state_.metrics(); }
-  size_t footprint_bytes() const override { return state_.footprint_bytes(); }
 
  private:
-  KeyedRows state_;
   int64_t within_ns_;
   int ts_field_;
   const Clock* clock_;

@@ -48,4 +48,24 @@ runtime::OperatorMetrics KeyedRows::metrics() const {
   return table_metrics_.Read(table_.capacity());
 }
 
+KeyedRowsOperator::KeyedRowsOperator(schema::KeyFields key, state::KeyedTableOptions table,
+                                     std::string kind)
+    : state_(std::move(key), table, std::move(kind)) {
+  image_.Add(state_.mutable_table());
+}
+
+bool KeyedRowsOperator::Snapshot(bool full, runtime::StateBuffer* out) {
+  return image_.Snapshot(full, {}, out);
+}
+
+Status KeyedRowsOperator::RestoreEntry(std::string_view key, std::string_view value) {
+  std::string own;  // none
+  return image_.RestoreEntry(key, value, &own);
+}
+
+Status KeyedRowsOperator::FinishRestore() {
+  state_.PublishMetrics();
+  return Status::Ok();
+}
+
 }  // namespace runnel::ops

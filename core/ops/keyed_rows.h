@@ -18,6 +18,7 @@
 #include "core/schema/key_fields.h"
 #include "core/schema/row.h"
 #include "core/state/keyed_table.h"
+#include "core/state/state_image.h"
 
 namespace runnel::ops {
 
@@ -41,6 +42,7 @@ class KeyedRows {
   runtime::OperatorMetrics metrics() const;
   size_t footprint_bytes() const { return table_.footprint_bytes(); }
   const state::KeyedTable& table() const { return table_; }
+  state::KeyedTable* mutable_table() { return &table_; }
 
  private:
   uint64_t Gather(const schema::Slot* row);
@@ -50,6 +52,28 @@ class KeyedRows {
   std::string kind_;
   std::unique_ptr<schema::Slot[]> key_;  // the current row's key
   TableMetrics table_metrics_;
+};
+
+// An operator whose whole state is one KeyedRows (dedupe, debounce): its
+// metrics, footprint and checkpoints (the table as a state::StateImage).
+class KeyedRowsOperator : public runtime::Operator {
+ public:
+  runtime::OperatorMetrics metrics() const override { return state_.metrics(); }
+  size_t footprint_bytes() const override { return state_.footprint_bytes(); }
+  Checkpointing checkpointing() const override { return Checkpointing::kSnapshots; }
+  void PrepareCheckpoints() override { image_.EnableTracking(); }
+  bool Snapshot(bool full, runtime::StateBuffer* out) override;
+  Status RestoreEntry(std::string_view key, std::string_view value) override;
+  Status FinishRestore() override;
+  size_t checkpoint_bytes() const override { return image_.MaxSnapshotBytes(0); }
+
+ protected:
+  KeyedRowsOperator(schema::KeyFields key, state::KeyedTableOptions table, std::string kind);
+
+  KeyedRows state_;
+
+ private:
+  state::StateImage image_;
 };
 
 }  // namespace runnel::ops
