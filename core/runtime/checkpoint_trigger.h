@@ -12,10 +12,12 @@ class CheckpointTrigger {
   virtual ~CheckpointTrigger() = default;
   // Task thread, between batches: takes a checkpoint if one is due.
   virtual Status MaybeCheckpoint() = 0;
-  // Task thread, once the inputs are done (and, when they ended by
-  // themselves, the operators drained), before the sinks close: takes a last
-  // checkpoint and waits until it is stored and committed.
-  virtual Status FinalCheckpoint() = 0;
+  // Task thread, once the inputs are done, before the sinks close: takes a
+  // last checkpoint and waits until it is stored and committed. `drained`:
+  // the inputs ended by themselves and the operators were drained (the job
+  // is finished); else a stop request ended them and the state is kept for
+  // a resumed job.
+  virtual Status FinalCheckpoint(bool drained) = 0;
 };
 
 }  // namespace runnel::runtime

@@ -169,9 +169,9 @@ Status Task::Run() {
   }
   // With checkpoints, a stop keeps the operators' state for a resumed job
   // instead of draining it; inputs that ended by themselves are drained.
-  const bool stopped = signals_->stop.load(std::memory_order_relaxed);
-  if (status.ok() && (trigger_ == nullptr || !stopped)) status = DrainOperators();
-  if (status.ok() && trigger_ != nullptr) status = trigger_->FinalCheckpoint();
+  const bool drain = trigger_ == nullptr || !signals_->stop.load(std::memory_order_relaxed);
+  if (status.ok() && drain) status = DrainOperators();
+  if (status.ok() && trigger_ != nullptr) status = trigger_->FinalCheckpoint(drain);
   // Rows already processed are flushed even when a stage failed.
   Status closed = CloseSinks();
   return status.ok() ? closed : status;
