@@ -88,7 +88,14 @@ class Planner {
     for (const LogicalOperator& o : graph_.operators) AddOperator(o);
     for (const LogicalSink& s : graph_.sinks) AddSink(s);
     if (diagnostics_->size() != errors_before) return {};
-    if (g.checkpoint() != nullptr) CheckCheckpointable();
+    if (const fb::Checkpoint* c = g.checkpoint()) {
+      CheckCheckpointable();
+      plan_.checkpoint.enabled = true;
+      plan_.checkpoint.dir = graph_.file->ResolvePath(c->dir()->str());
+      plan_.checkpoint.interval_ms = static_cast<int64_t>(c->interval_ms());
+      plan_.checkpoint.always_full = c->mode() != nullptr && c->mode()->str() == "full";
+      plan_.checkpoint.retained = c->retained();
+    }
     if (diagnostics_->size() != errors_before) return {};
     plan_.memory.batches = job_->batch_bytes();
     plan_.memory.rings = job_->ring_bytes();

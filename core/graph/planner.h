@@ -43,10 +43,20 @@ struct Connectors {
   SinkBytes sink_bytes;
 };
 
+// A graph's `checkpoint` settings, resolved (docs/STATE.md).
+struct CheckpointPlan {
+  bool enabled = false;
+  std::string dir;  // absolute, or relative to the working directory
+  int64_t interval_ms = 0;
+  bool always_full = false;
+  uint32_t retained = 0;
+};
+
 struct PhysicalPlan {
   std::unique_ptr<runtime::Job> job;
   MemoryBudget memory;
   std::string description;  // tasks, stages, rings, state, memory
+  CheckpointPlan checkpoint;
 };
 
 struct PlanOptions {
