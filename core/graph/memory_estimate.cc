@@ -173,7 +173,7 @@ class Estimator {
 }  // namespace
 
 size_t MemoryBudget::total() const {
-  return Add(Add(Add(Add(batches, rings), state), symbols), io);
+  return Add(Add(Add(Add(Add(batches, rings), state), symbols), io), checkpoints);
 }
 
 bool IsForward(const LogicalStream& stream, uint32_t parallelism) {

@@ -30,6 +30,7 @@ struct MemoryBudget {
   size_t state = 0;    // operators: keyed state, timers, window queues, split scratch
   size_t symbols = 0;  // the symbol table
   size_t io = 0;       // source and sink buffers
+  size_t checkpoints = 0;  // buffers a checkpoint copies each stage's changes into
   size_t total() const;  // saturates at SIZE_MAX
 };
 

@@ -123,6 +123,25 @@ class Planner {
   // What checkpoints support today (docs/STATE.md): one task, and operators
   // that can save their state.
   void CheckCheckpointable() {
+    if (job_->tasks().size() == 1) {
+      // What the checkpoint coordinator (core/checkpoint/coordinator.h)
+      // allocates: a buffer per stage for a full snapshot, and the symbols'.
+      Task* task = job_->tasks()[0].get();
+      size_t bytes = runtime::StateBuffer::RecordBytes(4, 0) * job_->symbols()->max_symbols() +
+                     job_->symbols()->max_bytes();
+      for (size_t i = 0; i < task->source_count(); ++i) bytes += task->source(i)->checkpoint_bytes();
+      for (size_t i = 0; i < task->operator_count(); ++i) bytes += task->op(i)->checkpoint_bytes();
+      for (size_t i = 0; i < task->sink_count(); ++i) bytes += task->sink(i)->checkpoint_bytes();
+      plan_.memory.checkpoints = bytes;
+      const uint64_t limit = graph_.file->graph().memory_limit();
+      if (plan_.memory.total() > limit) {
+        diagnostics_->Add("checkpoint", "checkpoint buffers take " + std::to_string(bytes) +
+                                            " bytes (a full snapshot of the state); with them "
+                                            "the plan needs " +
+                                            std::to_string(plan_.memory.total()) +
+                                            " bytes but memory_limit is " + std::to_string(limit));
+      }
+    }
     if (job_->tasks().size() != 1) {
       diagnostics_->Add("checkpoint", "checkpoints need a one-task plan for now; this one has " +
                                           std::to_string(job_->tasks().size()) +
@@ -386,6 +405,7 @@ class Planner {
     d += "  state    " + std::to_string(m.state) + "\n";
     d += "  symbols  " + std::to_string(m.symbols) + "\n";
     d += "  io       " + std::to_string(m.io) + "\n";
+    if (m.checkpoints > 0) d += "  checkpoints " + std::to_string(m.checkpoints) + "\n";
   }
 
   const LogicalGraph& graph_;
