@@ -30,14 +30,14 @@ graph::Connectors MakeConnectors(const file::CsvOverrides& csv_overrides, const 
     }
     return file::MakeCsvSource(file, source, schema, symbols, csv_overrides, diagnostics);
   };
-  connectors.make_sink = [clock](const graph::GraphFile& file, const graph::LogicalSink& sink,
+  connectors.make_sink = [csv_overrides, clock](const graph::GraphFile& file, const graph::LogicalSink& sink,
                                  const schema::Schema& schema, const schema::SymbolTable* symbols,
                                  graph::Diagnostics* diagnostics)
       -> std::unique_ptr<runtime::Sink> {
     if (sink.def->zmq()) {
       return zmq::MakeZmqSink(file, sink, schema, symbols, clock, diagnostics);
     }
-    return file::MakeCsvSink(file, sink, schema, symbols, diagnostics);
+    return file::MakeCsvSink(file, sink, schema, symbols, csv_overrides, diagnostics);
   };
   connectors.source_bytes = [](const graph::LogicalSource& source) -> size_t {
     if (source.def->generator()) return size_t{0};

@@ -9,7 +9,8 @@
 
 namespace runnel::transports {
 
-// `csv_overrides.strict` (`runnel run --strict`) applies to jsonl sources too.
+// `csv_overrides.strict` (`runnel run --strict`) applies to jsonl sources too;
+// `csv_overrides.checkpoints` makes CSV file sinks transactional.
 // `clock` must outlive the connectors and what they build.
 graph::Connectors MakeConnectors(const file::CsvOverrides& csv_overrides = {},
                                  const Clock* clock = SystemClock::Get());

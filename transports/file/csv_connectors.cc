@@ -52,12 +52,14 @@ std::unique_ptr<runtime::Sink> MakeCsvSink(const graph::GraphFile& file,
                                            const graph::LogicalSink& sink,
                                            const schema::Schema& schema,
                                            const schema::SymbolTable* symbols,
+                                           const CsvOverrides& overrides,
                                            graph::Diagnostics* diagnostics) {
   const graph::fb::CsvSink& csv = *sink.def->csv();
   std::string path = sink.field_path + ".csv";
   CsvSinkOptions options;
   options.path = file.ResolvePath(csv.path()->str());
   options.header = csv.header();
+  options.transactional = overrides.checkpoints;
   bool ok = CheckPath(csv.path(), path + ".path", diagnostics);
   ok = ParseDelimiter(csv.delimiter(), path + ".delimiter", diagnostics,
                       &options.delimiter) && ok;

@@ -13,6 +13,9 @@ namespace runnel::file {
 
 struct CsvOverrides {
   bool strict = false;  // `runnel run --strict`: every CSV source is strict
+  // The graph checkpoints: every CSV sink to a file is transactional
+  // (CsvSinkOptions::transactional, part files).
+  bool checkpoints = false;
 };
 
 // Relative paths are resolved against the graph file's directory.
@@ -27,6 +30,7 @@ std::unique_ptr<runtime::Sink> MakeCsvSink(const graph::GraphFile& file,
                                            const graph::LogicalSink& sink,
                                            const schema::Schema& schema,
                                            const schema::SymbolTable* symbols,
+                                           const CsvOverrides& overrides,
                                            graph::Diagnostics* diagnostics);
 
 }  // namespace runnel::file

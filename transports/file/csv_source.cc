@@ -15,7 +15,22 @@ CsvSource::CsvSource(CsvSourceOptions options, schema::Schema schema,
 
 Status CsvSource::Open() {
   header_pending_ = options_.header;
-  return reader_.Open();
+  RUNNEL_RETURN_IF_ERROR(reader_.Open());
+  // With a header, the resume waits until the header has been read again.
+  if (restored_ && !header_pending_) {
+    return reader_.Seek(restored_position_.offset, restored_position_.line_number);
+  }
+  return Status::Ok();
+}
+
+bool CsvSource::SavePosition(runtime::StateBuffer* out) {
+  return SaveLinePosition(reader_, out);
+}
+
+Status CsvSource::RestoreEntry(std::string_view key, std::string_view value) {
+  RUNNEL_RETURN_IF_ERROR(ParseLinePosition(options_.path, key, value, &restored_position_));
+  restored_ = true;
+  return Status::Ok();
 }
 
 bool CsvSource::Stop() {
@@ -41,6 +56,10 @@ Status CsvSource::ReadHeader(bool* idle) {
     return DataError(where + ": header line is not valid CSV");
   }
   if (!row_.MapHeader(fields_)) return DataError(where + ": " + row_.error());
+  // A position saved before the header was read is the start of the file.
+  if (restored_ && restored_position_.offset > 0) {
+    return reader_.Seek(restored_position_.offset, restored_position_.line_number);
+  }
   return Status::Ok();
 }
 

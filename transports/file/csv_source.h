@@ -6,8 +6,12 @@
 // has none, and the event-time field, which every row needs. A line that
 // does not fit the schema is reported as "file:line: ..." and skipped, or
 // stops the job in strict mode. All buffers are allocated at
-// construction; Read never allocates. Guarantee: at-most-once for stdin; a
-// file is read once from the start (replay comes with checkpoints).
+// construction; Read never allocates.
+//
+// Guarantee: a regular file is replayable (exactly-once with checkpoints):
+// SavePosition records the offset and number of the next unread line, and a
+// source restored from it re-reads the header (to map the columns again)
+// then continues at that line. Standard input and pipes are at-most-once.
 #pragma once
 
 #include <atomic>
@@ -18,6 +22,7 @@
 #include "core/schema/symbol_table.h"
 #include "transports/file/csv_fields.h"
 #include "transports/file/csv_row.h"
+#include "transports/file/line_position.h"
 #include "transports/file/line_reader.h"
 
 namespace runnel::file {
@@ -50,6 +55,11 @@ class CsvSource : public runtime::Source {
     return 2 * options.max_line_bytes;
   }
 
+  bool replayable() const override { return CanReplay(options_.path); }
+  bool SavePosition(runtime::StateBuffer* out) override;
+  Status RestoreEntry(std::string_view key, std::string_view value) override;
+  size_t checkpoint_bytes() const override { return LinePositionBytes(); }
+
  private:
   // Maps schema fields to the header's columns. *idle: no line yet.
   Status ReadHeader(bool* idle);
@@ -61,6 +71,8 @@ class CsvSource : public runtime::Source {
   CsvFields fields_;
   CsvRow row_;
   bool header_pending_ = false;
+  bool restored_ = false;  // resume at restored_position_
+  LinePosition restored_position_;
   bool stopping_ = false;
   std::atomic<uint64_t> rejected_{0};
   char error_[512] = "";

@@ -25,6 +25,10 @@ class FileWriter {
 
   // Creates or truncates the file.
   Status Open();
+  // For a writer that moves from file to file (part files), between Close
+  // and Open: the path the next Open creates. Allocates only when `path` is
+  // longer than every path before it, the constructor's included.
+  void set_path(const char* path) { path_.assign(path); }
 
   // Room for at least `bytes` more at the end of the buffer, flushing first
   // if needed. Returns where to write, or nullptr after a failed flush (see

@@ -34,6 +34,27 @@ Status LineReader::Open() {
   return Status::Ok();
 }
 
+Status LineReader::Seek(uint64_t offset, uint64_t line_number) {
+  struct stat info;
+  if (may_block_ || fstat(fd_, &info) != 0) {
+    return InvalidArgument(path_ + ": cannot resume reading at an offset: not a regular file");
+  }
+  if (static_cast<uint64_t>(info.st_size) < offset) {
+    return DataError(path_ + ": the file has " + std::to_string(info.st_size) +
+                     " bytes, fewer than the position to resume at (" + std::to_string(offset) +
+                     "); was it replaced?");
+  }
+  if (::lseek(fd_, static_cast<off_t>(offset), SEEK_SET) < 0) {
+    return IoError("cannot seek in " + path_ + ": " + std::strerror(errno));
+  }
+  begin_ = end_ = 0;
+  eof_ = false;
+  skipping_ = false;
+  read_bytes_ = offset;
+  line_number_ = line_number;
+  return Status::Ok();
+}
+
 Result<LineReader::FillOutcome> LineReader::Fill() {
   if (begin_ > 0) {
     std::memmove(buffer_.get(), buffer_.get() + begin_, end_ - begin_);
@@ -58,6 +79,7 @@ Result<LineReader::FillOutcome> LineReader::Fill() {
       return FillOutcome::kEnd;
     }
     end_ += static_cast<size_t>(n);
+    read_bytes_ += static_cast<uint64_t>(n);
     return FillOutcome::kData;
   }
 }

@@ -6,9 +6,11 @@
 // skipped, not split. Lines are views into the buffer, valid until the next
 // call. A pipe or terminal with nothing to read returns kIdle after a short
 // wait instead of blocking, so the caller can notice a stop request.
-// Not thread-safe.
+// A regular file can be resumed at a saved offset() and line number (Seek),
+// which is how file sources replay from a checkpoint. Not thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,6 +33,11 @@ class LineReader {
 
   Status Open();
 
+  // Continues at byte `offset` (a value offset() returned) as if
+  // `line_number` lines had been read. Fails on standard input, a pipe, or
+  // a file shorter than `offset`. REQUIRES: Open succeeded.
+  Status Seek(uint64_t offset, uint64_t line_number);
+
   enum class Outcome { kLine, kTooLong, kEnd, kIdle };
   // Reads the next line into *line. kTooLong: that line (its number is
   // line_number()) was skipped. kEnd: no more input. kIdle: no complete
@@ -43,6 +50,9 @@ class LineReader {
 
   // 1-based number of the line last returned.
   uint64_t line_number() const { return line_number_; }
+  // Byte offset in the input of the first byte not yet returned (the start
+  // of the next line between calls to Next).
+  uint64_t offset() const { return read_bytes_ - (end_ - begin_); }
   const std::string& path() const { return path_; }
 
  private:
@@ -63,6 +73,7 @@ class LineReader {
   bool skipping_ = false;  // inside a line too long for the buffer
   bool stopped_ = false;
   uint64_t line_number_ = 0;
+  uint64_t read_bytes_ = 0;  // offset in the input of buffer_[end_]
 };
 
 }  // namespace runnel::file

@@ -3,9 +3,23 @@
 #include <time.h>
 
 #include <string>
+#include <string_view>
 
 namespace runnel::generator {
 namespace {
+
+constexpr std::string_view kPositionKey = "position";
+constexpr size_t kPositionBytes = 16;
+
+void PutU64(uint64_t value, char* out) {
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(value >> (8 * i));
+}
+
+uint64_t GetU64(const char* in) {
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value |= uint64_t{static_cast<unsigned char>(in[i])} << (8 * i);
+  return value;
+}
 
 // xorshift must not start from 0 (it would stay there): spread the seed
 // with SplitMix64, and step off zero.
@@ -45,7 +59,29 @@ Status GeneratorSource::Open() {
     }
   }
   started_ms_ = clock_->NowMillis();
+  emitted_at_open_ = emitted_;
   return Status::Ok();
+}
+
+bool GeneratorSource::SavePosition(runtime::StateBuffer* out) {
+  char value[kPositionBytes];
+  PutU64(emitted_, value);
+  PutU64(state_, value + 8);
+  return out->Put(kPositionKey, std::string_view(value, kPositionBytes));
+}
+
+Status GeneratorSource::RestoreEntry(std::string_view key, std::string_view value) {
+  if (key != kPositionKey || value.size() != kPositionBytes) {
+    return DataError("generator: the checkpoint holds no generator position (key '" +
+                     std::string(key) + "', " + std::to_string(value.size()) + " bytes)");
+  }
+  emitted_ = GetU64(value.data());
+  state_ = GetU64(value.data() + 8);
+  return Status::Ok();
+}
+
+size_t GeneratorSource::checkpoint_bytes() const {
+  return runtime::StateBuffer::RecordBytes(kPositionKey.size(), kPositionBytes);
 }
 
 uint64_t GeneratorSource::NextRandom() {
@@ -61,7 +97,8 @@ Status GeneratorSource::Read(schema::RowBatch* out, bool* done) {
   if (options_.rate > 0) {
     // Emit only what the rate allows by now; wait a little if that is none.
     int64_t elapsed = clock_->NowMillis() - started_ms_;
-    uint64_t allowed = static_cast<uint64_t>(elapsed) * options_.rate / 1000 + 1;
+    uint64_t allowed =
+        emitted_at_open_ + static_cast<uint64_t>(elapsed) * options_.rate / 1000 + 1;
     if (allowed < limit) limit = allowed;
     if (emitted_ >= limit) {
       timespec pause{0, 1000000};

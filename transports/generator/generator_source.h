@@ -4,7 +4,9 @@
 // [0, 100), bool fields a random bit, ts fields start_ms + i * interval_ms.
 // Deterministic for a given seed. With a rate, paces itself to that many
 // rows per second; otherwise it is as fast as the graph consumes.
-// Guarantee: replayable (the same seed gives the same rows).
+// Guarantee: replayable (the same seed gives the same rows): SavePosition
+// records the rows generated so far and the random state, and a source
+// restored from it generates the rows that would have come next.
 #pragma once
 
 #include <cstdint>
@@ -41,6 +43,13 @@ class GeneratorSource : public runtime::Source {
     return true;
   }
 
+  bool replayable() const override { return true; }
+  // One record, key "position", value 16 bytes: u64 rows generated, u64
+  // random state (little-endian).
+  bool SavePosition(runtime::StateBuffer* out) override;
+  Status RestoreEntry(std::string_view key, std::string_view value) override;
+  size_t checkpoint_bytes() const override;
+
  private:
   uint64_t NextRandom();
 
@@ -51,6 +60,7 @@ class GeneratorSource : public runtime::Source {
   std::unique_ptr<int64_t[]> key_symbols_;  // symbol id of "key-k"
   uint64_t state_;
   uint64_t emitted_ = 0;
+  uint64_t emitted_at_open_ = 0;  // a restored count: the rate starts from it
   int64_t started_ms_ = 0;
 };
 

@@ -12,7 +12,21 @@ JsonlSource::JsonlSource(JsonlSourceOptions options, schema::Schema schema,
       reader_(options_.path, options_.max_line_bytes),
       decoder_(std::move(schema), symbols, options_.max_line_bytes, options_.event_time_field) {}
 
-Status JsonlSource::Open() { return reader_.Open(); }
+Status JsonlSource::Open() {
+  RUNNEL_RETURN_IF_ERROR(reader_.Open());
+  if (!restored_) return Status::Ok();
+  return reader_.Seek(restored_position_.offset, restored_position_.line_number);
+}
+
+bool JsonlSource::SavePosition(runtime::StateBuffer* out) {
+  return file::SaveLinePosition(reader_, out);
+}
+
+Status JsonlSource::RestoreEntry(std::string_view key, std::string_view value) {
+  RUNNEL_RETURN_IF_ERROR(file::ParseLinePosition(options_.path, key, value, &restored_position_));
+  restored_ = true;
+  return Status::Ok();
+}
 
 bool JsonlSource::Stop() {
   reader_.StopReading();

@@ -3,8 +3,12 @@
 // name). Empty lines are skipped silently; a line that does not fit the
 // schema is reported as "file:line: ..." and skipped, or stops the job in
 // strict mode. All buffers are allocated at construction; Read never
-// allocates. Guarantee: at-most-once for stdin; a file is read once from the
-// start (replay comes with checkpoints).
+// allocates.
+//
+// Guarantee: a regular file is replayable (exactly-once with checkpoints):
+// SavePosition records the offset and number of the next unread line, and a
+// source restored from it continues at that line. Standard input and pipes
+// are at-most-once.
 #pragma once
 
 #include <atomic>
@@ -13,6 +17,7 @@
 #include "core/runtime/operator.h"
 #include "core/schema/schema.h"
 #include "core/schema/symbol_table.h"
+#include "transports/file/line_position.h"
 #include "transports/file/line_reader.h"
 #include "transports/jsonl/jsonl_decoder.h"
 
@@ -42,6 +47,11 @@ class JsonlSource : public runtime::Source {
     return options.max_line_bytes + JsonlDecoder::FootprintBytes(options.max_line_bytes);
   }
 
+  bool replayable() const override { return file::CanReplay(options_.path); }
+  bool SavePosition(runtime::StateBuffer* out) override;
+  Status RestoreEntry(std::string_view key, std::string_view value) override;
+  size_t checkpoint_bytes() const override { return file::LinePositionBytes(); }
+
  private:
   // Reports the line (error in `what`) as skipped, or fails in strict mode.
   Status Reject(uint64_t line, const char* what);
@@ -49,6 +59,8 @@ class JsonlSource : public runtime::Source {
   JsonlSourceOptions options_;
   file::LineReader reader_;
   JsonlDecoder decoder_;
+  bool restored_ = false;  // resume at restored_position_
+  file::LinePosition restored_position_;
   std::atomic<uint64_t> rejected_{0};
   char error_[64] = "";
 };

@@ -54,7 +54,7 @@ Connectors TransportConnectors() {
   };
   c.make_sink = [](const GraphFile& file, const LogicalSink& sink, const Schema& schema,
                    const SymbolTable* symbols, Diagnostics* diagnostics) {
-    return runnel::file::MakeCsvSink(file, sink, schema, symbols, diagnostics);
+    return runnel::file::MakeCsvSink(file, sink, schema, symbols, {}, diagnostics);
   };
   return c;
 }

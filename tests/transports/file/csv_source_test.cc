@@ -1,5 +1,6 @@
 #include "transports/file/csv_source.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -200,4 +201,168 @@ TEST(CsvSource, FullSymbolTableStopsTheJob) {
   CHECK_FALSE(status.ok());
   STRCMP_CONTAINS(":3: column 'device': symbol table is full (1 symbols", status.message().c_str());
   LONGS_EQUAL(1, batch.size());  // the row before it is kept
+}
+
+// Checkpoints: a source restored from a saved position continues exactly
+// where the saved one stopped.
+TEST_GROUP(CsvSourceReplay) {
+  runnel::testing::TempDir dir;
+  SymbolTable symbols{64, 1024};
+  RowBatch batch{3, 2};
+
+  // Appends each row of `batch` to *text as "device,ts,temp\n".
+  void Format(std::string* text) {
+    for (uint32_t i = 0; i < batch.size(); ++i) {
+      *text += std::string(symbols.Lookup(batch.row(i)[0].i64)) + "," +
+               std::to_string(batch.row(i)[1].i64) + "," +
+               std::to_string(batch.row(i)[2].f64) + "\n";
+    }
+  }
+
+  // Reads `batches` batches (all when negative) into *text; returns the
+  // first failure, if any.
+  runnel::Status ReadBatches(CsvSource* source, int batches, std::string* text,
+                             bool* done) {
+    for (int b = 0; (batches < 0 || b < batches) && !*done; ++b) {
+      batch.Clear();
+      auto status = source->Read(&batch, done);
+      Format(text);
+      if (!status.ok()) return status;
+    }
+    return runnel::Status::Ok();
+  }
+
+  // Rows of a straight read of `options`.
+  std::string ReadStraight(const CsvSourceOptions& options) {
+    CsvSource source(options, Readings(), &symbols);
+    CHECK(source.Open().ok());
+    std::string text;
+    bool done = false;
+    CHECK(ReadBatches(&source, -1, &text, &done).ok());
+    return text;
+  }
+
+  // Rows of `first` batches, then of a fresh source restored from the
+  // position saved after them. *rejected: lines both sources skipped.
+  std::string ReadResumed(const CsvSourceOptions& options, int first, uint64_t* rejected) {
+    runnel::runtime::StateBuffer saved(256);
+    std::string text;
+    {
+      CsvSource source(options, Readings(), &symbols);
+      CHECK(source.replayable());
+      CHECK(source.Open().ok());
+      bool done = false;
+      CHECK(ReadBatches(&source, first, &text, &done).ok());
+      CHECK(source.SavePosition(&saved));
+      CHECK(saved.size() <= source.checkpoint_bytes());
+      *rejected = source.rejected();
+    }
+    CsvSource resumed(options, Readings(), &symbols);
+    saved.ForEach([&](bool is_delete, std::string_view key, std::string_view value) {
+      CHECK_FALSE(is_delete);
+      CHECK(resumed.RestoreEntry(key, value).ok());
+    });
+    CHECK(resumed.Open().ok());
+    bool done = false;
+    CHECK(ReadBatches(&resumed, -1, &text, &done).ok());
+    *rejected += resumed.rejected();
+    return text;
+  }
+};
+
+TEST(CsvSourceReplay, ResumesAfterEveryBatchWithAHeader) {
+  // Columns in another order than the schema, so the resumed source must
+  // map the header again; blank and bad lines in between.
+  std::string contents = "temp,ts,device\n";
+  for (int i = 0; i < 9; ++i) {
+    contents += std::to_string(i) + ".5," + std::to_string(1000 + i) + ",dev-" +
+                std::to_string(i % 3) + "\n";
+    if (i == 4) contents += "\nhot,1,dev-x\n";
+  }
+  contents += "7.25,2000,dev-last";  // no final newline
+  CsvSourceOptions options;
+  options.path = dir.Write("in.csv", contents);
+  const std::string straight = ReadStraight(options);
+  LONGS_EQUAL(10, std::count(straight.begin(), straight.end(), '\n'));
+  // 0 batches: saved before the header was read; 6: at the end of the file.
+  for (int first = 0; first <= 6; ++first) {
+    uint64_t rejected = 0;
+    STRCMP_EQUAL_TEXT(straight.c_str(), ReadResumed(options, first, &rejected).c_str(),
+                      ("resumed after " + std::to_string(first) + " batches").c_str());
+    LONGS_EQUAL(1, rejected);
+  }
+}
+
+TEST(CsvSourceReplay, ResumesWithoutAHeader) {
+  CsvSourceOptions options;
+  options.path = dir.Write("in.csv", "a,1,1\r\nb,2,2\r\nc,3,3\r\nd,4,4\r\ne,5,5\r\n");
+  options.header = false;
+  const std::string straight = ReadStraight(options);
+  for (int first = 0; first <= 3; ++first) {
+    uint64_t rejected = 0;
+    STRCMP_EQUAL(straight.c_str(), ReadResumed(options, first, &rejected).c_str());
+  }
+}
+
+TEST(CsvSourceReplay, BadLinesKeepTheirNumbersAfterAResume) {
+  CsvSourceOptions options;
+  options.path = dir.Write("in.csv", "device,ts,temp\na,1,1\nb,2,2\n\nc,3,3\nd,4,hot\n");
+  options.strict = true;
+  runnel::runtime::StateBuffer saved(256);
+  {
+    CsvSource source(options, Readings(), &symbols);
+    CHECK(source.Open().ok());
+    bool done = false;
+    CHECK(source.Read(&batch, &done).ok());  // a, b
+    CHECK(source.SavePosition(&saved));
+  }
+  CsvSource resumed(options, Readings(), &symbols);
+  saved.ForEach([&](bool, std::string_view key, std::string_view value) {
+    CHECK(resumed.RestoreEntry(key, value).ok());
+  });
+  CHECK(resumed.Open().ok());
+  batch.Clear();
+  bool done = false;
+  auto status = resumed.Read(&batch, &done);
+  STRCMP_EQUAL((options.path + ":6: column 'temp': expected f64, found 'hot' (strict: stopping)")
+                   .c_str(),
+               status.message().c_str());
+  LONGS_EQUAL(1, batch.size());  // c
+}
+
+TEST(CsvSourceReplay, StandardInputIsNotReplayable) {
+  CsvSourceOptions options;
+  options.path = "-";
+  CsvSource source(options, Readings(), &symbols);
+  CHECK_FALSE(source.replayable());
+}
+
+TEST(CsvSourceReplay, AFileShorterThanThePositionIsAClearError) {
+  CsvSourceOptions options;
+  options.path = dir.Write("in.csv", "device,ts,temp\na,1,1\nb,2,2\nc,3,3\n");
+  runnel::runtime::StateBuffer saved(256);
+  {
+    CsvSource source(options, Readings(), &symbols);
+    CHECK(source.Open().ok());
+    bool done = false;
+    CHECK(source.Read(&batch, &done).ok());
+    CHECK(source.SavePosition(&saved));
+  }
+  dir.Write("in.csv", "device,ts,temp\n");
+  CsvSource resumed(options, Readings(), &symbols);
+  saved.ForEach([&](bool, std::string_view key, std::string_view value) {
+    CHECK(resumed.RestoreEntry(key, value).ok());
+  });
+  CHECK(resumed.Open().ok());
+  bool done = false;
+  auto status = resumed.Read(&batch, &done);
+  STRCMP_CONTAINS("fewer than the position to resume at", status.message().c_str());
+}
+
+TEST(CsvSourceReplay, ARecordOfAnotherKindIsRefused) {
+  CsvSourceOptions options;
+  options.path = dir.Write("in.csv", "device,ts,temp\n");
+  CsvSource source(options, Readings(), &symbols);
+  CHECK_FALSE(source.RestoreEntry("position", "short").ok());
+  CHECK_FALSE(source.RestoreEntry("other", std::string(16, '\0')).ok());
 }

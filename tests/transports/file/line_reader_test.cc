@@ -67,3 +67,24 @@ TEST(LineReader, MissingFileIsAClearError) {
   STRCMP_EQUAL("cannot open /nonexistent/readings.csv: No such file or directory",
                status.message().c_str());
 }
+
+TEST(LineReader, SeekResumesAtASavedOffsetWithItsLineNumber) {
+  runnel::testing::TempDir dir;
+  const std::string path = dir.Write("in.txt", "alpha\nbeta\r\n\ngamma");
+  LineReader first(path, 8);
+  CHECK(first.Open().ok());
+  std::string_view line;
+  CHECK(first.Next(&line).value() == LineReader::Outcome::kLine);
+  CHECK(first.Next(&line).value() == LineReader::Outcome::kLine);
+  LONGS_EQUAL(12, first.offset());  // after "beta\r\n"
+  LineReader second(path, 8);
+  CHECK(second.Open().ok());
+  CHECK(second.Seek(first.offset(), first.line_number()).ok());
+  CHECK(second.Next(&line).value() == LineReader::Outcome::kLine);
+  STRCMP_EQUAL("", std::string(line).c_str());
+  CHECK(second.Next(&line).value() == LineReader::Outcome::kLine);
+  STRCMP_EQUAL("gamma", std::string(line).c_str());
+  LONGS_EQUAL(4, second.line_number());
+  LONGS_EQUAL(18, second.offset());  // the end: a resume there reads nothing
+  CHECK(second.Next(&line).value() == LineReader::Outcome::kEnd);
+}

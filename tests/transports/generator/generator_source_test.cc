@@ -381,3 +381,65 @@ TEST(GeneratorSource, StopEndsAPacedGeneratorToo) {
   LONGS_EQUAL(0, batch.size());
   CHECK(done);
 }
+
+TEST(GeneratorSource, ARestoredPositionGeneratesTheRowsThatCameNext) {
+  const std::vector<Slot> straight = ReadAll(Options(300, 20, 7), 64);
+  RowBatch batch(Readings().size(), 64);
+  runnel::runtime::StateBuffer saved(64);
+  std::vector<Slot> slots;
+  {
+    GeneratorSource source(Options(300, 20, 7), Readings(), &symbols, &clock);
+    CHECK(source.replayable());
+    CHECK(source.Open().ok());
+    bool done = false;
+    for (int b = 0; b < 2; ++b) {
+      batch.Clear();
+      CHECK(source.Read(&batch, &done).ok());
+      for (uint32_t i = 0; i < batch.size(); ++i) {
+        slots.insert(slots.end(), batch.row(i), batch.row(i) + 5);
+      }
+    }
+    CHECK(source.SavePosition(&saved));
+    LONGS_EQUAL(source.checkpoint_bytes(), saved.size());
+  }
+  GeneratorSource resumed(Options(300, 20, 7), Readings(), &symbols, &clock);
+  saved.ForEach([&](bool, std::string_view key, std::string_view value) {
+    CHECK(resumed.RestoreEntry(key, value).ok());
+  });
+  CHECK(resumed.Open().ok());
+  for (bool done = false; !done;) {
+    batch.Clear();
+    CHECK(resumed.Read(&batch, &done).ok());
+    for (uint32_t i = 0; i < batch.size(); ++i) {
+      slots.insert(slots.end(), batch.row(i), batch.row(i) + 5);
+    }
+  }
+  LONGS_EQUAL(straight.size(), slots.size());
+  MEMCMP_EQUAL(straight.data(), slots.data(), straight.size() * sizeof(Slot));
+}
+
+TEST(GeneratorSource, ARestoredPacedSourceKeepsItsRateFromTheResume) {
+  GeneratorOptions options = Options(1000, 10);
+  options.rate = 100;  // one row every 10 ms
+  runnel::runtime::StateBuffer saved(64);
+  {
+    GeneratorSource source(options, Readings(), &symbols, &clock);
+    CHECK(source.Open().ok());
+    RowBatch batch(Readings().size(), 64);
+    bool done = false;
+    clock.Advance(500);
+    CHECK(source.Read(&batch, &done).ok());
+    LONGS_EQUAL(51, batch.size());
+    CHECK(source.SavePosition(&saved));
+  }
+  GeneratorSource resumed(options, Readings(), &symbols, &clock);
+  saved.ForEach([&](bool, std::string_view key, std::string_view value) {
+    CHECK(resumed.RestoreEntry(key, value).ok());
+  });
+  CHECK(resumed.Open().ok());
+  RowBatch batch(Readings().size(), 64);
+  bool done = false;
+  CHECK(resumed.Read(&batch, &done).ok());
+  LONGS_EQUAL(1, batch.size());  // not a burst of the rows "owed" since 0
+  CHECK(batch.row(0)[kTs].i64 == (1700000000000 + 51 * 5) * 1000000);
+}

@@ -102,3 +102,75 @@ TEST(JsonlSource, TooLongLinesAreSkipped) {
   LONGS_EQUAL(1, batch.size());
   LONGS_EQUAL(1, source.rejected());
 }
+
+TEST(JsonlSource, ResumesAfterEveryBatchWithLineNumbersKept) {
+  // kInput has a bad line (3) and a truncated last one (5), so each half
+  // rejects what a straight read rejects.
+  JsonlSourceOptions options = Options(kInput);
+  RowBatch small{3, 1};
+  auto format = [&](std::string* text) {
+    for (uint32_t i = 0; i < small.size(); ++i) {
+      *text += std::string(symbols.Lookup(small.row(i)[0].i64)) + "@" +
+               std::to_string(small.row(i)[1].i64) + "\n";
+    }
+  };
+  for (int first = 0; first <= 3; ++first) {
+    runnel::runtime::StateBuffer saved(64);
+    std::string text;
+    uint64_t rejected = 0;
+    {
+      JsonlSource source(options, Readings(), &symbols);
+      CHECK(source.replayable());
+      CHECK(source.Open().ok());
+      bool done = false;
+      for (int b = 0; b < first && !done; ++b) {
+        small.Clear();
+        CHECK(source.Read(&small, &done).ok());
+        format(&text);
+      }
+      CHECK(source.SavePosition(&saved));
+      LONGS_EQUAL(source.checkpoint_bytes(), saved.size());
+      rejected = source.rejected();
+    }
+    JsonlSource resumed(options, Readings(), &symbols);
+    saved.ForEach([&](bool, std::string_view key, std::string_view value) {
+      CHECK(resumed.RestoreEntry(key, value).ok());
+    });
+    CHECK(resumed.Open().ok());
+    for (bool done = false; !done;) {
+      small.Clear();
+      CHECK(resumed.Read(&small, &done).ok());
+      format(&text);
+    }
+    STRCMP_EQUAL("dev-1@1000000000\ndev-2@3000000000\n", text.c_str());
+    LONGS_EQUAL(2, rejected + resumed.rejected());
+  }
+}
+
+TEST(JsonlSource, ABadLineAfterAResumeNamesItsLine) {
+  JsonlSourceOptions options = Options(kInput, /*strict=*/true);
+  runnel::runtime::StateBuffer saved(64);
+  RowBatch small{3, 1};
+  {
+    JsonlSource source(options, Readings(), &symbols);
+    CHECK(source.Open().ok());
+    bool done = false;
+    CHECK(source.Read(&small, &done).ok());  // line 1
+    CHECK(source.SavePosition(&saved));
+  }
+  JsonlSource resumed(options, Readings(), &symbols);
+  saved.ForEach([&](bool, std::string_view key, std::string_view value) {
+    CHECK(resumed.RestoreEntry(key, value).ok());
+  });
+  CHECK(resumed.Open().ok());
+  small.Clear();
+  bool done = false;
+  STRCMP_CONTAINS((options.path + ":3: ").c_str(), resumed.Read(&small, &done).message().c_str());
+}
+
+TEST(JsonlSource, StandardInputIsNotReplayable) {
+  JsonlSourceOptions options;
+  options.path = "-";
+  JsonlSource source(options, Readings(), &symbols);
+  CHECK_FALSE(source.replayable());
+}
