@@ -167,9 +167,6 @@ class Sink {
   // (two-phase commit); any other sink is at-least-once (rows after the
   // restored checkpoint are written again).
   virtual bool transactional() const { return false; }
-  // Plan time, when the job checkpoints, before Open: a sink that can
-  // commit with checkpoints switches to doing so.
-  virtual void EnableTransactions() {}
   // Task thread, at checkpoint `id`, after every row before it was
   // written: stages those rows for commit (e.g. flushes and closes the part
   // file being written) and writes what recovery needs.

@@ -37,7 +37,10 @@ graph::PhysicalPlan LoadAndPlan(const std::string& path,
   if (diagnostics.empty()) {
     graph::PlanOptions options;
     options.machine_memory_bytes = MachineMemoryBytes();
-    plan = graph::Plan(logical, transports::MakeConnectors(csv_overrides, options.clock), options,
+    // With checkpoints, file sinks commit their output with them.
+    file::CsvOverrides overrides = csv_overrides;
+    overrides.checkpoints = file.value()->graph().checkpoint() != nullptr;
+    plan = graph::Plan(logical, transports::MakeConnectors(overrides, options.clock), options,
                        &diagnostics);
   }
   if (!diagnostics.empty()) {
