@@ -77,8 +77,8 @@ Status ForEachVisiblePut(leveldb::DB* db, std::string_view prefix, uint64_t id,
 
 CheckpointStore::CheckpointStore(std::string dir, const StoreOptions& options)
     : dir_(std::move(dir)),
-      options_{options.retained,
-               options.env ? options.env : leveldb::Env::Default()},
+      retained_(options.retained),
+      env_(options.env ? options.env : leveldb::Env::Default()),
       // The first commit after opening sweeps: a process restarted more
       // often than every `retained` commits still collects its garbage.
       commits_since_sweep_(options.retained - 1) {}
@@ -95,7 +95,7 @@ Result<std::unique_ptr<CheckpointStore>> CheckpointStore::Open(
   std::unique_ptr<CheckpointStore> store(new CheckpointStore(dir, options));
   // LevelDB would happily create its files among someone else's.
   std::vector<std::string> children;
-  if (store->options_.env->GetChildren(dir, &children).ok()) {
+  if (store->env_.GetChildren(dir, &children).ok()) {
     bool empty = true;
     bool leveldb = false;
     for (const std::string& child : children) {
@@ -119,7 +119,7 @@ Status CheckpointStore::OpenDb() {
   leveldb::Options options;
   options.create_if_missing = true;
   options.paranoid_checks = true;
-  options.env = options_.env;
+  options.env = &env_;
   leveldb::DB* db = nullptr;
   const leveldb::Status s = leveldb::DB::Open(options, dir_, &db);
   if (!s.ok()) {
@@ -200,8 +200,8 @@ Status CheckpointStore::LoadCheckpoints() {
 }
 
 std::vector<CheckpointInfo> CheckpointStore::Checkpoints() const {
-  const size_t first = checkpoints_.size() > options_.retained
-                           ? checkpoints_.size() - options_.retained
+  const size_t first = checkpoints_.size() > retained_
+                           ? checkpoints_.size() - retained_
                            : 0;
   return std::vector<CheckpointInfo>(checkpoints_.begin() + first,
                                      checkpoints_.end());
@@ -280,13 +280,13 @@ Status CheckpointStore::CommitCheckpoint(int64_t wall_ms) {
   }
   // Retention: after this commit the newest `retained` stay readable.
   const size_t after = checkpoints_.size() + 1;
-  const size_t dropped = after > options_.retained ? after - options_.retained : 0;
+  const size_t dropped = after > retained_ ? after - retained_ : 0;
   for (size_t i = 0; i < dropped; ++i) {
     batch_.Delete(format::CheckpointKey(checkpoints_[i].id));
   }
   const uint64_t oldest_retained =
       dropped < checkpoints_.size() ? checkpoints_[dropped].id : id;
-  const bool sweep = commits_since_sweep_ + 1 >= options_.retained;
+  const bool sweep = commits_since_sweep_ + 1 >= retained_;
   if (sweep) {
     Status added = AddGarbageCollection(oldest_retained);
     if (!added.ok()) return WriteFailed(id, added.message());

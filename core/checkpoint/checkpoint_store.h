@@ -19,14 +19,14 @@
 #include <string_view>
 #include <vector>
 
-#include <leveldb/env.h>
 #include <leveldb/write_batch.h>
 
+#include "core/checkpoint/listing_env.h"
 #include "core/common/status.h"
 
 namespace leveldb {
 class DB;
-}
+}  // namespace leveldb
 
 namespace runnel::checkpoint {
 
@@ -114,8 +114,9 @@ class CheckpointStore {
   // Deletes the records of checkpoints newer than the latest committed one:
   // what a failed commit's log record brought back on reopening.
   Status RemoveUncommitted();
-  // Adds the records of a commit beyond the user's: tombstones of a full
-  // checkpoint, retention and garbage collection.
+  // Add to batch_ what a commit writes beyond the user's records: the
+  // deletes of a full checkpoint, and the removal of versions that no
+  // checkpoint >= `oldest_retained` sees.
   Status AddTombstonesForFull();
   Status AddGarbageCollection(uint64_t oldest_retained);
   Status WriteFailed(uint64_t id, const std::string& why) const;
@@ -124,7 +125,8 @@ class CheckpointStore {
                  std::string_view value);
 
   const std::string dir_;
-  const StoreOptions options_;
+  const uint32_t retained_;
+  ListingEnv env_;  // wraps the options' Env
   std::unique_ptr<leveldb::DB> db_;  // null while a reopen is pending
   bool reopen_needed_ = false;       // after a failed write
   // Every checkpoint record in the database, oldest first; the last

@@ -17,6 +17,7 @@
 #include <leveldb/env.h>
 #include <leveldb/iterator.h>
 
+#include "core/checkpoint/listing_env.h"
 #include "tests/testing/temp_dir.h"
 
 // CppUTest last: its leak detector redefines `new` for what follows.
@@ -78,9 +79,13 @@ bool Contains(const std::string& text, const std::string& part) {
 }
 
 // Every record in the LevelDB directory, read directly (the store closed).
+// Through a ListingEnv like the store's: under qemu-arm, the default Env
+// would miss the log files.
 size_t RawEntryCount(const std::string& dir) {
+  runnel::checkpoint::ListingEnv env(leveldb::Env::Default());
   leveldb::DB* db = nullptr;
   leveldb::Options options;
+  options.env = &env;
   if (!leveldb::DB::Open(options, dir, &db).ok()) return 0;
   size_t count = 0;
   {
@@ -435,7 +440,6 @@ TEST(CheckpointStore, FailedWriteKeepsThePreviousCheckpoint) {
     CHECK((std::vector<uint64_t>{11}) == Ids(*store));
     STRCMP_EQUAL("v11", Read(*store, 11, "s").at("k").c_str());
   }
-  env.set_fault(FaultyEnv::Fault::kNone);
 }
 
 TEST(CheckpointStore, NextCheckpointAfterAFaultSucceeds) {
