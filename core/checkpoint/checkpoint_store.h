@@ -106,7 +106,7 @@ class CheckpointStore {
  private:
   CheckpointStore(std::string dir, const StoreOptions& options);
 
-  // Opens the LevelDB and loads the checkpoint records.
+  // Opens the LevelDB database (create_if_missing, paranoid_checks).
   Status OpenDb();
   // Checks (or, in an empty database, writes) the meta record.
   Status CheckMeta(const std::string& graph_fingerprint);
@@ -127,7 +127,7 @@ class CheckpointStore {
   const std::string dir_;
   const uint32_t retained_;
   ListingEnv env_;  // wraps the options' Env
-  std::unique_ptr<leveldb::DB> db_;  // null while a reopen is pending
+  std::unique_ptr<leveldb::DB> db_;  // null after a failed reopen
   bool reopen_needed_ = false;       // after a failed write
   // Every checkpoint record in the database, oldest first; the last
   // `retained` are readable.
