@@ -28,3 +28,13 @@ FLATBUFFERS_LINKOPTS = select({
     "//bazel:static_deps": ["-l:libflatbuffers.a"],
     "//conditions:default": ["-lflatbuffers"],
 })
+
+LEVELDB_LINKOPTS = select({
+    "//bazel:static_deps": [
+        "-l:libleveldb.a",
+        # Debian builds LevelDB with Snappy compression (libsnappy-dev).
+        "-l:libsnappy.a",
+        "-pthread",
+    ],
+    "//conditions:default": ["-lleveldb"],
+})
