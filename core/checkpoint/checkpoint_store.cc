@@ -85,6 +85,24 @@ CheckpointStore::CheckpointStore(std::string dir, const StoreOptions& options)
 
 CheckpointStore::~CheckpointStore() = default;
 
+namespace {
+
+// The names LevelDB gives its own files (LOCK, LOG, MANIFEST-000001,
+// 000003.log, ...).
+bool IsLevelDbFileName(const std::string& name) {
+  if (name == "LOCK" || name == "LOG" || name == "LOG.old") return true;
+  if (name.compare(0, 9, "MANIFEST-") == 0) return true;
+  const size_t dot = name.find('.');
+  if (dot == 0 || dot == std::string::npos) return false;
+  for (size_t i = 0; i < dot; ++i) {
+    if (name[i] < '0' || name[i] > '9') return false;
+  }
+  const std::string ext = name.substr(dot);
+  return ext == ".log" || ext == ".ldb" || ext == ".sst" || ext == ".dbtmp";
+}
+
+}  // namespace
+
 Result<std::unique_ptr<CheckpointStore>> CheckpointStore::Open(
     const std::string& dir, const std::string& graph_fingerprint,
     const StoreOptions& options) {
@@ -98,15 +116,24 @@ Result<std::unique_ptr<CheckpointStore>> CheckpointStore::Open(
   if (store->env_.GetChildren(dir, &children).ok()) {
     bool empty = true;
     bool leveldb = false;
+    bool only_leveldb_files = true;
     for (const std::string& child : children) {
       if (child == "." || child == "..") continue;
       empty = false;
       if (child == "CURRENT") leveldb = true;
+      only_leveldb_files = only_leveldb_files && IsLevelDbFileName(child);
     }
     if (!empty && !leveldb) {
-      return InvalidArgument(dir +
-                             " is not a Runnel checkpoint store: the directory "
-                             "is not empty and holds no LevelDB database");
+      if (!only_leveldb_files) {
+        return InvalidArgument(dir +
+                               " is not a Runnel checkpoint store: the directory "
+                               "is not empty and holds no LevelDB database");
+      }
+      // LevelDB writes CURRENT before any data: files without it are what
+      // a creation interrupted by a crash left, holding nothing.
+      for (const std::string& child : children) {
+        if (child != "." && child != "..") store->env_.RemoveFile(dir + "/" + child);
+      }
     }
   }
   RUNNEL_RETURN_IF_ERROR(store->OpenDb());

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/common/log.h"
+#include "tools/cli/checkpoints.h"
 #include "tools/cli/compile.h"
 #include "tools/cli/fmt.h"
 #include "tools/cli/keygen.h"
@@ -113,6 +114,12 @@ int PrintPlan(const Options& options) {
 int Run(const Options& options) {
   graph::PhysicalPlan plan = LoadAndPlan(options.graph_path, CsvOverridesFrom(options));
   if (!plan.job) return kExitUsage;
+  auto checkpoints = SetUpCheckpoints(&plan);
+  if (!checkpoints.ok()) {
+    RUNNEL_LOG_ERROR("%s", checkpoints.status().message().c_str());
+    return kExitFailure;
+  }
+  if (checkpoints.value().finished) return kExitOk;
   Status status = RunJob(plan.job.get(), options.run);
   if (!status.ok()) {
     RUNNEL_LOG_ERROR("%s", status.message().c_str());

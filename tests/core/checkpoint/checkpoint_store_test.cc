@@ -409,6 +409,22 @@ TEST(CheckpointStore, RefusesADirectoryThatIsNotAStore) {
   CHECK_FALSE(bad.ok());
 }
 
+// A kill -9 while LevelDB creates a store leaves its files without CURRENT
+// (written before any data): that is an empty store, not a foreign one.
+TEST(CheckpointStore, OpensWhatAnInterruptedCreationLeft) {
+  TempDir temp;
+  temp.Write("LOCK", "");
+  temp.Write("LOG", "2026/11/24-13:41:08.532 creating");
+  temp.Write("MANIFEST-000001", "torn");
+  auto store = CheckpointStore::Open(temp.path(), "fp1");
+  CHECK_TEXT(store.ok(), store.status().message().c_str());
+  LONGS_EQUAL(0, store.value()->Checkpoints().size());
+  store.value()->BeginCheckpoint(1, false);
+  store.value()->Put("op/x", "k", "v");
+  CHECK(store.value()->CommitCheckpoint(1).ok());
+  LONGS_EQUAL(1, store.value()->Checkpoints().size());
+}
+
 TEST(CheckpointStore, FailedWriteKeepsThePreviousCheckpoint) {
   FaultyEnv env;
   StoreOptions options;

@@ -1,0 +1,308 @@
+#include "core/checkpoint/coordinator.h"
+
+#include <time.h>
+
+#include <chrono>
+#include <cstring>
+
+#include "core/common/log.h"
+
+namespace runnel::checkpoint {
+namespace {
+
+constexpr char kSymbolsSpace[] = "symbols";
+constexpr char kJobSpace[] = "job";
+constexpr std::string_view kFinishedKey = "finished";
+
+int64_t MonotonicNs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+}
+
+// A symbol's key: its id, big-endian, so they list in id order.
+void SymbolKey(uint32_t id, char* key) {
+  for (int i = 0; i < 4; ++i) key[i] = static_cast<char>(id >> (24 - 8 * i));
+}
+
+}  // namespace
+
+Coordinator::Coordinator(runtime::Task* task, schema::SymbolTable* symbols,
+                         CheckpointStore* store, const CheckpointOptions& options,
+                         const Clock* clock)
+    : task_(task), symbols_(symbols), store_(store), options_(options), clock_(clock) {}
+
+Result<std::unique_ptr<Coordinator>> Coordinator::Make(runtime::Task* task,
+                                                       schema::SymbolTable* symbols,
+                                                       CheckpointStore* store,
+                                                       const CheckpointOptions& options,
+                                                       const Clock* clock) {
+  std::unique_ptr<Coordinator> c(new Coordinator(task, symbols, store, options, clock));
+  const auto names = task->Names();
+  for (size_t i = 0; i < task->source_count(); ++i) {
+    c->spaces_.push_back("source/" + names.sources[i]);
+    c->buffers_.push_back(
+        std::make_unique<runtime::StateBuffer>(task->source(i)->checkpoint_bytes()));
+  }
+  for (size_t i = 0; i < task->operator_count(); ++i) {
+    runtime::Operator* op = task->op(i);
+    if (op->checkpointing() == runtime::Operator::Checkpointing::kUnsupported) {
+      return InvalidArgument("operator '" + names.operators[i] +
+                             "' cannot be checkpointed yet; remove \"checkpoint\" from the graph "
+                             "or this operator (docs/STATE.md lists what can)");
+    }
+    op->PrepareCheckpoints();
+    c->spaces_.push_back("op/" + names.operators[i]);
+    c->buffers_.push_back(std::make_unique<runtime::StateBuffer>(op->checkpoint_bytes()));
+  }
+  for (size_t i = 0; i < task->sink_count(); ++i) {
+    c->spaces_.push_back("sink/" + names.sinks[i]);
+    c->buffers_.push_back(
+        std::make_unique<runtime::StateBuffer>(task->sink(i)->checkpoint_bytes()));
+  }
+  c->spaces_.push_back(kSymbolsSpace);
+  c->buffers_.push_back(std::make_unique<runtime::StateBuffer>(
+      size_t{symbols->max_bytes()} +
+      size_t{symbols->max_symbols()} * runtime::StateBuffer::RecordBytes(4, 0)));
+  c->spaces_.push_back(kJobSpace);
+  c->buffers_.push_back(
+      std::make_unique<runtime::StateBuffer>(runtime::StateBuffer::RecordBytes(kFinishedKey.size(), 1)));
+  return c;
+}
+
+Coordinator::~Coordinator() {
+  if (writer_.joinable()) {
+    WaitIdle();
+    state_.store(kStopping, std::memory_order_release);
+    wakeup_.Notify();
+    writer_.join();
+  }
+}
+
+Status Coordinator::ReadCheckpoint(uint64_t id, bool apply, bool* finished) {
+  const size_t sources = task_->source_count();
+  const size_t operators = task_->operator_count();
+  const size_t sinks = task_->sink_count();
+  Status entry_status;
+  uint32_t next_symbol = symbols_->size();
+  *finished = false;
+  for (size_t s = 0; s < spaces_.size(); ++s) {
+    const bool is_symbols = s + 2 == spaces_.size();
+    const bool is_job = s + 1 == spaces_.size();
+    Status read = store_->ForEach(id, spaces_[s], [&](std::string_view key, std::string_view value) {
+      if (is_job) {
+        *finished = *finished || key == kFinishedKey;
+        return;
+      }
+      if (!apply || !entry_status.ok()) return;
+      if (is_symbols) {
+        char expected[4];
+        SymbolKey(next_symbol, expected);
+        uint32_t got = 0;
+        if (key.size() != 4 || std::memcmp(expected, key.data(), 4) != 0) {
+          if (key.size() == 4 && std::memcmp(expected, key.data(), 4) > 0) return;  // planned
+          entry_status = DataError("symbol ids are not contiguous at " + std::to_string(next_symbol));
+          return;
+        }
+        if (!symbols_->Intern(value, &got) || got != next_symbol) {
+          entry_status = DataError("symbol '" + std::string(value) + "' did not get id " +
+                                   std::to_string(next_symbol));
+          return;
+        }
+        ++next_symbol;
+      } else if (s < sources) {
+        entry_status = task_->source(s)->RestoreEntry(key, value);
+      } else if (s < sources + operators) {
+        entry_status = task_->op(s - sources)->RestoreEntry(key, value);
+      } else if (s < sources + operators + sinks) {
+        entry_status = task_->sink(s - sources - operators)->RestoreEntry(key, value);
+      }
+    });
+    if (!read.ok()) return read;
+    if (!entry_status.ok()) {
+      return Status(entry_status.code(), spaces_[s] + ": " + entry_status.message());
+    }
+  }
+  if (apply) {
+    for (size_t i = 0; i < operators; ++i) {
+      Status finished = task_->op(i)->FinishRestore();
+      if (!finished.ok()) return Status(finished.code(), spaces_[sources + i] + ": " + finished.message());
+    }
+    symbols_saved_ = symbols_->size();
+  }
+  return Status::Ok();
+}
+
+Status Coordinator::Restore(uint64_t* restored, bool* finished) {
+  *restored = 0;
+  *finished = false;
+  const std::vector<CheckpointInfo> checkpoints = store_->Checkpoints();
+  for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
+    // Read everything once before giving any stage an entry, so a corrupt
+    // checkpoint is skipped before it half-restores the job.
+    Status readable = ReadCheckpoint(it->id, /*apply=*/false, finished);
+    if (!readable.ok()) {
+      RUNNEL_LOG_WARN("checkpoint %llu cannot be read (%s); trying the one before it",
+                      static_cast<unsigned long long>(it->id), readable.message().c_str());
+      continue;
+    }
+    Status applied = ReadCheckpoint(it->id, /*apply=*/true, finished);
+    if (!applied.ok()) {
+      return Status(applied.code(), "restoring checkpoint " + std::to_string(it->id) + ": " +
+                                        applied.message());
+    }
+    *restored = it->id;
+    last_id_ = it->id;
+    // Blocks restored are stored already: the next checkpoint can be
+    // incremental.
+    next_full_ = options_.always_full;
+    return Status::Ok();
+  }
+  if (!checkpoints.empty()) {
+    return DataError("no checkpoint in the state directory can be read (tried " +
+                     std::to_string(checkpoints.size()) + ")");
+  }
+  // A fresh start: every block written since the operators were built is
+  // marked, and the rest are as a rebuilt job constructs them, so the first
+  // checkpoint can be incremental too.
+  last_id_ = 0;
+  next_full_ = options_.always_full;
+  return Status::Ok();
+}
+
+void Coordinator::Start() {
+  next_due_ms_ = clock_->NowMillis() + options_.interval_ms;
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+Status Coordinator::Capture(bool finished) {
+  const int64_t start = MonotonicNs();
+  const uint64_t id = last_id_ + 1;
+  const bool full = next_full_ || options_.always_full;
+  for (auto& buffer : buffers_) buffer->Clear();
+  size_t b = 0;
+  bool fits = true;
+  for (size_t i = 0; i < task_->source_count() && fits; ++i) {
+    fits = task_->source(i)->SavePosition(buffers_[b++].get());
+  }
+  for (size_t i = 0; i < task_->operator_count() && fits; ++i) {
+    fits = task_->op(i)->Snapshot(full, buffers_[b++].get());
+  }
+  for (size_t i = 0; i < task_->sink_count() && fits; ++i) {
+    Status prepared = task_->sink(i)->PrepareCommit(id, buffers_[b++].get());
+    if (!prepared.ok()) return prepared;
+  }
+  if (!fits) {
+    return ResourceExhausted("checkpoint " + std::to_string(id) + ": " + spaces_[b - 1] +
+                             " wrote more than its planned checkpoint buffer");
+  }
+  runtime::StateBuffer* symbols = buffers_[buffers_.size() - 2].get();
+  const uint32_t symbol_count = symbols_->size();
+  char key[4];
+  for (uint32_t s = symbols_saved_; s < symbol_count; ++s) {
+    SymbolKey(s, key);
+    if (!symbols->Put(std::string_view(key, 4), symbols_->Lookup(s))) {
+      return ResourceExhausted("checkpoint symbols buffer full");
+    }
+  }
+  symbols_saved_ = symbol_count;
+  if (finished) buffers_.back()->Put(kFinishedKey, "1");
+  last_id_ = id;
+  next_full_ = false;
+  pending_id_ = id;
+  pending_full_ = full;
+  pending_pause_ns_ = MonotonicNs() - start;
+  state_.store(kPending, std::memory_order_release);
+  wakeup_.Notify();
+  return Status::Ok();
+}
+
+Status Coordinator::MaybeCheckpoint() {
+  if (clock_->NowMillis() < next_due_ms_) return Status::Ok();
+  if (state_.load(std::memory_order_acquire) != kIdle) return Status::Ok();  // writer busy
+  if (!writer_status_.ok()) {
+    // The previous one failed (logged by the writer): its blocks were taken
+    // from the dirty sets, so this one stores everything.
+    writer_status_ = Status::Ok();
+    next_full_ = true;
+  }
+  next_due_ms_ = clock_->NowMillis() + options_.interval_ms;
+  return Capture(/*finished=*/false);
+}
+
+void Coordinator::WaitIdle() {
+  while (state_.load(std::memory_order_acquire) == kPending) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+}
+
+Status Coordinator::FinalCheckpoint(bool drained) {
+  WaitIdle();
+  if (!writer_status_.ok()) next_full_ = true;
+  RUNNEL_RETURN_IF_ERROR(Capture(/*finished=*/drained));
+  WaitIdle();
+  return writer_status_;
+}
+
+void Coordinator::WriterLoop() {
+  for (;;) {
+    const uint32_t ticket = wakeup_.Prepare();
+    const int state = state_.load(std::memory_order_acquire);
+    if (state == kStopping) {
+      wakeup_.Cancel();
+      return;
+    }
+    if (state != kPending) {
+      wakeup_.Wait(ticket, 100000);
+      continue;
+    }
+    wakeup_.Cancel();
+    writer_status_ = Write();
+    if (!writer_status_.ok()) {
+      failed_.fetch_add(1, std::memory_order_relaxed);
+      RUNNEL_LOG_ERROR("%s", writer_status_.message().c_str());
+    }
+    state_.store(kIdle, std::memory_order_release);
+  }
+}
+
+Status Coordinator::Write() {
+  const int64_t start = MonotonicNs();
+  const uint64_t id = pending_id_;
+  store_->BeginCheckpoint(id, pending_full_);
+  uint64_t bytes = 0;
+  for (size_t s = 0; s < buffers_.size(); ++s) {
+    const std::string& space = spaces_[s];
+    buffers_[s]->ForEach([&](bool is_delete, std::string_view key, std::string_view value) {
+      if (is_delete) {
+        store_->Delete(space, key);
+      } else {
+        store_->Put(space, key, value);
+      }
+    });
+    bytes += buffers_[s]->size();
+  }
+  const size_t first_sink = task_->source_count() + task_->operator_count();
+  for (size_t i = 0; i < task_->sink_count(); ++i) {
+    Status synced = task_->sink(i)->SyncPrepared(id);
+    if (!synced.ok()) {
+      return Status(synced.code(), "checkpoint " + std::to_string(id) + ": " +
+                                       spaces_[first_sink + i] + ": " + synced.message());
+    }
+  }
+  RUNNEL_RETURN_IF_ERROR(store_->CommitCheckpoint(clock_->NowMillis()));
+  for (size_t i = 0; i < task_->sink_count(); ++i) {
+    Status committed = task_->sink(i)->Commit(id);
+    if (!committed.ok()) {
+      return Status(committed.code(), "checkpoint " + std::to_string(id) + " stored but " +
+                                          spaces_[first_sink + i] +
+                                          " did not commit: " + committed.message());
+    }
+  }
+  times_.push_back({id, pending_pause_ns_, MonotonicNs() - start, bytes});
+  RUNNEL_LOG_DEBUG("checkpoint %llu stored (%llu bytes)", static_cast<unsigned long long>(id),
+                   static_cast<unsigned long long>(bytes));
+  return Status::Ok();
+}
+
+}  // namespace runnel::checkpoint

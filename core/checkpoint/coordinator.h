@@ -1,0 +1,123 @@
+// Coordinator: takes the checkpoints of a one-task job and restores the
+// newest one at start (docs/STATE.md).
+//
+// Every `interval_ms`, between batches, the task thread copies each stage's
+// changes into that stage's preallocated StateBuffer — source positions,
+// operator state (only the blocks changed since the previous checkpoint),
+// what each sink staged for commit — and the symbols interned since, then
+// hands the buffers to the coordinator's writer thread and goes on. The
+// writer stores them in the CheckpointStore as one atomic, synced LevelDB
+// batch, then tells the sinks to commit. One checkpoint is written at a
+// time: while the writer is busy, a due checkpoint waits for the next batch
+// boundary after it is done. A failed write is logged; the checkpoint before
+// it stays the latest, nothing staged is lost, and the next checkpoint is a
+// full one.
+//
+// Restore, before the job runs, reads the newest checkpoint that reads
+// without error (older ones are tried when a newer one is corrupt) and gives
+// each stage its entries; the task's stages then resume from there.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/checkpoint/checkpoint_store.h"
+#include "core/common/clock.h"
+#include "core/common/status.h"
+#include "core/runtime/checkpoint_trigger.h"
+#include "core/runtime/state_buffer.h"
+#include "core/runtime/task.h"
+#include "core/runtime/wakeup.h"
+#include "core/schema/symbol_table.h"
+
+namespace runnel::checkpoint {
+
+struct CheckpointOptions {
+  int64_t interval_ms = 10000;
+  bool always_full = false;  // checkpoint.mode "full": every checkpoint all state
+};
+
+// What one checkpoint cost, for --stats and the benchmark.
+struct CheckpointTimes {
+  uint64_t id = 0;
+  int64_t pause_ns = 0;  // the task thread's copy into the buffers
+  int64_t write_ns = 0;  // the writer: store, sync, commit
+  uint64_t bytes = 0;
+};
+
+class Coordinator : public runtime::CheckpointTrigger {
+ public:
+  // Plan time: one buffer per stage of `task`, sized by its
+  // checkpoint_bytes(), and one for the symbols. Fails naming an operator
+  // that cannot be checkpointed. `task`, `symbols`, `store` and `clock`
+  // must outlive the coordinator.
+  static Result<std::unique_ptr<Coordinator>> Make(runtime::Task* task,
+                                                   schema::SymbolTable* symbols,
+                                                   CheckpointStore* store,
+                                                   const CheckpointOptions& options,
+                                                   const Clock* clock = SystemClock::Get());
+  ~Coordinator() override;
+
+  // Before Start and before the task opens its stages: restores the newest
+  // readable checkpoint into the stages and the symbol table and sets
+  // *restored to its id (0: there is none, a fresh start) and *finished to
+  // whether the job had finished (its inputs ended and it was drained):
+  // then there is nothing left to run.
+  Status Restore(uint64_t* restored, bool* finished);
+  // Starts the writer thread; checkpoint ids continue after the restored one.
+  void Start();
+
+  Status MaybeCheckpoint() override;
+  Status FinalCheckpoint(bool drained) override;
+
+  // Completed checkpoints' costs, oldest first (read after the job ends).
+  const std::vector<CheckpointTimes>& times() const { return times_; }
+  uint64_t failed() const { return failed_.load(std::memory_order_relaxed); }
+
+ private:
+  enum State : int { kIdle, kPending, kStopping };
+
+  Coordinator(runtime::Task* task, schema::SymbolTable* symbols, CheckpointStore* store,
+              const CheckpointOptions& options, const Clock* clock);
+  // Task thread: copies every stage's changes into the buffers and hands
+  // them to the writer; `finished` marks the job finished.
+  Status Capture(bool finished);
+  void WriterLoop();
+  // Writer thread: stores checkpoint pending_id_.
+  Status Write();
+  // Waits until the writer is idle.
+  void WaitIdle();
+  Status ReadCheckpoint(uint64_t id, bool apply, bool* finished);
+
+  runtime::Task* task_;
+  schema::SymbolTable* symbols_;
+  CheckpointStore* store_;
+  const CheckpointOptions options_;
+  const Clock* clock_;
+  // Spaces ("source/NAME", ...) and buffers: sources, operators, sinks,
+  // then the symbols and the job's own record.
+  std::vector<std::string> spaces_;
+  std::vector<std::unique_ptr<runtime::StateBuffer>> buffers_;
+  uint32_t symbols_saved_ = 0;  // symbols below this id are in a checkpoint
+
+  int64_t next_due_ms_ = 0;
+  uint64_t last_id_ = 0;
+  bool next_full_ = true;
+  std::atomic<int> state_{kIdle};
+  runtime::Wakeup wakeup_;  // the writer sleeps on it
+  uint64_t pending_id_ = 0;
+  bool pending_full_ = false;
+  int64_t pending_pause_ns_ = 0;
+  // Written by the writer before it returns to kIdle, read by the task
+  // thread after it sees kIdle (acquire).
+  Status writer_status_;
+  std::vector<CheckpointTimes> times_;
+  std::atomic<uint64_t> failed_{0};
+  std::thread writer_;
+};
+
+}  // namespace runnel::checkpoint

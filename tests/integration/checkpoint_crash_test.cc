@@ -1,0 +1,209 @@
+// Crash recovery with real processes: a file -> window -> file graph with
+// checkpoints every 5 ms is killed with SIGKILL at random points and
+// restarted each time until it finishes; the output it committed (the
+// sinks' part files, concatenated) must equal a failure-free run's, and a
+// run without checkpoints — no row lost, none twice (docs/STATE.md).
+//
+// Each run is killed at a random delay after it stored its first checkpoint,
+// scaled to how long the failure-free run took in this build (opt, ASan or
+// emulated), so every run makes progress and it takes 20 or more kills —
+// some of them during a checkpoint's write — to finish.
+#include <dirent.h>
+#include <signal.h>
+#include <time.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/testing/process.h"
+#include "tests/testing/subprocess.h"
+#include "tests/testing/temp_dir.h"
+
+// Last: CppUTest's leak detector redefines `new`.
+#include <CppUTest/TestHarness.h>
+
+using runnel::testing::Process;
+using runnel::testing::ProcessResult;
+using runnel::testing::ReadFile;
+using runnel::testing::RunProcess;
+using runnel::testing::TempDir;
+
+namespace {
+
+constexpr int kRows = 2500000;
+constexpr int kMinKills = 20;
+
+// Readings from 1,000 devices, 2 ms apart, up to 500 ms out of order (the
+// graph allows 2 s), and one in 2,000 more than 7 s late (late output).
+std::string GenerateReadings() {
+  std::mt19937 random(11);
+  std::string csv = "device,ts,temp,humidity\n";
+  csv.reserve(size_t{kRows} * 32);
+  const int64_t start = 1700000000000;
+  for (int i = 0; i < kRows; ++i) {
+    int64_t ts = start + int64_t{i} * 2 + static_cast<int64_t>(random() % 1001) - 500;
+    if (random() % 2000 == 0) ts -= 8000;
+    csv += "d" + std::to_string(random() % 1000) + "," + std::to_string(ts) + "," +
+           std::to_string(20 + static_cast<int>(random() % 1000) / 100.0).substr(0, 5) + "," +
+           std::to_string(50 + static_cast<int>(random() % 100)) + "\n";
+  }
+  return csv;
+}
+
+// examples/sensors/window_avg.json with `checkpoint` (when `state` is not
+// empty) and outputs named after `out`.
+std::string Graph(const std::string& state, const std::string& out) {
+  std::string checkpoint;
+  if (!state.empty()) {
+    checkpoint = R"(, "checkpoint": { "dir": ")" + state + R"(", "interval_ms": 10 })";
+  }
+  return R"({
+  "name": "window_avg",
+  "schemas": [{ "name": "reading", "fields": [
+    { "name": "device", "type": "sym" }, { "name": "ts", "type": "ts", "unit": "ms" },
+    { "name": "temp", "type": "f64" }, { "name": "humidity", "type": "f64" } ] }],
+  "sources": [{ "name": "readings", "schema": "reading", "csv": { "path": "readings.csv" },
+                "event_time": { "field": "ts", "max_out_of_orderness_ms": 2000 } }],
+  "operators": [
+    { "name": "by_device", "input": "readings", "key_by": ["device"] },
+    { "name": "windows", "input": "by_device", "window": {
+        "type": "tumbling", "size_ms": 10000, "allowed_lateness_ms": 5000,
+        "late_output": "late_readings",
+        "values": ["count() as count", "avg(temp) as avg", "min(temp) as min",
+                   "max(temp) as max"], "emit": "final" } },
+    { "name": "averages", "input": "windows",
+      "project": ["device", "window_start", "window_end", "count", "avg", "min", "max"] }
+  ],
+  "sinks": [
+    { "name": "averages_file", "input": "averages", "csv": { "path": ")" + out + R"(.csv" } },
+    { "name": "late_file", "input": "late_readings", "csv": { "path": ")" + out + R"(.late.csv" } }
+  ])" + checkpoint + "\n}\n";
+}
+
+// The committed part files of the sink writing `path`, concatenated in
+// order; *in_progress counts parts not committed.
+std::string CommittedParts(const TempDir& dir, const std::string& path, int* in_progress) {
+  const std::string prefix = path + ".part-";
+  std::vector<std::string> parts;
+  *in_progress = 0;
+  DIR* d = opendir(dir.path().c_str());
+  while (dirent* e = d != nullptr ? readdir(d) : nullptr) {
+    const std::string name = e->d_name;
+    if (name.compare(0, prefix.size(), prefix) != 0) continue;
+    if (name.size() > 11 && name.compare(name.size() - 11, 11, ".inprogress") == 0) {
+      ++*in_progress;
+    } else {
+      parts.push_back(name);
+    }
+  }
+  if (d != nullptr) closedir(d);
+  std::sort(parts.begin(), parts.end());
+  std::string all;
+  for (const std::string& p : parts) all += ReadFile(dir.File(p));
+  return all;
+}
+
+// "" when equal, else where the two first differ, for the failure message.
+std::string FirstDifference(const std::string& expected, const std::string& got) {
+  if (expected == got) return "";
+  size_t at = 0;
+  while (at < expected.size() && at < got.size() && expected[at] == got[at]) ++at;
+  const size_t line_start = expected.rfind('\n', at == 0 ? 0 : at - 1);
+  const size_t from = line_start == std::string::npos ? 0 : line_start + 1;
+  return "sizes " + std::to_string(expected.size()) + " vs " + std::to_string(got.size()) +
+         "; first difference at byte " + std::to_string(at) + ": expected '" +
+         expected.substr(from, 120) + "' got '" + got.substr(from, 120) + "'";
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+TEST_GROUP(CheckpointCrash){};
+
+TEST(CheckpointCrash, KilledAtRandomPointsTheCommittedOutputIsExactlyOnce) {
+  TempDir dir;
+  dir.Write("readings.csv", GenerateReadings());
+
+  // Without checkpoints: one file per sink.
+  const std::string plain = dir.Write("plain.json", Graph("", "plain"));
+  ProcessResult run = RunProcess({"tools/runnel", "run", plain});
+  LONGS_EQUAL_TEXT(0, run.exit_code, run.err.c_str());
+  const std::string expected = ReadFile(dir.File("plain.csv"));
+  const std::string expected_late = ReadFile(dir.File("plain.late.csv"));
+  CHECK(expected.size() > 100000);
+  CHECK(expected_late.size() > 1000);
+
+  // With checkpoints, no failure: the parts hold the same rows.
+  const std::string reference = dir.Write("reference.json", Graph("reference_state", "ref"));
+  const int64_t started = NowMs();
+  run = RunProcess({"tools/runnel", "run", reference});
+  const int64_t duration_ms = std::max<int64_t>(NowMs() - started, 200);
+  LONGS_EQUAL_TEXT(0, run.exit_code, run.err.c_str());
+  int in_progress = 0;
+  STRCMP_EQUAL("", FirstDifference(expected, CommittedParts(dir, "ref.csv", &in_progress)).c_str());
+  STRCMP_EQUAL("",
+               FirstDifference(expected_late, CommittedParts(dir, "ref.late.csv", &in_progress))
+                   .c_str());
+  LONGS_EQUAL(0, in_progress);
+
+  // Rounds of: killed and restarted until it finishes, each run killed at a
+  // random point after it stored its first checkpoint (so every run makes
+  // progress), up to `spread` ms later. A round that finishes with fewer
+  // than kMinKills kills in all is followed by another, on a fresh state
+  // directory, with half the spread. Every round's output is checked.
+  std::mt19937 random(5);
+  int64_t spread = std::max<int64_t>(duration_ms / 60, 2);
+  int kills = 0;
+  int resumed = 0;
+  for (int round = 0; round < 4 && kills < kMinKills; ++round, spread = spread / 2 + 1) {
+    const std::string out = "out" + std::to_string(round);
+    const std::string crashing =
+        dir.Write(out + ".json", Graph("state" + std::to_string(round), out));
+    std::uniform_int_distribution<int64_t> extra(0, spread);
+    bool finished = false;
+    for (int attempt = 0; attempt < 500 && !finished; ++attempt) {
+      Process process({"tools/runnel", "run", crashing, "--log-level", "debug"});
+      CHECK(process.started());
+      while (!process.Wait(2) && process.Err().find(" stored (") == std::string::npos) {
+      }
+      if (!process.exited() && !process.Wait(static_cast<int>(extra(random)))) {
+        CHECK(process.Signal(SIGKILL));
+        CHECK(process.Wait(10000));
+        ++kills;
+      } else {
+        LONGS_EQUAL_TEXT(0, process.exit_code(), process.Err().c_str());
+        finished = true;
+      }
+      if (process.Err().find("resuming from checkpoint") != std::string::npos) ++resumed;
+    }
+    printf("\ncheckpoint_crash_test: round %d (spread %lld ms): %d kills so far, %d resumed "
+           "runs; failure-free run %lld ms\n",
+           round, static_cast<long long>(spread), kills, resumed,
+           static_cast<long long>(duration_ms));
+    CHECK_TEXT(finished, "the job never finished");
+    STRCMP_EQUAL("",
+                 FirstDifference(expected, CommittedParts(dir, out + ".csv", &in_progress)).c_str());
+    STRCMP_EQUAL("", FirstDifference(expected_late,
+                                     CommittedParts(dir, out + ".late.csv", &in_progress))
+                         .c_str());
+    LONGS_EQUAL(0, in_progress);
+  }
+  CHECK_TEXT(kills >= kMinKills, ("only " + std::to_string(kills) + " kills").c_str());
+  CHECK(resumed > 0);
+
+  // A finished job's state directory: nothing left to run.
+  run = RunProcess({"tools/runnel", "run", dir.File("out0.json")});
+  LONGS_EQUAL_TEXT(0, run.exit_code, run.err.c_str());
+  STRCMP_CONTAINS("nothing to run", run.err.c_str());
+}
