@@ -36,7 +36,7 @@ using runnel::testing::TempDir;
 
 namespace {
 
-constexpr int kRows = 2500000;
+constexpr int kRows = 1000000;
 constexpr int kMinKills = 20;
 
 // Readings from 1,000 devices, 2 ms apart, up to 500 ms out of order (the
