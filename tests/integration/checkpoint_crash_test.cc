@@ -207,3 +207,38 @@ TEST(CheckpointCrash, KilledAtRandomPointsTheCommittedOutputIsExactlyOnce) {
   LONGS_EQUAL_TEXT(0, run.exit_code, run.err.c_str());
   STRCMP_CONTAINS("nothing to run", run.err.c_str());
 }
+
+// SIGTERM with checkpoints: the job stops after what it read, keeps its
+// windows unfired in a last checkpoint, and the next run continues them:
+// the output equals a run that was never stopped.
+TEST(CheckpointCrash, StoppedWithSigtermAndResumedWritesEveryRowOnce) {
+  TempDir dir;
+  dir.Write("readings.csv", GenerateReadings());
+  const std::string plain = dir.Write("plain.json", Graph("", "plain"));
+  ProcessResult run = RunProcess({"tools/runnel", "run", plain});
+  LONGS_EQUAL_TEXT(0, run.exit_code, run.err.c_str());
+  const std::string expected = ReadFile(dir.File("plain.csv"));
+
+  const std::string graph = dir.Write("stopped.json", Graph("state", "out"));
+  int stops = 0;
+  bool finished = false;
+  for (int attempt = 0; attempt < 100 && !finished; ++attempt) {
+    Process process({"tools/runnel", "run", graph, "--log-level", "debug"});
+    CHECK(process.started());
+    while (!process.Wait(2) && process.Err().find(" stored (") == std::string::npos) {
+    }
+    if (!process.exited()) {
+      CHECK(process.Signal(SIGTERM));
+      CHECK(process.Wait(60000));
+      ++stops;
+    }
+    LONGS_EQUAL_TEXT(0, process.exit_code(), process.Err().c_str());
+    finished = process.Err().find("nothing to run") != std::string::npos;
+  }
+  CHECK(finished);
+  CHECK(stops >= 2);
+  int in_progress = 0;
+  STRCMP_EQUAL("", FirstDifference(expected, CommittedParts(dir, "out.csv", &in_progress)).c_str());
+  LONGS_EQUAL(0, in_progress);
+}
+
