@@ -269,6 +269,7 @@ void Coordinator::WriterLoop() {
 Status Coordinator::Write() {
   const int64_t start = MonotonicNs();
   const uint64_t id = pending_id_;
+  RUNNEL_LOG_DEBUG("checkpoint %llu writing", static_cast<unsigned long long>(id));
   store_->BeginCheckpoint(id, pending_full_);
   uint64_t bytes = 0;
   for (size_t s = 0; s < buffers_.size(); ++s) {

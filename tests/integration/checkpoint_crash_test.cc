@@ -165,6 +165,7 @@ TEST(CheckpointCrash, KilledAtRandomPointsTheCommittedOutputIsExactlyOnce) {
   std::mt19937 random(5);
   int64_t spread = std::max<int64_t>(duration_ms / 60, 2);
   int kills = 0;
+  int kills_during_write = 0;
   int resumed = 0;
   for (int round = 0; round < 4 && kills < kMinKills; ++round, spread = spread / 2 + 1) {
     const std::string out = "out" + std::to_string(round);
@@ -181,15 +182,21 @@ TEST(CheckpointCrash, KilledAtRandomPointsTheCommittedOutputIsExactlyOnce) {
         CHECK(process.Signal(SIGKILL));
         CHECK(process.Wait(10000));
         ++kills;
+        // Killed between "checkpoint N writing" and "checkpoint N stored".
+        const std::string err = process.Err();
+        const size_t writing = err.rfind(" writing");
+        if (writing != std::string::npos && err.find(" stored (", writing) == std::string::npos) {
+          ++kills_during_write;
+        }
       } else {
         LONGS_EQUAL_TEXT(0, process.exit_code(), process.Err().c_str());
         finished = true;
       }
       if (process.Err().find("resuming from checkpoint") != std::string::npos) ++resumed;
     }
-    printf("\ncheckpoint_crash_test: round %d (spread %lld ms): %d kills so far, %d resumed "
-           "runs; failure-free run %lld ms\n",
-           round, static_cast<long long>(spread), kills, resumed,
+    printf("\ncheckpoint_crash_test: round %d (spread %lld ms): %d kills so far (%d during a "
+           "checkpoint's write), %d resumed runs; failure-free run %lld ms\n",
+           round, static_cast<long long>(spread), kills, kills_during_write, resumed,
            static_cast<long long>(duration_ms));
     CHECK_TEXT(finished, "the job never finished");
     STRCMP_EQUAL("",
@@ -200,6 +207,7 @@ TEST(CheckpointCrash, KilledAtRandomPointsTheCommittedOutputIsExactlyOnce) {
     LONGS_EQUAL(0, in_progress);
   }
   CHECK_TEXT(kills >= kMinKills, ("only " + std::to_string(kills) + " kills").c_str());
+  CHECK(kills_during_write > 0);
   CHECK(resumed > 0);
 
   // A finished job's state directory: nothing left to run.
