@@ -1,7 +1,8 @@
 // WindowOperator and LateRowFilter do not allocate after construction:
 // every window type, with lateness, late rows, early firings (rows and ms),
-// eviction, results beyond the output batch and the queue (Flush), and
-// Drain, run with every malloc counted, and the count must be zero.
+// eviction, results beyond the output batch and the queue (Flush), Drain,
+// and checkpoint snapshots after every batch, run with every malloc
+// counted, and the count must be zero.
 //
 // Allocations are counted by //tests/testing:allocation_counter (its own
 // binary: the counter replaces malloc).
@@ -28,12 +29,16 @@ using namespace window_testing;
 namespace {
 
 // Runs `rows` through `spec` like a task, counting allocations after
-// construction. Results are only counted, not kept.
+// construction. Results are only counted, not kept. With `checkpoints`, a
+// snapshot of the changes follows every batch, as the checkpoint
+// coordinator takes them.
 uint64_t AllocationsWhileRunning(const WindowSpec& spec,
                                  const std::vector<In>& rows,
-                                 uint32_t batch_rows) {
+                                 uint32_t batch_rows, bool checkpoints = false) {
   ManualClock clock(0);
   WindowOperator op(spec, &clock);
+  if (checkpoints) op.PrepareCheckpoints();
+  runnel::runtime::StateBuffer snapshot(op.checkpoint_bytes());
   LateRowFilter filter(spec);
   RowBatch in(kInWidth, batch_rows);
   RowBatch out(spec.out_width, batch_rows);
@@ -67,6 +72,10 @@ uint64_t AllocationsWhileRunning(const WindowSpec& spec,
       out.Clear();
       ok = op.OnProcessingTime(clock.NowMillis(), &out).ok();
       results += out.size();
+    }
+    if (checkpoints && !op.has_pending_output()) {
+      snapshot.Clear();
+      ok = ok && op.Snapshot(/*full=*/false, &snapshot);
     }
   }
   for (bool done = false; ok && !done;) {
@@ -135,6 +144,7 @@ TEST(WindowAllocation, NothingAllocatesAfterConstruction) {
   for (const WindowSpec& spec : specs) {
     for (uint32_t batch : {1u, 64u, 1024u}) {
       LONGS_EQUAL(0, AllocationsWhileRunning(spec, rows, batch));
+      LONGS_EQUAL(0, AllocationsWhileRunning(spec, rows, batch, /*checkpoints=*/true));
     }
   }
   // The hooks count: a positive control.
