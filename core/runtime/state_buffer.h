@@ -90,4 +90,15 @@ class StateBuffer {
   uint64_t records_ = 0;
 };
 
+// Fixed-width numbers inside records: 8 bytes, little-endian, the same on
+// every target (positions and counters that stages save).
+inline void PutU64(uint64_t value, char* out) {
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(value >> (8 * i));
+}
+inline uint64_t GetU64(const char* in) {
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value |= uint64_t{static_cast<unsigned char>(in[i])} << (8 * i);
+  return value;
+}
+
 }  // namespace runnel::runtime

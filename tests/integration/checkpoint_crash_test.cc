@@ -121,6 +121,13 @@ std::string FirstDifference(const std::string& expected, const std::string& got)
          expected.substr(from, 120) + "' got '" + got.substr(from, 120) + "'";
 }
 
+// Waits until a run started with --log-level debug has stored its first
+// checkpoint, or has exited.
+void WaitForFirstCheckpoint(Process* process) {
+  while (!process->Wait(2) && process->Err().find(" stored (") == std::string::npos) {
+  }
+}
+
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -176,8 +183,7 @@ TEST(CheckpointCrash, KilledAtRandomPointsTheCommittedOutputIsExactlyOnce) {
     for (int attempt = 0; attempt < 500 && !finished; ++attempt) {
       Process process({"tools/runnel", "run", crashing, "--log-level", "debug"});
       CHECK(process.started());
-      while (!process.Wait(2) && process.Err().find(" stored (") == std::string::npos) {
-      }
+      WaitForFirstCheckpoint(&process);
       if (!process.exited() && !process.Wait(static_cast<int>(extra(random)))) {
         CHECK(process.Signal(SIGKILL));
         CHECK(process.Wait(10000));
@@ -233,8 +239,7 @@ TEST(CheckpointCrash, StoppedWithSigtermAndResumedWritesEveryRowOnce) {
   for (int attempt = 0; attempt < 100 && !finished; ++attempt) {
     Process process({"tools/runnel", "run", graph, "--log-level", "debug"});
     CHECK(process.started());
-    while (!process.Wait(2) && process.Err().find(" stored (") == std::string::npos) {
-    }
+    WaitForFirstCheckpoint(&process);
     if (!process.exited()) {
       CHECK(process.Signal(SIGTERM));
       CHECK(process.Wait(60000));

@@ -8,15 +8,8 @@ namespace {
 constexpr std::string_view kKey = "position";
 constexpr size_t kValueBytes = 16;
 
-void PutU64(uint64_t value, char* out) {
-  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(value >> (8 * i));
-}
-
-uint64_t GetU64(const char* in) {
-  uint64_t value = 0;
-  for (int i = 0; i < 8; ++i) value |= uint64_t{static_cast<unsigned char>(in[i])} << (8 * i);
-  return value;
-}
+using runtime::GetU64;
+using runtime::PutU64;
 
 }  // namespace
 

@@ -110,32 +110,13 @@ TEST_GROUP(WindowAllocation){};
 
 TEST(WindowAllocation, NothingAllocatesAfterConstruction) {
   const std::vector<In> rows = Stream(7, 20000, 50);
-  std::vector<WindowSpec> specs;
-  specs.push_back(MakeSpec(Type::kTumbling));
-  specs.back().size_ns = 50;
-  specs.back().allowed_lateness_ns = 30;
-  specs.back().early_every_rows = 3;
-  specs.back().early_every_ms = 20;
-  specs.push_back(MakeSpec(Type::kSliding));
-  specs.back().size_ns = 200;
-  specs.back().slide_ns = 30;
-  specs.back().allowed_lateness_ns = 40;
-  specs.push_back(specs.back());
-  specs.back().early_every_rows = 5;
-  specs.back().early_every_ms = 20;
-  specs.push_back(MakeSpec(Type::kSession));
-  specs.back().gap_ns = 15;
-  specs.back().allowed_lateness_ns = 25;
-  specs.back().early_every_ms = 20;
-  specs.push_back(specs.back());
-  specs.back().emit_final = true;
-  specs.push_back(MakeSpec(Type::kCount));
-  specs.back().count = 6;
-  specs.back().count_slide = 2;
-  specs.push_back(MakeSpec(Type::kTumbling));  // state full: evict
-  specs.back().size_ns = 10;
-  specs.back().state.capacity = 64;
-  specs.back().state.policy = OverflowPolicy::kEvictOldest;
+  // Every kind, plus processing-time early firings and a window with more
+  // results than the batch and the queue hold.
+  std::vector<WindowSpec> specs = SpecsOfEveryKind();
+  specs[0].early_every_ms = 20;
+  specs[2].early_every_ms = 20;
+  specs[3].early_every_ms = 20;
+  specs[4].early_every_ms = 20;
   specs.push_back(MakeSpec(Type::kSliding));  // more results than batch + queue
   specs.back().size_ns = 3000;
   specs.back().slide_ns = 1;

@@ -14,6 +14,7 @@
 #include "core/common/clock.h"
 #include "core/ops/window.h"
 #include "core/runtime/state_buffer.h"
+#include "tests/testing/checkpoint_records.h"
 #include "tests/core/ops/window_testing.h"
 
 // Last: CppUTest's leak detector redefines `new`.
@@ -25,18 +26,6 @@ using runnel::state::OverflowPolicy;
 using namespace window_testing;
 
 namespace {
-
-using Records = std::map<std::string, std::string>;
-
-void Keep(const StateBuffer& buffer, Records* records) {
-  buffer.ForEach([&](bool is_delete, std::string_view key, std::string_view value) {
-    if (is_delete) {
-      records->erase(std::string(key));
-    } else {
-      (*records)[std::string(key)] = std::string(value);
-    }
-  });
-}
 
 std::vector<In> Stream(uint64_t seed, int rows, int keys) {
   std::mt19937_64 rng(seed);
@@ -53,39 +42,12 @@ std::vector<In> Stream(uint64_t seed, int rows, int keys) {
   return stream;
 }
 
-std::vector<WindowSpec> Specs() {
-  std::vector<WindowSpec> specs;
-  specs.push_back(MakeSpec(Type::kTumbling));
-  specs.back().size_ns = 50;
-  specs.back().allowed_lateness_ns = 30;
-  specs.back().early_every_rows = 3;
-  specs.push_back(MakeSpec(Type::kSliding));
-  specs.back().size_ns = 200;
-  specs.back().slide_ns = 30;
-  specs.back().allowed_lateness_ns = 40;
-  specs.push_back(specs.back());
-  specs.back().early_every_rows = 5;
-  specs.push_back(MakeSpec(Type::kSession));
-  specs.back().gap_ns = 15;
-  specs.back().allowed_lateness_ns = 25;
-  specs.push_back(specs.back());
-  specs.back().emit_final = true;
-  specs.push_back(MakeSpec(Type::kCount));
-  specs.back().count = 6;
-  specs.back().count_slide = 2;
-  specs.push_back(MakeSpec(Type::kTumbling));  // state full: evict
-  specs.back().size_ns = 10;
-  specs.back().state.capacity = 64;
-  specs.back().state.policy = OverflowPolicy::kEvictOldest;
-  return specs;
-}
-
 }  // namespace
 
 TEST_GROUP(WindowCheckpoint){};
 
 TEST(WindowCheckpoint, RestoredWindowsContinueAsTheOriginal) {
-  const std::vector<WindowSpec> specs = Specs();
+  const std::vector<WindowSpec> specs = SpecsOfEveryKind();
   for (size_t s = 0; s < specs.size(); ++s) {
     for (uint64_t seed = 1; seed <= 6; ++seed) {
       const std::vector<In> rows = Stream(seed * 31 + s, 6000, 40);
@@ -95,7 +57,7 @@ TEST(WindowCheckpoint, RestoredWindowsContinueAsTheOriginal) {
       Runner original(specs[s], &clock, batch);
       original.op().PrepareCheckpoints();
       StateBuffer buffer(original.op().checkpoint_bytes());
-      Records records;
+      runnel::testing::CheckpointRecords records;
       // The first part, batch by batch, with snapshots now and then (always
       // after the last batch: that is where the restored copy starts).
       const size_t cut = 1000 + static_cast<size_t>(rng() % 4000);
@@ -109,7 +71,7 @@ TEST(WindowCheckpoint, RestoredWindowsContinueAsTheOriginal) {
         if (end == cut || rng() % 4 == 0) {
           buffer.Clear();
           CHECK(original.op().Snapshot(/*full=*/false, &buffer));
-          Keep(buffer, &records);
+          runnel::testing::KeepLatest(buffer, &records);
         }
       }
       Runner restored(specs[s], &clock, batch);

@@ -85,6 +85,38 @@ inline WindowSpec MakeSpec(Type type) {
   return spec;
 }
 
+// One spec of each window kind with its options over MakeSpec's input:
+// tumbling with lateness and early firings by rows, sliding with lateness
+// (and again with early firings), session with lateness (and again emit
+// final), sliding count windows, and a tumbling window whose full state
+// evicts.
+inline std::vector<WindowSpec> SpecsOfEveryKind() {
+  std::vector<WindowSpec> specs;
+  specs.push_back(MakeSpec(Type::kTumbling));
+  specs.back().size_ns = 50;
+  specs.back().allowed_lateness_ns = 30;
+  specs.back().early_every_rows = 3;
+  specs.push_back(MakeSpec(Type::kSliding));
+  specs.back().size_ns = 200;
+  specs.back().slide_ns = 30;
+  specs.back().allowed_lateness_ns = 40;
+  specs.push_back(specs.back());
+  specs.back().early_every_rows = 5;
+  specs.push_back(MakeSpec(Type::kSession));
+  specs.back().gap_ns = 15;
+  specs.back().allowed_lateness_ns = 25;
+  specs.push_back(specs.back());
+  specs.back().emit_final = true;
+  specs.push_back(MakeSpec(Type::kCount));
+  specs.back().count = 6;
+  specs.back().count_slide = 2;
+  specs.push_back(MakeSpec(Type::kTumbling));
+  specs.back().size_ns = 10;
+  specs.back().state.capacity = 64;
+  specs.back().state.policy = runnel::state::OverflowPolicy::kEvictOldest;
+  return specs;
+}
+
 // Fills each row's watermark slot as a bounded-out-of-orderness source
 // would: the largest ts before it minus `lag` (none before the first row).
 inline void SetWatermarks(std::vector<In>* rows, int64_t lag) {

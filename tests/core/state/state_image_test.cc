@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/runtime/state_buffer.h"
+#include "tests/testing/checkpoint_records.h"
 #include "core/state/keyed_table.h"
 #include "core/state/timer_heap.h"
 
@@ -54,21 +55,7 @@ KeyedTableOptions Options(bool small) {
   return options;
 }
 
-// The latest record per key over every snapshot so far: what restoring the
-// newest checkpoint hands back.
-using Records = std::map<std::string, std::string>;
-
-void Keep(const StateBuffer& buffer, Records* records) {
-  buffer.ForEach([&](bool is_delete, std::string_view key, std::string_view value) {
-    if (is_delete) {
-      records->erase(std::string(key));
-    } else {
-      (*records)[std::string(key)] = std::string(value);
-    }
-  });
-}
-
-void Restore(const Records& records, State* state) {
+void Restore(const runnel::testing::CheckpointRecords& records, State* state) {
   std::string own;
   for (const auto& [key, value] : records) {
     const auto status = state->image.RestoreEntry(key, value, &own);
@@ -140,7 +127,7 @@ TEST(StateImage, RestoredFromIncrementalSnapshotsBehavesAsTheOriginal) {
     const bool small = seed % 3 != 0;
     State original(Options(small));
     StateBuffer buffer(original.image.MaxSnapshotBytes(sizeof(int64_t)));
-    Records records;
+    runnel::testing::CheckpointRecords records;
     int64_t now = 0;
     const int checkpoints = 1 + static_cast<int>(rng() % 6);
     for (int c = 0; c < checkpoints; ++c) {
@@ -151,7 +138,7 @@ TEST(StateImage, RestoredFromIncrementalSnapshotsBehavesAsTheOriginal) {
       CHECK(original.image.Snapshot(
           full, std::string_view(reinterpret_cast<const char*>(&original.own), sizeof(int64_t)),
           &buffer));
-      Keep(buffer, &records);
+      runnel::testing::KeepLatest(buffer, &records);
     }
     State restored(Options(small));
     Restore(records, &restored);
