@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "core/graph/graph_text.h"
 #include "core/ops/aggregate.h"
 #include "core/ops/debounce.h"
 #include "core/ops/dedupe.h"
@@ -100,6 +101,7 @@ class Planner {
     plan_.memory.batches = job_->batch_bytes();
     plan_.memory.rings = job_->ring_bytes();
     Describe();
+    if (plan_.checkpoint.enabled) plan_.checkpoint.fingerprint = CheckpointFingerprint();
     return std::move(plan_);
   }
 
@@ -158,6 +160,23 @@ class Planner {
                                             "what can)");
       }
     }
+  }
+
+  std::string CheckpointFingerprint() const {
+    auto json = GraphToJson(graph_.file->buffer().data());
+    std::string text = json.ok() ? json.value() : std::string();
+    // The canonical form prints the settings as one flat object.
+    const size_t at = text.find("\"checkpoint\": {");
+    if (at != std::string::npos) text.erase(at, text.find('}', at) + 1 - at);
+    text += plan_.description;
+    uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a
+    for (unsigned char c : text) {
+      hash ^= c;
+      hash *= 0x100000001b3ull;
+    }
+    char hex[17];
+    snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(hash));
+    return hex;
   }
 
   Task* NewTask(std::string name, uint32_t batch_rows) {

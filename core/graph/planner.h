@@ -50,6 +50,11 @@ struct CheckpointPlan {
   int64_t interval_ms = 0;
   bool always_full = false;
   uint32_t retained = 0;
+  // What a state directory must have been written by: the graph (its
+  // canonical JSON without the `checkpoint` settings) and the plan's shape,
+  // hashed. Operator state is restored block by block, so any change to
+  // what the job computes or how its state is laid out starts afresh.
+  std::string fingerprint;
 };
 
 struct PhysicalPlan {

@@ -1,27 +1,10 @@
 #include "tools/cli/checkpoints.h"
 
 #include <cinttypes>
-#include <cstdio>
 
 #include "core/common/log.h"
 
 namespace runnel::cli {
-namespace {
-
-// What a state directory must match: the shape of the plan (tasks, stages,
-// state sizes), so state is only ever restored into the layout it came from.
-std::string Fingerprint(const graph::PhysicalPlan& plan) {
-  uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a
-  for (unsigned char c : plan.description) {
-    hash ^= c;
-    hash *= 0x100000001b3ull;
-  }
-  char text[17];
-  snprintf(text, sizeof(text), "%016" PRIx64, hash);
-  return text;
-}
-
-}  // namespace
 
 Result<Checkpoints> SetUpCheckpoints(graph::PhysicalPlan* plan) {
   Checkpoints c;
@@ -29,7 +12,7 @@ Result<Checkpoints> SetUpCheckpoints(graph::PhysicalPlan* plan) {
   if (!settings.enabled) return c;
   checkpoint::StoreOptions store_options;
   store_options.retained = settings.retained;
-  auto store = checkpoint::CheckpointStore::Open(settings.dir, Fingerprint(*plan), store_options);
+  auto store = checkpoint::CheckpointStore::Open(settings.dir, settings.fingerprint, store_options);
   if (!store.ok()) return store.status();
   c.store = std::move(store.value());
   runtime::Job* job = plan->job.get();
