@@ -5,6 +5,7 @@
 namespace runnel::state {
 namespace {
 
+constexpr char kLayoutKey = 'a';  // sorts first: checked before any block
 constexpr char kHeaderKey = 'h';
 constexpr char kBlockKey = 'b';
 constexpr size_t kBlockKeyBytes = 6;  // 'b', region, block (big-endian u32)
@@ -18,13 +19,21 @@ void BlockKey(uint32_t region, uint32_t block, char* key) {
 }  // namespace
 
 void StateImage::Add(KeyedTable* table) {
+  const uint32_t first = region_count_;
   tables_[table_count_++] = table;
   table->AppendRegions(regions_, &region_count_);
+  RecordLayout(first);
 }
 
 void StateImage::Add(TimerHeap* heap) {
+  const uint32_t first = region_count_;
   heaps_[heap_count_++] = heap;
   heap->AppendRegions(regions_, &region_count_);
+  RecordLayout(first);
+}
+
+void StateImage::RecordLayout(uint32_t first) {
+  for (uint32_t r = first; r < region_count_; ++r) layout_[r] = regions_[r]->bytes();
 }
 
 void StateImage::EnableTracking() {
@@ -50,6 +59,13 @@ bool StateImage::Snapshot(bool full, std::string_view own, runtime::StateBuffer*
     at += sizeof(s);
   }
   if (!own.empty()) std::memcpy(at, own.data(), own.size());
+  // The layout: every region's size, so a restore into another layout is
+  // refused before any block is written back.
+  const char layout_key = kLayoutKey;
+  if (!out->Put(std::string_view(&layout_key, 1),
+                std::string_view(reinterpret_cast<const char*>(layout_), LayoutBytes()))) {
+    return false;
+  }
   const char header_key = kHeaderKey;
   if (!out->Put(std::string_view(&header_key, 1),
                 std::string_view(header_, scalars + own.size()))) {
@@ -67,6 +83,14 @@ bool StateImage::Snapshot(bool full, std::string_view own, runtime::StateBuffer*
 }
 
 Status StateImage::RestoreEntry(std::string_view key, std::string_view value, std::string* own) {
+  if (key.size() == 1 && key[0] == kLayoutKey) {
+    if (value != std::string_view(reinterpret_cast<const char*>(layout_), LayoutBytes())) {
+      return DataError("state layout differs (" + std::to_string(value.size() / 8) +
+                       " regions saved, " + std::to_string(region_count_) +
+                       " here, or regions of other sizes): another capacity or operator");
+    }
+    return Status::Ok();
+  }
   if (key.size() == 1 && key[0] == kHeaderKey) {
     const size_t scalars = ScalarBytes();
     if (value.size() < scalars) {
@@ -104,7 +128,8 @@ Status StateImage::RestoreEntry(std::string_view key, std::string_view value, st
 }
 
 size_t StateImage::MaxSnapshotBytes(size_t own_bytes) const {
-  size_t bytes = runtime::StateBuffer::RecordBytes(1, ScalarBytes() + own_bytes);
+  size_t bytes = runtime::StateBuffer::RecordBytes(1, ScalarBytes() + own_bytes) +
+                 runtime::StateBuffer::RecordBytes(1, LayoutBytes());
   for (uint32_t r = 0; r < region_count_; ++r) {
     bytes += size_t{regions_[r]->blocks()} * runtime::StateBuffer::RecordBytes(kBlockKeyBytes, 0) +
              regions_[r]->bytes();

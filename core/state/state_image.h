@@ -4,7 +4,8 @@
 // Tables and heaps keep their arrays in TrackedArrays (tracked_array.h), so
 // a Snapshot writes only the 256-byte blocks written since the previous one
 // (every block for a full one) plus one header record holding every
-// table's and heap's scalars and the operator's own. Restoring writes the
+// table's and heap's scalars and the operator's own, and one with the
+// layout (each array's size), which a restore checks before anything else. Restoring writes the
 // blocks and the header back into an operator constructed from the same
 // graph: blocks a checkpoint does not hold are still as the constructor
 // made them, which is what they were when the state was saved. The layout
@@ -54,6 +55,9 @@ class StateImage {
 
  private:
   size_t ScalarBytes() const;
+  size_t LayoutBytes() const { return region_count_ * sizeof(uint64_t); }
+  // Notes the sizes of regions [first, region_count_).
+  void RecordLayout(uint32_t first);
 
   KeyedTable* tables_[kMaxTables] = {};
   TimerHeap* heaps_[kMaxHeaps] = {};
@@ -61,6 +65,7 @@ class StateImage {
   uint32_t table_count_ = 0;
   uint32_t heap_count_ = 0;
   uint32_t region_count_ = 0;
+  uint64_t layout_[kMaxRegions] = {};  // each region's bytes
   // The header under construction: the scalars, then the operator's own.
   static constexpr size_t kMaxHeaderBytes = 1024;
   char header_[kMaxHeaderBytes];

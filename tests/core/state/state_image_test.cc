@@ -163,17 +163,17 @@ TEST(StateImage, AnIncrementalSnapshotHoldsOnlyTheChangedBlocks) {
   const uint64_t full_records = buffer.records();
   buffer.Clear();
   CHECK(state.image.Snapshot(/*full=*/false, {}, &buffer));
-  LONGS_EQUAL(1, buffer.records());  // only the header: nothing changed
+  LONGS_EQUAL(2, buffer.records());  // only the layout and header: nothing changed
   Slot key;
   key.i64 = 7;
   Slot* value = nullptr;
   state.table.FindOrInsert(&key, KeyedTable::HashKey(&key, 1), 1, &value);
   buffer.Clear();
   CHECK(state.image.Snapshot(/*full=*/false, {}, &buffer));
-  // The header plus at most one block per table array (bucket, key, value,
-  // stamp, links, bucket_of).
-  CHECK(buffer.records() > 1);
-  CHECK(buffer.records() <= 1 + KeyedTable::kRegions);
+  // The layout and header plus at most one block per table array (bucket,
+  // key, value, stamp, links, bucket_of).
+  CHECK(buffer.records() > 2);
+  CHECK(buffer.records() <= 2 + KeyedTable::kRegions);
   CHECK(buffer.records() < full_records);
 }
 
@@ -185,4 +185,22 @@ TEST(StateImage, ABlockOfAnotherLayoutIsRefused) {
   CHECK_FALSE(status.ok());
   STRCMP_CONTAINS("region 99", status.message().c_str());
   CHECK_FALSE(state.image.RestoreEntry("h", "short", &own).ok());
+}
+
+TEST(StateImage, AnotherLayoutIsRefusedBeforeAnyBlock) {
+  State state(Options(true));
+  StateBuffer buffer(state.image.MaxSnapshotBytes(0));
+  CHECK(state.image.Snapshot(/*full=*/false, {}, &buffer));
+  State bigger(Options(false));  // another capacity
+  std::string own;
+  bool checked = false;
+  buffer.ForEach([&](bool, std::string_view key, std::string_view value) {
+    if (key != "a") return;
+    const auto status = bigger.image.RestoreEntry(key, value, &own);
+    CHECK_FALSE(status.ok());
+    STRCMP_CONTAINS("layout", status.message().c_str());
+    CHECK(std::string(key) < std::string("b"));  // sorts before every block
+    checked = true;
+  });
+  CHECK(checked);
 }
