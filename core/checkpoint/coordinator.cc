@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 
@@ -18,6 +19,14 @@ int64_t MonotonicNs() {
   timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+}
+
+// When a checkpoint is stored, for people: calendar time (the job's clock
+// may be monotonic).
+int64_t WallMs() {
+  timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000;
 }
 
 // A symbol's key: its id, big-endian, so they list in id order.
@@ -79,44 +88,50 @@ Coordinator::~Coordinator() {
   }
 }
 
-Status Coordinator::ReadCheckpoint(uint64_t id, bool apply, bool* finished) {
+Status Coordinator::ReadState(const CheckpointStore& from, uint64_t id, bool apply,
+                              bool lenient, bool* finished) {
   const size_t sources = task_->source_count();
   const size_t operators = task_->operator_count();
   const size_t sinks = task_->sink_count();
   Status entry_status;
-  uint32_t next_symbol = symbols_->size();
+  uint32_t next_symbol = 0;
   *finished = false;
+  std::vector<bool> restored_ops(operators, false);
   for (size_t s = 0; s < spaces_.size(); ++s) {
     const bool is_symbols = s + 2 == spaces_.size();
     const bool is_job = s + 1 == spaces_.size();
-    Status read = store_->ForEach(id, spaces_[s], [&](std::string_view key, std::string_view value) {
+    bool first = true;
+    bool skip = false;
+    Status read = from.ForEach(id, spaces_[s], [&](std::string_view key, std::string_view value) {
       if (is_job) {
         *finished = *finished || key == kFinishedKey;
         return;
       }
-      if (!apply || !entry_status.ok()) return;
+      if (!apply || !entry_status.ok() || skip) return;
       if (is_symbols) {
-        char expected[4];
-        SymbolKey(next_symbol, expected);
-        uint32_t got = 0;
-        if (key.size() != 4 || std::memcmp(expected, key.data(), 4) != 0) {
-          if (key.size() == 4 && std::memcmp(expected, key.data(), 4) > 0) return;  // planned
-          entry_status = DataError("symbol ids are not contiguous at " + std::to_string(next_symbol));
-          return;
-        }
-        if (!symbols_->Intern(value, &got) || got != next_symbol) {
-          entry_status = DataError("symbol '" + std::string(value) + "' did not get id " +
-                                   std::to_string(next_symbol));
-          return;
-        }
-        ++next_symbol;
-      } else if (s < sources) {
-        entry_status = task_->source(s)->RestoreEntry(key, value);
-      } else if (s < sources + operators) {
-        entry_status = task_->op(s - sources)->RestoreEntry(key, value);
-      } else if (s < sources + operators + sinks) {
-        entry_status = task_->sink(s - sources - operators)->RestoreEntry(key, value);
+        entry_status = RestoreSymbol(key, value, &next_symbol);
+        return;
       }
+      Status status;
+      if (s < sources) {
+        status = task_->source(s)->RestoreEntry(key, value);
+      } else if (s < sources + operators) {
+        status = task_->op(s - sources)->RestoreEntry(key, value);
+        restored_ops[s - sources] = true;
+      } else if (s < sources + operators + sinks) {
+        status = task_->sink(s - sources - operators)->RestoreEntry(key, value);
+      }
+      if (!status.ok() && first && lenient) {
+        // Its layout record comes first: nothing of it was restored.
+        RUNNEL_LOG_WARN("%s: state not restored (%s); it starts empty "
+                        "(--allow-non-restored-state)",
+                        spaces_[s].c_str(), status.message().c_str());
+        skip = true;
+        if (s >= sources && s < sources + operators) restored_ops[s - sources] = false;
+        return;
+      }
+      first = false;
+      entry_status = status;
     });
     if (!read.ok()) return read;
     if (!entry_status.ok()) {
@@ -125,11 +140,37 @@ Status Coordinator::ReadCheckpoint(uint64_t id, bool apply, bool* finished) {
   }
   if (apply) {
     for (size_t i = 0; i < operators; ++i) {
-      Status finished = task_->op(i)->FinishRestore();
-      if (!finished.ok()) return Status(finished.code(), spaces_[sources + i] + ": " + finished.message());
+      if (!restored_ops[i]) continue;
+      Status done = task_->op(i)->FinishRestore();
+      if (!done.ok()) return Status(done.code(), spaces_[sources + i] + ": " + done.message());
     }
     symbols_saved_ = symbols_->size();
   }
+  return Status::Ok();
+}
+
+Status Coordinator::RestoreSymbol(std::string_view key, std::string_view value,
+                                  uint32_t* next) {
+  char expected[4];
+  SymbolKey(*next, expected);
+  if (key.size() != 4 || std::memcmp(expected, key.data(), 4) != 0) {
+    return DataError("symbol ids are not contiguous at " + std::to_string(*next));
+  }
+  if (*next < symbols_->size()) {
+    // Interned when the graph was planned (its constants): must be the same.
+    if (symbols_->Lookup(*next) != value) {
+      return DataError("symbol " + std::to_string(*next) + " is '" + std::string(value) +
+                       "' in the saved state but '" + std::string(symbols_->Lookup(*next)) +
+                       "' in this graph (its constants changed)");
+    }
+  } else {
+    uint32_t got = 0;
+    if (!symbols_->Intern(value, &got) || got != *next) {
+      return DataError("symbol '" + std::string(value) + "' did not get id " +
+                       std::to_string(*next));
+    }
+  }
+  ++*next;
   return Status::Ok();
 }
 
@@ -140,13 +181,13 @@ Status Coordinator::Restore(uint64_t* restored, bool* finished) {
   for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
     // Read everything once before giving any stage an entry, so a corrupt
     // checkpoint is skipped before it half-restores the job.
-    Status readable = ReadCheckpoint(it->id, /*apply=*/false, finished);
+    Status readable = ReadState(*store_, it->id, /*apply=*/false, /*lenient=*/false, finished);
     if (!readable.ok()) {
       RUNNEL_LOG_WARN("checkpoint %llu cannot be read (%s); trying the one before it",
                       static_cast<unsigned long long>(it->id), readable.message().c_str());
       continue;
     }
-    Status applied = ReadCheckpoint(it->id, /*apply=*/true, finished);
+    Status applied = ReadState(*store_, it->id, /*apply=*/true, /*lenient=*/false, finished);
     if (!applied.ok()) {
       return Status(applied.code(), "restoring checkpoint " + std::to_string(it->id) + ": " +
                                         applied.message());
@@ -167,6 +208,31 @@ Status Coordinator::Restore(uint64_t* restored, bool* finished) {
   // checkpoint can be incremental too.
   last_id_ = 0;
   next_full_ = options_.always_full;
+  return Status::Ok();
+}
+
+Status Coordinator::RestoreSavepoint(const CheckpointStore& savepoint, bool allow_non_restored) {
+  const std::vector<CheckpointInfo> saved = savepoint.Checkpoints();
+  if (saved.empty()) return InvalidArgument("the savepoint holds no state");
+  const uint64_t id = saved.back().id;
+  auto spaces = savepoint.Spaces(id);
+  if (!spaces.ok()) return spaces.status();
+  for (const auto& space : spaces.value()) {
+    if (std::find(spaces_.begin(), spaces_.end(), space.space) != spaces_.end()) continue;
+    if (!allow_non_restored) {
+      return InvalidArgument("the savepoint holds state of '" + space.space + "' (" +
+                             std::to_string(space.entries) +
+                             " entries), which this graph does not have; pass "
+                             "--allow-non-restored-state to leave it out");
+    }
+    RUNNEL_LOG_WARN("savepoint state of '%s' left out: this graph does not have it",
+                    space.space.c_str());
+  }
+  bool finished = false;
+  RUNNEL_RETURN_IF_ERROR(ReadState(savepoint, id, /*apply=*/false, false, &finished));
+  RUNNEL_RETURN_IF_ERROR(ReadState(savepoint, id, /*apply=*/true, allow_non_restored, &finished));
+  last_id_ = 0;
+  next_full_ = true;  // the checkpoint store holds nothing of it yet
   return Status::Ok();
 }
 
@@ -239,6 +305,11 @@ void Coordinator::WaitIdle() {
 Status Coordinator::FinalCheckpoint(bool drained) {
   WaitIdle();
   if (!writer_status_.ok()) next_full_ = true;
+  if (savepoint_ != nullptr && !drained) {
+    next_full_ = true;
+    symbols_saved_ = 0;  // a savepoint holds every symbol
+    pending_savepoint_ = true;
+  }
   RUNNEL_RETURN_IF_ERROR(Capture(/*finished=*/drained));
   WaitIdle();
   return writer_status_;
@@ -266,6 +337,22 @@ void Coordinator::WriterLoop() {
   }
 }
 
+Status Coordinator::WriteSavepoint() {
+  const std::vector<CheckpointInfo> earlier = savepoint_->Checkpoints();
+  savepoint_->BeginCheckpoint(earlier.empty() ? 1 : earlier.back().id + 1, /*full=*/true);
+  for (size_t s = 0; s < buffers_.size(); ++s) {
+    if (spaces_[s] == kJobSpace) continue;
+    buffers_[s]->ForEach([&](bool is_delete, std::string_view key, std::string_view value) {
+      if (!is_delete) savepoint_->Put(spaces_[s], key, value);
+    });
+  }
+  Status stored = savepoint_->CommitCheckpoint(WallMs());
+  if (!stored.ok()) return Status(stored.code(), "savepoint: " + stored.message());
+  RUNNEL_LOG_INFO("savepoint written (checkpoint %llu)",
+                  static_cast<unsigned long long>(pending_id_));
+  return Status::Ok();
+}
+
 Status Coordinator::Write() {
   const int64_t start = MonotonicNs();
   const uint64_t id = pending_id_;
@@ -291,7 +378,8 @@ Status Coordinator::Write() {
                                        spaces_[first_sink + i] + ": " + synced.message());
     }
   }
-  RUNNEL_RETURN_IF_ERROR(store_->CommitCheckpoint(clock_->NowMillis()));
+  RUNNEL_RETURN_IF_ERROR(store_->CommitCheckpoint(WallMs()));
+  if (pending_savepoint_) RUNNEL_RETURN_IF_ERROR(WriteSavepoint());
   for (size_t i = 0; i < task_->sink_count(); ++i) {
     Status committed = task_->sink(i)->Commit(id);
     if (!committed.ok()) {

@@ -68,6 +68,16 @@ class Coordinator : public runtime::CheckpointTrigger {
   // whether the job had finished (its inputs ended and it was drained):
   // then there is nothing left to run.
   Status Restore(uint64_t* restored, bool* finished);
+  // Savepoints (docs/STATE.md): instead of Restore, restores the state a
+  // savepoint store holds into the stages of the same names (Flink's uids:
+  // a graph's operator names). Stages it has no state for start empty.
+  // State of a stage this job lacks, or of another layout, is an error
+  // unless `allow_non_restored` (then logged and left out).
+  Status RestoreSavepoint(const CheckpointStore& savepoint, bool allow_non_restored);
+  // Stop with savepoint: when a stop request ends the job, its last
+  // checkpoint stores all state, into the checkpoint store and `savepoint`.
+  void set_savepoint(CheckpointStore* savepoint) { savepoint_ = savepoint; }
+
   // Starts the writer thread; checkpoint ids continue after the restored one.
   void Start();
 
@@ -87,11 +97,17 @@ class Coordinator : public runtime::CheckpointTrigger {
   // them to the writer; `finished` marks the job finished.
   Status Capture(bool finished);
   void WriterLoop();
-  // Writer thread: stores checkpoint pending_id_.
+  // Writer thread: stores checkpoint pending_id_ (and the savepoint).
   Status Write();
+  Status WriteSavepoint();
   // Waits until the writer is idle.
   void WaitIdle();
-  Status ReadCheckpoint(uint64_t id, bool apply, bool* finished);
+  // Reads checkpoint `id` of `from` (giving each stage its entries when
+  // `apply`); `lenient`: a stage whose first entry it refuses starts empty.
+  Status ReadState(const CheckpointStore& from, uint64_t id, bool apply, bool lenient,
+                   bool* finished);
+  // Interns (or, for ids the plan interned, compares) symbol *next.
+  Status RestoreSymbol(std::string_view key, std::string_view value, uint32_t* next);
 
   runtime::Task* task_;
   schema::SymbolTable* symbols_;
@@ -111,6 +127,8 @@ class Coordinator : public runtime::CheckpointTrigger {
   runtime::Wakeup wakeup_;  // the writer sleeps on it
   uint64_t pending_id_ = 0;
   bool pending_full_ = false;
+  bool pending_savepoint_ = false;
+  CheckpointStore* savepoint_ = nullptr;
   int64_t pending_pause_ns_ = 0;
   // Written by the writer before it returns to kIdle, read by the task
   // thread after it sees kIdle (acquire).

@@ -57,8 +57,11 @@ std::string GenerateReadings() {
 }
 
 // examples/sensors/window_avg.json with `checkpoint` (when `state` is not
-// empty) and outputs named after `out`.
-std::string Graph(const std::string& state, const std::string& out) {
+// empty) and outputs named after `out`; `hot` adds a stateless branch
+// (readings above 29 °C to OUT.hot.csv) and `late` (default) keeps the
+// late output's sink.
+std::string Graph(const std::string& state, const std::string& out, bool hot = false,
+                  bool late = true) {
   std::string checkpoint;
   if (!state.empty()) {
     checkpoint = R"(, "checkpoint": { "dir": ")" + state + R"(", "interval_ms": 10 })";
@@ -78,11 +81,22 @@ std::string Graph(const std::string& state, const std::string& out) {
         "values": ["count() as count", "avg(temp) as avg", "min(temp) as min",
                    "max(temp) as max"], "emit": "final" } },
     { "name": "averages", "input": "windows",
-      "project": ["device", "window_start", "window_end", "count", "avg", "min", "max"] }
+      "project": ["device", "window_start", "window_end", "count", "avg", "min", "max"] })" +
+         std::string(hot ? R"(,
+    { "name": "hot", "input": "readings", "filter": "temp > 29" })"
+                         : "") +
+         R"(
   ],
   "sinks": [
-    { "name": "averages_file", "input": "averages", "csv": { "path": ")" + out + R"(.csv" } },
-    { "name": "late_file", "input": "late_readings", "csv": { "path": ")" + out + R"(.late.csv" } }
+    { "name": "averages_file", "input": "averages", "csv": { "path": ")" + out + R"(.csv" } })" +
+         (late ? R"(,
+    { "name": "late_file", "input": "late_readings", "csv": { "path": ")" + out +
+                     R"(.late.csv" } })"
+               : std::string()) +
+         (hot ? R"(,
+    { "name": "hot_file", "input": "hot", "csv": { "path": ")" + out + R"(.hot.csv" } })"
+              : std::string()) +
+         R"(
   ])" + checkpoint + "\n}\n";
 }
 
@@ -277,5 +291,58 @@ TEST(CheckpointCrash, AStateDirectoryOfAnotherGraphIsRefused) {
   run = RunProcess({"tools/runnel", "run", dir.Write("g.json", retuned)});
   LONGS_EQUAL_TEXT(0, run.exit_code, run.err.c_str());
   STRCMP_CONTAINS("nothing to run", run.err.c_str());
+}
+
+// Stop with savepoint, change the graph, resume from the savepoint: the
+// unchanged part's output (windows) equals an uninterrupted run's; an
+// added stateless branch starts from the savepoint's source position; state
+// the new graph has no stage for is refused unless allowed.
+TEST(CheckpointCrash, SavepointRestoresIntoAChangedGraph) {
+  TempDir dir;
+  dir.Write("readings.csv", GenerateReadings());
+  ProcessResult run = RunProcess(
+      {"tools/runnel", "run", dir.Write("plain.json", Graph("", "plain", /*hot=*/true))});
+  LONGS_EQUAL_TEXT(0, run.exit_code, run.err.c_str());
+  const std::string expected = ReadFile(dir.File("plain.csv"));
+  const std::string all_hot = ReadFile(dir.File("plain.hot.csv"));
+
+  const std::string first = dir.Write("first.json", Graph("state1", "first"));
+  Process process({"tools/runnel", "run", first, "--savepoint", dir.File("savepoint"),
+                   "--log-level", "debug"});
+  WaitForFirstCheckpoint(&process);
+  CHECK(process.Signal(SIGTERM));
+  CHECK(process.Wait(120000));
+  LONGS_EQUAL_TEXT(0, process.exit_code(), process.Err().c_str());
+  STRCMP_CONTAINS("savepoint written", process.Err().c_str());
+
+  run = RunProcess({"tools/runnel", "savepoint", "inspect", dir.File("savepoint")});
+  LONGS_EQUAL_TEXT(0, run.exit_code, run.err.c_str());
+  STRCMP_CONTAINS("op/windows", run.out.c_str());
+  STRCMP_CONTAINS("source/readings", run.out.c_str());
+
+  // Without the late output's sink: its saved state has no stage.
+  const std::string smaller =
+      dir.Write("smaller.json", Graph("state2", "second", /*hot=*/true, /*late=*/false));
+  run = RunProcess({"tools/runnel", "run", smaller, "--from-savepoint", dir.File("savepoint")});
+  LONGS_EQUAL_TEXT(1, run.exit_code, run.err.c_str());
+  STRCMP_CONTAINS("sink/late_file", run.err.c_str());
+  STRCMP_CONTAINS("--allow-non-restored-state", run.err.c_str());
+
+  run = RunProcess({"tools/runnel", "run", smaller, "--from-savepoint", dir.File("savepoint"),
+                    "--allow-non-restored-state"});
+  LONGS_EQUAL_TEXT(0, run.exit_code, run.err.c_str());
+  STRCMP_CONTAINS("starting from savepoint", run.err.c_str());
+  int in_progress = 0;
+  const std::string windows = CommittedParts(dir, "first.csv", &in_progress) +
+                              CommittedParts(dir, "second.csv", &in_progress);
+  STRCMP_EQUAL("", FirstDifference(expected, windows).c_str());
+  LONGS_EQUAL(0, in_progress);
+  // The new branch saw only the readings after the savepoint: a proper
+  // suffix of all hot readings (after its header line).
+  const std::string hot = CommittedParts(dir, "second.hot.csv", &in_progress);
+  const std::string hot_rows = hot.substr(hot.find('\n') + 1);
+  CHECK(!hot_rows.empty());
+  CHECK(hot_rows.size() < all_hot.size() - all_hot.find('\n') - 1);
+  CHECK(all_hot.compare(all_hot.size() - hot_rows.size(), hot_rows.size(), hot_rows) == 0);
 }
 

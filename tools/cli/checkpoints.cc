@@ -1,15 +1,29 @@
 #include "tools/cli/checkpoints.h"
 
+#include <time.h>
+
 #include <cinttypes>
+#include <cstdio>
 
 #include "core/common/log.h"
 
 namespace runnel::cli {
 
-Result<Checkpoints> SetUpCheckpoints(graph::PhysicalPlan* plan) {
+namespace {
+
+// Savepoints are stores of their own, readable by any graph.
+constexpr char kSavepointFingerprint[] = "runnel savepoint";
+
+}  // namespace
+
+Result<Checkpoints> SetUpCheckpoints(graph::PhysicalPlan* plan, const SavepointOptions& savepoints) {
   Checkpoints c;
   const graph::CheckpointPlan& settings = plan->checkpoint;
-  if (!settings.enabled) return c;
+  if (!settings.enabled) {
+    if (savepoints.write_to.empty() && savepoints.start_from.empty()) return c;
+    return InvalidArgument("savepoints need checkpoints: add \"checkpoint\" to the graph "
+                           "(docs/STATE.md)");
+  }
   checkpoint::StoreOptions store_options;
   store_options.retained = settings.retained;
   auto store = checkpoint::CheckpointStore::Open(settings.dir, settings.fingerprint, store_options);
@@ -23,6 +37,30 @@ Result<Checkpoints> SetUpCheckpoints(graph::PhysicalPlan* plan) {
                                                    c.store.get(), options);
   if (!coordinator.ok()) return coordinator.status();
   c.coordinator = std::move(coordinator.value());
+  if (!savepoints.write_to.empty()) {
+    auto savepoint = checkpoint::CheckpointStore::Open(savepoints.write_to, kSavepointFingerprint);
+    if (!savepoint.ok()) return savepoint.status();
+    c.savepoint = std::move(savepoint.value());
+    c.coordinator->set_savepoint(c.savepoint.get());
+  }
+  if (!savepoints.start_from.empty()) {
+    if (!c.store->Checkpoints().empty()) {
+      return InvalidArgument("--from-savepoint starts a job afresh, but " + settings.dir +
+                             " holds its checkpoints already; use an empty directory");
+    }
+    auto from = checkpoint::CheckpointStore::Open(savepoints.start_from, kSavepointFingerprint);
+    if (!from.ok()) return from.status();
+    Status restored =
+        c.coordinator->RestoreSavepoint(*from.value(), savepoints.allow_non_restored);
+    if (!restored.ok()) {
+      return Status(restored.code(),
+                    "savepoint " + savepoints.start_from + ": " + restored.message());
+    }
+    RUNNEL_LOG_INFO("checkpoints: starting from savepoint %s", savepoints.start_from.c_str());
+    job->tasks()[0]->set_checkpoint_trigger(c.coordinator.get());
+    c.coordinator->Start();
+    return c;
+  }
   RUNNEL_RETURN_IF_ERROR(c.coordinator->Restore(&c.restored, &c.finished));
   if (c.restored == 0) {
     RUNNEL_LOG_INFO("checkpoints: none in %s; starting afresh", settings.dir.c_str());
@@ -45,6 +83,37 @@ Result<Checkpoints> SetUpCheckpoints(graph::PhysicalPlan* plan) {
   job->tasks()[0]->set_checkpoint_trigger(c.coordinator.get());
   c.coordinator->Start();
   return c;
+}
+
+int InspectSavepoint(const std::string& dir) {
+  auto store = checkpoint::CheckpointStore::Open(dir, kSavepointFingerprint);
+  if (!store.ok()) {
+    RUNNEL_LOG_ERROR("%s", store.status().message().c_str());
+    return 1;
+  }
+  const auto saved = store.value()->Checkpoints();
+  if (saved.empty()) {
+    RUNNEL_LOG_ERROR("%s holds no savepoint", dir.c_str());
+    return 1;
+  }
+  const checkpoint::CheckpointInfo& latest = saved.back();
+  auto spaces = store.value()->Spaces(latest.id);
+  if (!spaces.ok()) {
+    RUNNEL_LOG_ERROR("%s", spaces.status().message().c_str());
+    return 1;
+  }
+  const time_t seconds = static_cast<time_t>(latest.wall_ms / 1000);
+  tm utc;
+  gmtime_r(&seconds, &utc);
+  char when[32];
+  strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  printf("savepoint %s: taken %s, %" PRIu64 " entries, %" PRIu64 " bytes\n", dir.c_str(), when,
+         latest.puts, latest.bytes);
+  printf("%-32s %10s %12s\n", "stage", "entries", "bytes");
+  for (const auto& space : spaces.value()) {
+    printf("%-32s %10" PRIu64 " %12" PRIu64 "\n", space.space.c_str(), space.entries, space.bytes);
+  }
+  return 0;
 }
 
 }  // namespace runnel::cli

@@ -23,8 +23,10 @@ struct Options {
   bool force = false;        // keygen
   bool strict = false;
   bool help = false;
+  bool savepoint_inspect = false;
   RunOptions run;
   FmtOptions fmt;
+  SavepointOptions savepoints;  // run
 };
 
 int UsageError(const std::string& message, const char* usage) {
@@ -59,6 +61,17 @@ int ParseVerbArgs(int argc, char** argv, Options* options) {
       }
       log::SetLevel(level);
       ++i;
+    } else if ((arg == "--savepoint" || arg == "--from-savepoint") && options->verb == "run") {
+      if (i + 1 >= argc || argv[i + 1][0] == '\0') {
+        return UsageError(arg + " expects a directory", usage);
+      }
+      (arg == "--savepoint" ? options->savepoints.write_to : options->savepoints.start_from) =
+          argv[++i];
+    } else if (arg == "--allow-non-restored-state" && options->verb == "run") {
+      options->savepoints.allow_non_restored = true;
+    } else if (arg == "inspect" && options->verb == "savepoint" &&
+               options->graph_path.empty() && !options->savepoint_inspect) {
+      options->savepoint_inspect = true;
     } else if ((arg == "-o" || arg == "--output") && options->verb == "compile") {
       if (i + 1 >= argc || argv[i + 1][0] == '\0') {
         return UsageError(arg + " expects the file to write", usage);
@@ -79,6 +92,9 @@ int ParseVerbArgs(int argc, char** argv, Options* options) {
     }
   }
   if (options->help) return kExitOk;
+  if (options->verb == "savepoint" && (!options->savepoint_inspect || options->graph_path.empty())) {
+    return UsageError("savepoint takes: inspect DIR", usage);
+  }
   if (options->graph_path.empty() && options->verb == "keygen") {
     return UsageError("keygen needs OUT, the key pair file to write", usage);
   }
@@ -114,7 +130,7 @@ int PrintPlan(const Options& options) {
 int Run(const Options& options) {
   graph::PhysicalPlan plan = LoadAndPlan(options.graph_path, CsvOverridesFrom(options));
   if (!plan.job) return kExitUsage;
-  auto checkpoints = SetUpCheckpoints(&plan);
+  auto checkpoints = SetUpCheckpoints(&plan, options.savepoints);
   if (!checkpoints.ok()) {
     RUNNEL_LOG_ERROR("%s", checkpoints.status().message().c_str());
     return kExitFailure;
@@ -156,6 +172,7 @@ int Main(int argc, char** argv) {
   if (options.verb == "compile") return Compile(options.graph_path, options.output_path);
   if (options.verb == "fmt") return Fmt(options.graph_path, options.fmt);
   if (options.verb == "keygen") return Keygen(options.graph_path, options.force);
+  if (options.verb == "savepoint") return InspectSavepoint(options.graph_path);
   return Check(options);
 }
 

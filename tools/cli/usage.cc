@@ -5,7 +5,8 @@ namespace {
 
 constexpr const char* kRunUsage =
     "Usage: runnel run GRAPH [--strict] [--stats] [--stats-interval SECONDS]\n"
-    "                        [--log-level LEVEL]\n"
+    "                        [--log-level LEVEL] [--savepoint DIR]\n"
+    "                        [--from-savepoint DIR [--allow-non-restored-state]]\n"
     "\n"
     "Validates GRAPH (JSON or compiled), plans it, and runs it until every\n"
     "source is exhausted. ${NAME} and ${NAME:-default} in string values are\n"
@@ -19,11 +20,30 @@ constexpr const char* kRunUsage =
     "  --stats                  print per-stage counters to stderr at exit\n"
     "  --stats-interval SECONDS also print them every SECONDS while running\n"
     "  --log-level LEVEL        debug, info (default), warn or error\n"
+    "With checkpoints (a graph's \"checkpoint\"; docs/STATE.md):\n"
+    "  --savepoint DIR          on SIGINT/SIGTERM, also write all state to the\n"
+    "                           savepoint DIR\n"
+    "  --from-savepoint DIR     start from savepoint DIR (into an empty state\n"
+    "                           directory), matching state to stages by name\n"
+    "  --allow-non-restored-state\n"
+    "                           leave out savepoint state this graph has no\n"
+    "                           stage (or another layout) for\n"
     "\n"
     "Exit codes: 0 ok, 1 runtime failure, 2 bad usage or invalid graph.\n"
     "Examples:\n"
     "  runnel run examples/sensors/hot_readings.json --stats\n"
+    "  runnel run examples/checkpointed/graph.json --savepoint /tmp/sp\n"
     "  DEVICE_ID=gw-7 runnel run /etc/runnel/graph.bin\n";
+
+constexpr const char* kSavepointUsage =
+    "Usage: runnel savepoint inspect DIR\n"
+    "\n"
+    "Lists what savepoint DIR (written by runnel run --savepoint) holds: when\n"
+    "it was taken, and per stage (source/NAME, op/NAME, sink/NAME, symbols)\n"
+    "its entries and bytes. Exit 0, or 1 if DIR is not a savepoint.\n"
+    "\n"
+    "Example:\n"
+    "  runnel savepoint inspect /tmp/sp\n";
 
 constexpr const char* kCheckUsage =
     "Usage: runnel check GRAPH\n"
@@ -123,6 +143,7 @@ const char* const kUsage =
     "  compile GRAPH -o OUT validate, then write the compiled binary form\n"
     "  fmt GRAPH [-w]       print (or rewrite) a graph file in canonical form\n"
     "  keygen OUT           write a CURVE key pair for secure ZeroMQ links\n"
+    "  savepoint inspect DIR  list what a savepoint holds\n"
     "\n"
     "Options:\n"
     "  --help, -h     show this help (runnel VERB --help: help for a verb)\n"
@@ -143,6 +164,7 @@ const char* UsageFor(const std::string& verb) {
   if (verb == "compile") return kCompileUsage;
   if (verb == "fmt") return kFmtUsage;
   if (verb == "keygen") return kKeygenUsage;
+  if (verb == "savepoint") return kSavepointUsage;
   return kUsage;
 }
 
