@@ -182,9 +182,9 @@ class LogSink : public runnel::runtime::Sink {
 };
 
 // source -> key_by device -> tumbling 1 s window (count, sum, min, max of
-// temp) -> sink; `checkpoint` (",\"checkpoint\": ..." or "") and `window`
-// (extra window members) vary.
-std::string WindowGraph(const std::string& checkpoint, const std::string& window_extra = "") {
+// temp) -> sink; `checkpoint` (",\"checkpoint\": ..." or "") and
+// `operator_extra` (more members of the window operator) vary.
+std::string WindowGraph(const std::string& checkpoint, const std::string& operator_extra = "") {
   return R"j({
   "name": "coordinator_test",
   "batch_rows": 64,
@@ -198,8 +198,8 @@ std::string WindowGraph(const std::string& checkpoint, const std::string& window
     { "name": "windows", "input": "by_device", "window": { "size_ms": 1000,
         "values": ["count() as count", "sum(temp) as sum", "min(temp) as min",
                    "max(temp) as max"],
-        "state": { "capacity": 4096 } )j" +
-         window_extra + R"j( } } ],
+        "state": { "capacity": 4096 } } )j" +
+         operator_extra + R"j( } ],
   "sinks": [{ "name": "out", "input": "windows", "csv": { "path": "/dev/null" } }])j" +
          checkpoint + "\n}";
 }
@@ -583,4 +583,105 @@ TEST(Coordinator, CorruptNewestTableLeavesNoCheckpointReadable) {
   UNSIGNED_LONGS_EQUAL(0, third->log.restored_rows);
   CHECK(Contains(logged, "checkpoint 3 of " + dir() + ", space 'op/windows': Corruption"));
   CHECK(Contains(logged, "checkpoint 2 cannot be read"));
+}
+
+TEST(Coordinator, FullDiskIsLoggedAndTheJobGoesOnWithAFullCheckpointAfterIt) {
+  const std::vector<std::string> want = UninterruptedRows(&rows);
+  FullDiskEnv env;
+  const std::string state = dir();
+  std::vector<uint64_t> readable_during_fault;
+  uint64_t failed_seen = 0;
+  // 1 stored; 2 and 3 fail (disk full); 4 after the fault clears; stop at 5.
+  auto first = StartJob(
+      state, &rows, {1000, 2000, 3000, 4000, 5000},
+      [&](CheckpointedJob* j, size_t k) {
+        j->WaitForCheckpoints(k);
+        if (k == 1) env.set_full(true);
+        if (k == 3) {
+          // The writer is idle. The job's store lists checkpoint 1 but
+          // stays closed until the next commit reopens it; the directory,
+          // as a restart would find it now, reads checkpoint 1.
+          failed_seen = j->coordinator->failed();
+          CHECK((std::vector<uint64_t>{1}) == Ids(*j->store));
+          const Status closed = j->store->ForEach(1, "op/windows", [](auto, auto) {});
+          CHECK(Contains(closed.message(), "closed after a failed write"));
+          {
+            auto restarted = CheckpointStore::Open(state, "coordinator_test");
+            if (!restarted.ok()) FAIL(restarted.status().message().c_str());
+            readable_during_fault = Ids(*restarted.value());
+            const Status read = restarted.value()->ForEach(1, "op/windows", [](auto, auto) {});
+            if (!read.ok()) FAIL(read.message().c_str());
+          }
+          env.set_full(false);
+        }
+        if (k < 4) j->MakeDue();
+        if (k == 4) j->RequestStop();
+      },
+      &env);
+  StderrCapture capture(temp.File("stderr"));
+  const Status run = RestoreAndRun(first.get());
+  const std::string logged = capture.Finish();
+  if (!run.ok()) FAIL((run.message() + "\nlog:\n" + logged).c_str());
+  UNSIGNED_LONGS_EQUAL(2, failed_seen);
+  UNSIGNED_LONGS_EQUAL(2, first->coordinator->failed());
+  CHECK((std::vector<uint64_t>{1}) == readable_during_fault);
+  CHECK(Contains(logged, "ERROR checkpoint 2 not written to " + state));
+  CHECK(Contains(logged, "No space left on device"));
+  CHECK(Contains(logged, "checkpoint 1 stays the latest"));
+  CHECK(Contains(logged, "ERROR checkpoint 3 not written to " + state));
+  const std::vector<CheckpointInfo> infos = first->store->Checkpoints();
+  CHECK((std::vector<uint64_t>{1, 4, 5}) == Ids(*first->store));
+  CHECK(infos[1].full);
+  CHECK_FALSE(infos[2].full);
+  // The job's own output is whole.
+  UNSIGNED_LONGS_EQUAL(5000, first->source()->next());
+  const uint64_t before = first->log.prepared.at(5);
+  const std::vector<std::string> first_rows = first->log.rows;
+  first.reset();
+
+  auto second = StartJob(state, &rows, {}, [](CheckpointedJob*, size_t) {});
+  const Status resumed = RestoreAndRun(second.get());
+  if (!resumed.ok()) FAIL(resumed.message().c_str());
+  UNSIGNED_LONGS_EQUAL(5, second->restored);
+  UNSIGNED_LONGS_EQUAL(before, second->log.restored_rows);
+  CheckResumedOutput(want, first_rows, before, second->log.rows);
+}
+
+namespace {
+
+std::unique_ptr<Planned> PlanOnly(const std::string& json) {
+  static const ManualClock clock(0);
+  static const std::vector<Reading> none;
+  static SinkLog log;
+  return PlanGraph(json, &clock, &none, {}, nullptr, &log);
+}
+
+}  // namespace
+
+TEST(Coordinator, PlannerRefusesAProcessOperatorWithCheckpoints) {
+  std::string json = WindowGraph(CheckpointMember(dir()));
+  const std::string window_op = R"j({ "name": "windows", "input": "by_device")j";
+  const size_t at = json.find(window_op);
+  CHECK(at != std::string::npos);
+  json.insert(at, R"j({ "name": "debounced", "input": "by_device",
+      "process": { "function": "debounce", "state": { "capacity": 64 } } },
+    )j");
+  auto planned = PlanOnly(json);
+  CHECK(planned->plan.job == nullptr);
+  const std::string errors = planned->Errors();
+  CHECK(Contains(errors, "operator 'debounced' cannot be checkpointed yet"));
+  CHECK_FALSE(Contains(errors, "'windows'"));
+  // The same graph without checkpoints plans.
+  std::string plain = WindowGraph("");
+  plain.insert(plain.find(window_op), R"j({ "name": "debounced", "input": "by_device",
+      "process": { "function": "debounce", "state": { "capacity": 64 } } },
+    )j");
+  auto ok = PlanOnly(plain);
+  if (!ok->plan.job) FAIL(ok->Errors().c_str());
+}
+
+TEST(Coordinator, PlannerRefusesAMultiTaskPlanWithCheckpoints) {
+  auto planned = PlanOnly(WindowGraph(CheckpointMember(dir()), R"j(, "parallelism": 2)j"));
+  CHECK(planned->plan.job == nullptr);
+  CHECK(Contains(planned->Errors(), "checkpoints need a one-task plan for now"));
 }
