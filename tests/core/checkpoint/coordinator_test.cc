@@ -260,9 +260,12 @@ struct CheckpointedJob {
 
   runnel::runtime::Task* task() { return planned->plan.job->tasks()[0].get(); }
   ReplaySource* source() { return static_cast<ReplaySource*>(task()->source(0)); }
-  // Writer done with `n` checkpoints (stored or failed).
+  // Writer done with `n` checkpoints (stored or failed) and idle, so the
+  // next one made due is taken at this batch boundary.
   void WaitForCheckpoints(uint64_t n) {
-    while (log.committed.load() + coordinator->failed() < n) usleep(200);
+    while (log.committed.load() + coordinator->failed() < n || coordinator->writing()) {
+      usleep(200);
+    }
   }
   // Makes a checkpoint due at the next batch boundary.
   void MakeDue() { clock.Advance(kIntervalMs); }
@@ -469,6 +472,7 @@ std::vector<std::string> ThreeCheckpointsInTwoTables(const std::string& dir,
                                                      const std::vector<Reading>* rows,
                                                      uint64_t* before_two) {
   auto first = StartJob(dir, rows, {1500, 3000}, [](CheckpointedJob* j, size_t k) {
+    j->WaitForCheckpoints(k);
     if (k == 0) j->MakeDue();
     if (k == 1) j->RequestStop();
   });
