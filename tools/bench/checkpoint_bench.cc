@@ -1,12 +1,12 @@
 // checkpoint_bench: what checkpoints cost a window job (issue 7), in one
 // process, through the real planner, Coordinator and CheckpointStore.
 //
-//   bazel run -c opt //tools/bench:checkpoint_bench [-- ROUNDS [SECONDS_ROWS]]
+//   bazel run -c opt //tools/bench:checkpoint_bench [-- ROUNDS [ROWS [short]]]
 //
 // The job is a graph file (JSON below) planned in-process: readings
 // `device i64, ts ts, temp f64` from a source in this driver -> key_by
 // device -> tumbling window of one day (count, sum, min, max, avg of temp;
-// state.capacity = keys) -> a counting sink in this driver, one task on the
+// state.capacity = keys + 1024) -> a counting sink in this driver, one task on the
 // calling thread, checkpoints to a fresh LevelDB directory under /tmp.
 //
 //  1. Pause, write time and bytes. For 100k and 1M keys: the source first
@@ -23,7 +23,7 @@
 //     Coordinator::Make and Restore of that directory, then the job runs on
 //     one row past the window's end: time to the first output row (the 1M
 //     windows fire).
-//  3. Throughput: SECONDS_ROWS (default 60M) rows over 100k keys (key i *
+//  3. Throughput: ROWS (default 60M) rows over 100k keys (key i *
 //     2654435761 mod keys), computed in the source, with checkpoints every
 //     1 s (system clock) and without; best of 3 each, interleaved; timed to
 //     the end of the input (the drain and the final checkpoint excluded).
@@ -200,7 +200,8 @@ std::unique_ptr<Job> MakeJob(const Plan& p, const std::string& dir, const Clock*
   auto job = std::make_unique<Job>();
   Job* j = job.get();
   std::string json = Replace(kGraph, "WINDOW_MS", std::to_string(kWindowMs));
-  json = Replace(json, "CAPACITY", std::to_string(p.keys));
+  // Room for the recovery's one new window beside the restored ones.
+  json = Replace(json, "CAPACITY", std::to_string(p.keys + 1024));
   json = Replace(json, "CHECKPOINT",
                  dir.empty() ? "" : ", \"checkpoint\": { \"dir\": \"" + dir + "\" }");
   auto file = graph::GraphFile::Parse("checkpoint_bench.json", json);
@@ -384,8 +385,11 @@ int Main(int argc, char** argv) {
 
   std::vector<RoundStats> cases;
   std::string recovery_dir;
+  // A third argument "short": only the 1M-key, 1% case (recovery needs it).
+  const bool only_recovery = argc > 3 && std::string(argv[3]) == "short";
   for (uint32_t keys : {100000u, 1000000u}) {
     for (uint32_t stride : {100u, 1u}) {
+      if (only_recovery && (keys != 1000000 || stride != 100)) continue;
       const std::string dir = FreshDir(std::to_string(keys) + "." + std::to_string(stride));
       cases.push_back(MeasureRounds(keys, stride, rounds, dir));
       if (keys == 1000000 && stride == 100) {
@@ -432,8 +436,10 @@ int Main(int argc, char** argv) {
          without, with, taken, with / without);
 
   const RoundStats& small = cases[0];
-  printf("\ngoal p99 pause <= 1 ms at 100k keys, 1%% changed: %.3f ms: %s\n", small.pause_p99_ms,
-         small.pause_p99_ms <= 1.0 ? "goal met" : "MISSED");
+  if (!only_recovery) {
+    printf("\ngoal p99 pause <= 1 ms at 100k keys, 1%% changed: %.3f ms: %s\n",
+           small.pause_p99_ms, small.pause_p99_ms <= 1.0 ? "goal met" : "MISSED");
+  }
   printf("goal recovery of 1M keys <= 1 s (to first output): %.0f ms: %s\n", r.first_row_ms,
          r.first_row_ms <= 1000 ? "goal met" : "MISSED");
   printf("goal throughput with checkpoints every 1 s >= 0.9x: %.2fx: %s\n", with / without,
