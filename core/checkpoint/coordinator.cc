@@ -193,10 +193,13 @@ Status Coordinator::Restore(uint64_t* restored, bool* finished) {
                                         applied.message());
     }
     *restored = it->id;
-    last_id_ = it->id;
-    // Blocks restored are stored already: the next checkpoint can be
-    // incremental.
-    next_full_ = options_.always_full;
+    // Ids continue after the newest checkpoint in the store, also when it
+    // could not be read (the store refuses ids not above it). Blocks restored
+    // are stored already, so the next checkpoint can be incremental, unless
+    // newer checkpoints were skipped: their versions would show through an
+    // incremental one, so it must be full.
+    last_id_ = checkpoints.back().id;
+    next_full_ = options_.always_full || it != checkpoints.rbegin();
     return Status::Ok();
   }
   if (!checkpoints.empty()) {

@@ -87,6 +87,10 @@ class Coordinator : public runtime::CheckpointTrigger {
   // Completed checkpoints' costs, oldest first (read after the job ends).
   const std::vector<CheckpointTimes>& times() const { return times_; }
   uint64_t failed() const { return failed_.load(std::memory_order_relaxed); }
+  // Whether the writer is still busy with a checkpoint (any thread). Tests
+  // and benchmarks wait for false before making the next one due, so it is
+  // taken at that batch boundary rather than a later one.
+  bool writing() const { return state_.load(std::memory_order_acquire) != kIdle; }
 
  private:
   enum State : int { kIdle, kPending, kStopping };
