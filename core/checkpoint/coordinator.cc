@@ -267,6 +267,8 @@ Status Coordinator::Capture(bool finished) {
   }
   runtime::StateBuffer* symbols = buffers_[buffers_.size() - 2].get();
   const uint32_t symbol_count = symbols_->size();
+  // A full checkpoint deletes what it does not put: it holds every symbol.
+  if (full) symbols_saved_ = 0;
   char key[4];
   for (uint32_t s = symbols_saved_; s < symbol_count; ++s) {
     SymbolKey(s, key);
@@ -309,8 +311,7 @@ Status Coordinator::FinalCheckpoint(bool drained) {
   WaitIdle();
   if (!writer_status_.ok()) next_full_ = true;
   if (savepoint_ != nullptr && !drained) {
-    next_full_ = true;
-    symbols_saved_ = 0;  // a savepoint holds every symbol
+    next_full_ = true;  // a savepoint holds all state
     pending_savepoint_ = true;
   }
   RUNNEL_RETURN_IF_ERROR(Capture(/*finished=*/drained));

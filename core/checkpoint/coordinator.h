@@ -14,8 +14,9 @@
 // full one.
 //
 // Restore, before the job runs, reads the newest checkpoint that reads
-// without error (older ones are tried when a newer one is corrupt) and gives
-// each stage its entries; the task's stages then resume from there.
+// without error (older ones are tried when a newer one cannot be read; see
+// docs/STATE.md for what corruption does) and gives each stage its
+// entries; the task's stages then resume from there.
 #pragma once
 
 #include <atomic>
