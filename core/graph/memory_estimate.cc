@@ -141,8 +141,8 @@ class Estimator {
     uint64_t bytes = SaturatingMul(instance, p);
     out_.budget.state = SaturatingAdd(out_.budget.state, bytes);
     uint64_t table = o.kind == OperatorKind::kProcess
-                       ? state::KeyedTable::FootprintBytes(StateTableOptions(graph_, o))
-                       : instance;
+                         ? state::KeyedTable::FootprintBytes(StateTableOptions(graph_, o))
+                         : instance;
     const std::string instances = std::to_string(p) + " instance" + (p == 1 ? "" : "s");
     out_.items.push_back(
         {StateField(o, table, instance),
