@@ -1,7 +1,9 @@
 #include "core/graph/memory_estimate.h"
 
 #include <algorithm>
+#include <initializer_list>
 
+#include "core/common/byte_count.h"
 #include "core/ops/debounce.h"
 #include "core/ops/dedupe.h"
 #include "core/ops/lookup.h"
@@ -15,16 +17,6 @@
 namespace runnel::graph {
 namespace {
 
-// Saturating: a graph may declare sizes whose product overflows 64 bits.
-size_t Add(size_t a, size_t b) {
-  size_t sum;
-  return __builtin_add_overflow(a, b, &sum) ? SIZE_MAX : sum;
-}
-size_t Mul(size_t a, size_t b) {
-  size_t product;
-  return __builtin_mul_overflow(a, b, &product) ? SIZE_MAX : product;
-}
-
 state::OverflowPolicy ToPolicy(fb::OverflowPolicy policy) {
   switch (policy) {
     case fb::OverflowPolicy::fail: return state::OverflowPolicy::kFail;
@@ -35,7 +27,7 @@ state::OverflowPolicy ToPolicy(fb::OverflowPolicy policy) {
 }
 
 // Bytes one instance of `o` preallocates, as its footprint_bytes() will say.
-size_t InstanceBytes(const LogicalGraph& graph, const LogicalOperator& o) {
+uint64_t InstanceBytes(const LogicalGraph& graph, const LogicalOperator& o) {
   const uint32_t batch_rows = graph.file->graph().batch_rows();
   switch (o.kind) {
     case OperatorKind::kSplitBranch:
@@ -64,7 +56,7 @@ size_t InstanceBytes(const LogicalGraph& graph, const LogicalOperator& o) {
 }
 
 // The field sizing a keyed operator's state, for messages.
-std::string StateField(const LogicalOperator& o, size_t table_bytes, size_t instance_bytes) {
+std::string StateField(const LogicalOperator& o, uint64_t table_bytes, uint64_t instance_bytes) {
   switch (o.kind) {
     case OperatorKind::kAggregate: return o.field_path + ".aggregate.state.capacity";
     case OperatorKind::kWindow: return o.field_path + ".window.state.capacity";
@@ -96,14 +88,14 @@ class Estimator {
     m.symbols = schema::SymbolTable::FootprintBytes(g.symbols(), g.symbol_bytes());
     for (const LogicalSource& s : graph_.sources) {
       const LogicalStream& stream = graph_.streams[s.output_stream];
-      if (source_bytes_) m.io = Add(m.io, source_bytes_(s));
+      if (source_bytes_) m.io = SaturatingAdd(m.io, source_bytes_(s));
       Batch(stream.schema.size());
       if (stream.has_watermark) Batch(stream.width());
     }
     for (const LogicalOperator& o : graph_.operators) AddOperator(o);
     for (const LogicalSink& s : graph_.sinks) {
       if (sink_bytes_) {
-        m.io = Add(m.io, sink_bytes_(s, graph_.streams[s.input_stream].schema.size()));
+        m.io = SaturatingAdd(m.io, sink_bytes_(s, graph_.streams[s.input_stream].schema.size()));
       }
       if (!IsForward(graph_.streams[s.input_stream], 1)) Exchange({s.input_stream}, 1);
     }
@@ -119,20 +111,20 @@ class Estimator {
   }
 
  private:
-  void Batch(uint32_t width, size_t count = 1) {
-    size_t bytes = Mul(count, schema::RowBatch::SlotBytes(width, batch_rows_));
-    out_.budget.batches = Add(out_.budget.batches, bytes);
+  void Batch(uint32_t width, uint64_t count = 1) {
+    uint64_t bytes = SaturatingMul(count, schema::RowBatch::SlotBytes(width, batch_rows_));
+    out_.budget.batches = SaturatingAdd(out_.budget.batches, bytes);
   }
 
   // As Planner::Exchange: a ring from every instance of every stream to
   // every consumer, and one task (one input batch) per consumer.
   void Exchange(const std::vector<uint32_t>& streams, uint32_t consumers) {
     const uint32_t width = graph_.streams[streams[0]].width();
-    size_t ring = runtime::BatchRing::FootprintBytes(ring_slots_, width, batch_rows_);
+    uint64_t ring = runtime::BatchRing::FootprintBytes(ring_slots_, width, batch_rows_);
     for (uint32_t stream : streams) {
-      size_t count = Mul(graph_.streams[stream].parallelism, consumers);
-      ring_count_ = Add(ring_count_, count);
-      out_.budget.rings = Add(out_.budget.rings, Mul(count, ring));
+      uint64_t count = SaturatingMul(graph_.streams[stream].parallelism, consumers);
+      ring_count_ = SaturatingAdd(ring_count_, count);
+      out_.budget.rings = SaturatingAdd(out_.budget.rings, SaturatingMul(count, ring));
     }
     Batch(width, consumers);
   }
@@ -144,13 +136,13 @@ class Estimator {
     }
     if (o.kind == OperatorKind::kKeyBy || o.kind == OperatorKind::kUnion) return;
     Batch(graph_.streams[o.output_stream].width(), p);
-    size_t instance = InstanceBytes(graph_, o);
+    uint64_t instance = InstanceBytes(graph_, o);
     if (instance == 0) return;
-    size_t bytes = Mul(instance, p);
-    out_.budget.state = Add(out_.budget.state, bytes);
-    size_t table = o.kind == OperatorKind::kProcess
-                       ? state::KeyedTable::FootprintBytes(StateTableOptions(graph_, o))
-                       : instance;
+    uint64_t bytes = SaturatingMul(instance, p);
+    out_.budget.state = SaturatingAdd(out_.budget.state, bytes);
+    uint64_t table = o.kind == OperatorKind::kProcess
+                         ? state::KeyedTable::FootprintBytes(StateTableOptions(graph_, o))
+                         : instance;
     const std::string instances = std::to_string(p) + " instance" + (p == 1 ? "" : "s");
     out_.items.push_back(
         {StateField(o, table, instance),
@@ -166,14 +158,18 @@ class Estimator {
   const SinkBytes& sink_bytes_;
   const uint32_t batch_rows_;
   const uint32_t ring_slots_;
-  size_t ring_count_ = 0;
+  uint64_t ring_count_ = 0;
   MemoryEstimate out_;
 };
 
 }  // namespace
 
-size_t MemoryBudget::total() const {
-  return Add(Add(Add(Add(Add(batches, rings), state), symbols), io), checkpoints);
+uint64_t MemoryBudget::total() const {
+  uint64_t bytes = 0;
+  for (uint64_t part : {batches, rings, state, symbols, io, checkpoints}) {
+    bytes = SaturatingAdd(bytes, part);
+  }
+  return bytes;
 }
 
 bool IsForward(const LogicalStream& stream, uint32_t parallelism) {
@@ -199,10 +195,13 @@ MemoryEstimate EstimateMemory(const LogicalGraph& graph, const SourceBytes& sour
 void CheckMemory(const MemoryEstimate& estimate, uint64_t memory_limit, uint64_t machine_bytes,
                  Diagnostics* diagnostics) {
   const MemoryBudget& m = estimate.budget;
-  const size_t needed = m.total();
+  const uint64_t needed = m.total();
   const bool over_limit = needed > memory_limit;
   const bool over_machine = machine_bytes > 0 && needed > machine_bytes;
-  if (!over_limit && !over_machine) return;
+  // Only reachable where size_t is narrower than 64 bits: refused, as
+  // allocating it would take sizes that wrap.
+  const bool over_address_space = needed > kAddressableBytes;
+  if (!over_limit && !over_machine && !over_address_space) return;
   const MemoryItem* largest = nullptr;
   for (const MemoryItem& item : estimate.items) {
     if (!largest || item.bytes > largest->bytes) largest = &item;
@@ -213,8 +212,11 @@ void CheckMemory(const MemoryEstimate& estimate, uint64_t memory_limit, uint64_t
                         std::to_string(m.symbols) + ", io " + std::to_string(m.io) + ") but ";
   if (over_limit) {
     message += "memory_limit is " + std::to_string(memory_limit);
-  } else {
+  } else if (over_machine) {
     message += "this machine has " + std::to_string(machine_bytes);
+  } else {
+    message += "a " + std::to_string(8 * sizeof(size_t)) +
+               "-bit build can address at most " + std::to_string(kAddressableBytes);
   }
   // Name the part to shrink when one part is most of the excess.
   if (largest && largest->bytes > needed / 2) {

@@ -8,7 +8,9 @@
 // layout (which edges become rings) from IsForward, which the planner uses
 // too: the estimate equals the MemoryBudget `runnel plan` reports after
 // allocating (tests/core/graph/memory_estimate_test.cc holds it to that).
-// Pure functions; no state.
+// Byte counts are uint64_t and saturate (core/common/byte_count.h), so a
+// 32-bit build computes the same numbers as a 64-bit one and refuses the
+// same graphs. Pure functions; no state.
 #pragma once
 
 #include <cstddef>
@@ -17,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "core/common/byte_count.h"
 #include "core/graph/diagnostics.h"
 #include "core/graph/logical_graph.h"
 #include "core/state/keyed_table.h"
@@ -25,20 +28,20 @@ namespace runnel::graph {
 
 // Bytes preallocated per component.
 struct MemoryBudget {
-  size_t batches = 0;  // one batch per stream per task
-  size_t rings = 0;    // batches held in rings between tasks
-  size_t state = 0;    // operators: keyed state, timers, window queues, split scratch
-  size_t symbols = 0;  // the symbol table
-  size_t io = 0;       // source and sink buffers
-  size_t checkpoints = 0;  // buffers a checkpoint copies each stage's changes into
-  size_t total() const;  // saturates at SIZE_MAX
+  uint64_t batches = 0;  // one batch per stream per task
+  uint64_t rings = 0;    // batches held in rings between tasks
+  uint64_t state = 0;    // operators: keyed state, timers, window queues, split scratch
+  uint64_t symbols = 0;  // the symbol table
+  uint64_t io = 0;       // source and sink buffers
+  uint64_t checkpoints = 0;  // buffers a checkpoint copies each stage's changes into
+  uint64_t total() const;    // saturates at UINT64_MAX
 };
 
 // One part of the estimate and the graph field that sizes it.
 struct MemoryItem {
   std::string field_path;  // "operators[2].window.state.capacity", "ring_slots"
   std::string what;        // "state of 'avg': 65536 keys x 2 instances"
-  size_t bytes = 0;
+  uint64_t bytes = 0;
 };
 
 struct MemoryEstimate {
@@ -47,8 +50,8 @@ struct MemoryEstimate {
 };
 
 // Bytes a connector's source or sink for this declaration preallocates.
-using SourceBytes = std::function<size_t(const LogicalSource&)>;
-using SinkBytes = std::function<size_t(const LogicalSink&, uint32_t width)>;
+using SourceBytes = std::function<uint64_t(const LogicalSource&)>;
+using SinkBytes = std::function<uint64_t(const LogicalSink&, uint32_t width)>;
 
 // Whether instance i of a consumer with `parallelism` instances reads
 // instance i of `stream` in its own task (fused), rather than through rings.
@@ -64,8 +67,11 @@ MemoryEstimate EstimateMemory(const LogicalGraph& graph, const SourceBytes& sour
                               const SinkBytes& sink_bytes);
 
 // Adds a diagnostic if the estimate exceeds `memory_limit`, or
-// `machine_bytes` (the memory of the machine; 0: unknown), naming the
-// largest part's field.
+// `machine_bytes` (the memory of the machine; 0: unknown), or what this
+// process can address (kAddressableBytes: 4 GiB on 32-bit targets, a limit
+// 64-bit builds never reach), naming the largest part's field. A plan that
+// passes has every component's size within size_t, so no constructor
+// computes a wrapped allocation size.
 void CheckMemory(const MemoryEstimate& estimate, uint64_t memory_limit, uint64_t machine_bytes,
                  Diagnostics* diagnostics);
 

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "core/common/byte_count.h"
 #include "core/graph/graph_text.h"
 #include "core/ops/aggregate.h"
 #include "core/ops/debounce.h"
@@ -31,14 +32,14 @@ std::string InstanceName(const std::string& name, uint32_t i, uint32_t paralleli
   return parallelism == 1 ? name : name + "#" + std::to_string(i);
 }
 
-std::string Bytes(size_t bytes) {
+std::string Bytes(uint64_t bytes) {
   char text[32];
   if (bytes >= (1u << 20)) {
     snprintf(text, sizeof(text), "%.1f MiB", static_cast<double>(bytes) / (1 << 20));
   } else if (bytes >= 1024) {
     snprintf(text, sizeof(text), "%.1f KiB", static_cast<double>(bytes) / 1024);
   } else {
-    snprintf(text, sizeof(text), "%zu B", bytes);
+    snprintf(text, sizeof(text), "%u B", static_cast<unsigned>(bytes));
   }
   return text;
 }
@@ -129,19 +130,33 @@ class Planner {
       // What the checkpoint coordinator (core/checkpoint/coordinator.h)
       // allocates: a buffer per stage for a full snapshot, and the symbols'.
       Task* task = job_->tasks()[0].get();
-      size_t bytes = runtime::StateBuffer::RecordBytes(4, 0) * job_->symbols()->max_symbols() +
-                     job_->symbols()->max_bytes();
-      for (size_t i = 0; i < task->source_count(); ++i) bytes += task->source(i)->checkpoint_bytes();
-      for (size_t i = 0; i < task->operator_count(); ++i) bytes += task->op(i)->checkpoint_bytes();
-      for (size_t i = 0; i < task->sink_count(); ++i) bytes += task->sink(i)->checkpoint_bytes();
+      // In 64 bits, saturating (core/common/byte_count.h), as the estimate.
+      uint64_t bytes = SaturatingAdd(
+          SaturatingMul(runtime::StateBuffer::RecordBytes(4, 0), job_->symbols()->max_symbols()),
+          job_->symbols()->max_bytes());
+      for (size_t i = 0; i < task->source_count(); ++i) {
+        bytes = SaturatingAdd(bytes, task->source(i)->checkpoint_bytes());
+      }
+      for (size_t i = 0; i < task->operator_count(); ++i) {
+        bytes = SaturatingAdd(bytes, task->op(i)->checkpoint_bytes());
+      }
+      for (size_t i = 0; i < task->sink_count(); ++i) {
+        bytes = SaturatingAdd(bytes, task->sink(i)->checkpoint_bytes());
+      }
       plan_.memory.checkpoints = bytes;
       const uint64_t limit = graph_.file->graph().memory_limit();
-      if (plan_.memory.total() > limit) {
+      // The coordinator allocates these after planning: past what this
+      // build can address they would wrap (only on 32-bit targets).
+      if (plan_.memory.total() > limit || plan_.memory.total() > kAddressableBytes) {
         diagnostics_->Add("checkpoint", "checkpoint buffers take " + std::to_string(bytes) +
                                             " bytes (a full snapshot of the state); with them "
                                             "the plan needs " +
                                             std::to_string(plan_.memory.total()) +
-                                            " bytes but memory_limit is " + std::to_string(limit));
+                                            " bytes but " +
+                                            (plan_.memory.total() > limit
+                                                 ? "memory_limit is " + std::to_string(limit)
+                                                 : "this build can address at most " +
+                                                       std::to_string(kAddressableBytes)));
       }
     }
     if (job_->tasks().size() != 1) {
@@ -190,7 +205,7 @@ class Planner {
     auto source = connectors_.make_source(*graph_.file, s, stream.schema, job_->symbols(),
                                           diagnostics_);
     if (!source) return;
-    plan_.memory.io += source->footprint_bytes();
+    plan_.memory.io = SaturatingAdd(plan_.memory.io, source->footprint_bytes());
     Task* task = NewTask("source " + s.name, batch_rows_);
     uint32_t out = task->AddStream(stream.schema.size());
     task->AddSource(s.name, std::move(source), out, /*external=*/true);
@@ -283,12 +298,12 @@ class Planner {
       return;
     }
     const LogicalStream& out_stream = graph_.streams[o.output_stream];
-    size_t instance_bytes = 0;
+    uint64_t instance_bytes = 0;
     for (uint32_t i = 0; i < p; ++i) {
       std::unique_ptr<runtime::Operator> op = MakeOperator(o);
       if (!op) return;
       instance_bytes = op->footprint_bytes();
-      plan_.memory.state += instance_bytes;
+      plan_.memory.state = SaturatingAdd(plan_.memory.state, instance_bytes);
       Task* task = inputs[i].task;
       uint32_t out = task->AddStream(out_stream.width());
       task->AddOperator(InstanceName(o.name, i, p), std::move(op), inputs[i].stream, out);
@@ -388,7 +403,7 @@ class Planner {
     auto sink = connectors_.make_sink(*graph_.file, s, stream.schema, job_->symbols(),
                                       diagnostics_);
     if (!sink || !Placed(s.input_stream)) return;
-    plan_.memory.io += sink->footprint_bytes();
+    plan_.memory.io = SaturatingAdd(plan_.memory.io, sink->footprint_bytes());
     Placement at = IsForward(s.input_stream, 1) ? placements_[s.input_stream][0]
                                                 : Exchange({s.input_stream}, 1, s.name)[0];
     at.task->AddSink(s.name, std::move(sink), at.stream);

@@ -39,7 +39,7 @@ class AggregateOperator : public runtime::Operator {
   Status Drain(schema::RowBatch* out, bool* done) override;
   runtime::OperatorMetrics metrics() const override;
 
-  size_t footprint_bytes() const override { return table_.footprint_bytes(); }
+  uint64_t footprint_bytes() const override { return table_.footprint_bytes(); }
 
   // Checkpoints: the table as a state::StateImage, and the last watermark.
   Checkpointing checkpointing() const override { return Checkpointing::kSnapshots; }

@@ -54,7 +54,7 @@ class DebounceOperator : public KeyedRowsOperator {
   // condition is not counted), computed without allocating.
   static state::KeyedTableOptions StateOptions(const DebounceSpec& spec,
                                                state::KeyedTableOptions table);
-  static size_t FootprintBytes(const DebounceSpec& spec, const state::KeyedTableOptions& table) {
+  static uint64_t FootprintBytes(const DebounceSpec& spec, const state::KeyedTableOptions& table) {
     return state::KeyedTable::FootprintBytes(StateOptions(spec, table));
   }
 

@@ -43,7 +43,7 @@ class DedupeOperator : public KeyedRowsOperator {
   // allocates (footprint_bytes()), computed without allocating.
   static state::KeyedTableOptions StateOptions(const DedupeSpec& spec,
                                                state::KeyedTableOptions table);
-  static size_t FootprintBytes(const DedupeSpec& spec, const state::KeyedTableOptions& table) {
+  static uint64_t FootprintBytes(const DedupeSpec& spec, const state::KeyedTableOptions& table) {
     return state::KeyedTable::FootprintBytes(StateOptions(spec, table));
   }
 

@@ -40,7 +40,7 @@ class KeyedRows {
   // Copies the table's counters for metrics(); call after each batch.
   void PublishMetrics();
   runtime::OperatorMetrics metrics() const;
-  size_t footprint_bytes() const { return table_.footprint_bytes(); }
+  uint64_t footprint_bytes() const { return table_.footprint_bytes(); }
   const state::KeyedTable& table() const { return table_; }
   state::KeyedTable* mutable_table() { return &table_; }
 
@@ -59,7 +59,7 @@ class KeyedRows {
 class KeyedRowsOperator : public runtime::Operator {
  public:
   runtime::OperatorMetrics metrics() const override { return state_.metrics(); }
-  size_t footprint_bytes() const override { return state_.footprint_bytes(); }
+  uint64_t footprint_bytes() const override { return state_.footprint_bytes(); }
   Checkpointing checkpointing() const override { return Checkpointing::kSnapshots; }
   void PrepareCheckpoints() override { image_.EnableTracking(); }
   bool Snapshot(bool full, runtime::StateBuffer* out) override;

@@ -63,7 +63,7 @@ class LookupOperator : public runtime::Operator {
   // The table an instance builds for `spec`, and the bytes it allocates
   // (footprint_bytes()), computed without allocating.
   static state::KeyedTableOptions TableOptions(const LookupSpec& spec);
-  static size_t FootprintBytes(const LookupSpec& spec) {
+  static uint64_t FootprintBytes(const LookupSpec& spec) {
     return state::KeyedTable::FootprintBytes(TableOptions(spec));
   }
 
@@ -73,7 +73,7 @@ class LookupOperator : public runtime::Operator {
 
   Checkpointing checkpointing() const override { return Checkpointing::kStateless; }
   runtime::OperatorMetrics metrics() const override;
-  size_t footprint_bytes() const override { return table_.footprint_bytes(); }
+  uint64_t footprint_bytes() const override { return table_.footprint_bytes(); }
 
  private:
   LookupOperator(const schema::Schema& input, uint32_t in_width, const LookupSpec& spec,

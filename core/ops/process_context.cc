@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "core/common/byte_count.h"
 #include "core/schema/row_hash.h"
 
 namespace runnel::ops {
@@ -112,15 +113,16 @@ Status ProcessContext::TakeProblem() {
   return Status::Ok();
 }
 
-size_t ProcessContext::footprint_bytes() const {
-  return table_.footprint_bytes() + event_timers_.footprint_bytes() +
-         processing_timers_.footprint_bytes();
+uint64_t ProcessContext::footprint_bytes() const {
+  return SaturatingAdd(SaturatingAdd(table_.footprint_bytes(), event_timers_.footprint_bytes()),
+                       processing_timers_.footprint_bytes());
 }
 
-size_t ProcessContext::FootprintBytes(const state::KeyedTableOptions& table,
-                                      uint32_t timer_capacity) {
-  return state::KeyedTable::FootprintBytes(table) +
-         2 * state::TimerHeap::FootprintBytes(timer_capacity, table.key_slots);
+uint64_t ProcessContext::FootprintBytes(const state::KeyedTableOptions& table,
+                                        uint32_t timer_capacity) {
+  return SaturatingAdd(
+      state::KeyedTable::FootprintBytes(table),
+      SaturatingMul(2, state::TimerHeap::FootprintBytes(timer_capacity, table.key_slots)));
 }
 
 }  // namespace runnel::ops

@@ -62,10 +62,10 @@ class ProcessContext {
   // The first problem recorded since the last call (OK if none).
   Status TakeProblem();
   int64_t now_ms() const { return now_ms_; }
-  size_t footprint_bytes() const;
+  uint64_t footprint_bytes() const;
   // Bytes a context with this table and timer capacity allocates, without
   // allocating (plan-time memory checks).
-  static size_t FootprintBytes(const state::KeyedTableOptions& table, uint32_t timer_capacity);
+  static uint64_t FootprintBytes(const state::KeyedTableOptions& table, uint32_t timer_capacity);
   const state::KeyedTable& table() const { return table_; }
 
  private:

@@ -53,7 +53,7 @@ class ProcessOperator : public runtime::Operator {
     return table_metrics_.Read(ctx_.table().capacity());
   }
 
-  size_t footprint_bytes() const override { return ctx_.footprint_bytes(); }
+  uint64_t footprint_bytes() const override { return ctx_.footprint_bytes(); }
 
  private:
   // Fires due timers of `domain` while the output has room (a full batch

@@ -1,5 +1,7 @@
 #include "core/ops/split_branch.h"
 
+#include "core/common/byte_count.h"
+
 namespace runnel::ops {
 
 Result<std::unique_ptr<SplitBranchOperator>> SplitBranchOperator::Make(
@@ -22,16 +24,18 @@ Result<std::unique_ptr<SplitBranchOperator>> SplitBranchOperator::Make(
   return op;
 }
 
-size_t SplitBranchOperator::FootprintBytes(size_t earlier, bool own, uint32_t width,
-                                           uint32_t batch_rows) {
-  const size_t stages = earlier + (own ? 1 : 0);
-  return stages > 1 ? (stages - 1) * schema::RowBatch::SlotBytes(width, batch_rows) : 0;
+uint64_t SplitBranchOperator::FootprintBytes(size_t earlier, bool own, uint32_t width,
+                                             uint32_t batch_rows) {
+  const uint64_t stages = uint64_t{earlier} + (own ? 1 : 0);
+  return stages > 1 ? SaturatingMul(stages - 1, schema::RowBatch::SlotBytes(width, batch_rows))
+                    : 0;
 }
 
-size_t SplitBranchOperator::footprint_bytes() const {
-  return scratch_.empty() ? 0
-                          : scratch_.size() * schema::RowBatch::SlotBytes(
-                                                  scratch_[0]->width(), scratch_[0]->capacity());
+uint64_t SplitBranchOperator::footprint_bytes() const {
+  return scratch_.empty()
+             ? 0
+             : SaturatingMul(scratch_.size(), schema::RowBatch::SlotBytes(
+                                                  scratch_[0]->width(), scratch_[0]->capacity()));
 }
 
 Status SplitBranchOperator::Process(const schema::RowBatch& in, schema::RowBatch* out) {

@@ -27,10 +27,10 @@ class SplitBranchOperator : public runtime::Operator {
   // Nothing to checkpoint: each output row depends on its input row only.
 
   Checkpointing checkpointing() const override { return Checkpointing::kStateless; }
-  size_t footprint_bytes() const override;  // the scratch batches
+  uint64_t footprint_bytes() const override;  // the scratch batches
   // Bytes Make preallocates for `earlier` conditions (and `own`), without
   // allocating (plan-time memory checks).
-  static size_t FootprintBytes(size_t earlier, bool own, uint32_t width, uint32_t batch_rows);
+  static uint64_t FootprintBytes(size_t earlier, bool own, uint32_t width, uint32_t batch_rows);
 
  private:
   SplitBranchOperator() = default;

@@ -65,6 +65,7 @@
 #include <numeric>
 #include <string>
 
+#include "core/common/byte_count.h"
 #include "core/schema/row_hash.h"
 #include "core/state/timer_heap.h"
 #include "core/state/state_image.h"
@@ -395,8 +396,8 @@ class WindowOperator::Impl {
   Status OnProcessingTime(int64_t now_ms, RowBatch* out);
   Status Drain(RowBatch* out, bool* done);
   runtime::OperatorMetrics metrics() const;
-  size_t footprint_bytes() const;
-  static size_t FootprintBytes(const WindowSpec& spec);
+  uint64_t footprint_bytes() const;
+  static uint64_t FootprintBytes(const WindowSpec& spec);
 
   // Checkpoints (WindowOperator's).
   void PrepareCheckpoints() { image_.EnableTracking(); }
@@ -866,17 +867,23 @@ runtime::OperatorMetrics WindowOperator::Impl::metrics() const {
   return m;
 }
 
-size_t WindowOperator::Impl::footprint_bytes() const { return FootprintBytes(spec_); }
+uint64_t WindowOperator::Impl::footprint_bytes() const { return FootprintBytes(spec_); }
 
-size_t WindowOperator::Impl::FootprintBytes(const WindowSpec& spec) {
+uint64_t WindowOperator::Impl::FootprintBytes(const WindowSpec& spec) {
   const Sizing s(spec);
-  return state::KeyedTable::FootprintBytes(s.table) + state::KeyedTable::FootprintBytes(s.keys) +
-         state::KeyedTable::FootprintBytes(s.marks) +
-         state::TimerHeap::FootprintBytes(s.timers, s.fire_key_slots) +
-         state::TimerHeap::FootprintBytes(s.timers, s.cleanup_key_slots) +
-         sizeof(Slot) * size_t{s.queue_rows} * spec.out_width +
-         (sizeof(Slot) * s.fire_key_slots + sizeof(GroupItem)) * size_t{s.timers} +
-         sizeof(Slot) * spec.accumulators.state_slots();
+  const uint64_t parts[] = {
+      state::KeyedTable::FootprintBytes(s.table),
+      state::KeyedTable::FootprintBytes(s.keys),
+      state::KeyedTable::FootprintBytes(s.marks),
+      state::TimerHeap::FootprintBytes(s.timers, s.fire_key_slots),
+      state::TimerHeap::FootprintBytes(s.timers, s.cleanup_key_slots),
+      SaturatingMul(sizeof(Slot) * uint64_t{s.queue_rows}, spec.out_width),  // the queue
+      SaturatingMul(sizeof(Slot) * uint64_t{s.fire_key_slots} + sizeof(GroupItem), s.timers),
+      sizeof(Slot) * uint64_t{spec.accumulators.state_slots()},
+  };
+  uint64_t bytes = 0;
+  for (uint64_t part : parts) bytes = SaturatingAdd(bytes, part);
+  return bytes;
 }
 
 void WindowOperator::Impl::PublishMetrics() {
@@ -1784,11 +1791,11 @@ Status WindowOperator::Drain(schema::RowBatch* out, bool* done) {
 runtime::OperatorMetrics WindowOperator::metrics() const {
   return impl_->metrics();
 }
-size_t WindowOperator::footprint_bytes() const {
+uint64_t WindowOperator::footprint_bytes() const {
   return impl_->footprint_bytes();
 }
 
-size_t WindowOperator::FootprintBytes(const WindowSpec& spec) {
+uint64_t WindowOperator::FootprintBytes(const WindowSpec& spec) {
   return Impl::FootprintBytes(spec);
 }
 void WindowOperator::PrepareCheckpoints() { impl_->PrepareCheckpoints(); }

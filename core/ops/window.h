@@ -83,7 +83,7 @@ class WindowOperator : public runtime::Operator {
   Status OnProcessingTime(int64_t now_ms, schema::RowBatch* out) override;
   Status Drain(schema::RowBatch* out, bool* done) override;
   runtime::OperatorMetrics metrics() const override;
-  size_t footprint_bytes() const override;
+  uint64_t footprint_bytes() const override;
   // Checkpoints: the tables and timer heaps as a state::StateImage, plus the
   // clocks, watermarks and counters.
   Checkpointing checkpointing() const override { return Checkpointing::kSnapshots; }
@@ -94,7 +94,7 @@ class WindowOperator : public runtime::Operator {
   size_t checkpoint_bytes() const override;
   // Bytes an operator for `spec` allocates, without allocating it (plan-time
   // memory checks).
-  static size_t FootprintBytes(const WindowSpec& spec);
+  static uint64_t FootprintBytes(const WindowSpec& spec);
 
  private:
   class Impl;

@@ -1,5 +1,6 @@
 #include "core/runtime/batch_ring.h"
 
+#include "core/common/byte_count.h"
 #include "core/runtime/backoff.h"
 
 namespace runnel::runtime {
@@ -71,15 +72,17 @@ uint32_t BatchRing::fill() const {
   return static_cast<uint32_t>(head - tail);
 }
 
-size_t BatchRing::footprint_bytes() const {
+uint64_t BatchRing::footprint_bytes() const {
   const schema::RowBatch& b = *batches_[0];
   return FootprintBytes(mask_ + 1, b.width(), b.capacity());
 }
 
-size_t BatchRing::FootprintBytes(uint32_t slots, uint32_t width, uint32_t batch_rows) {
-  const size_t batches = RoundUpToPowerOfTwo(slots < 1 ? 1 : slots);
-  return sizeof(BatchRing) +
-         batches * (sizeof(schema::RowBatch) + schema::RowBatch::SlotBytes(width, batch_rows));
+uint64_t BatchRing::FootprintBytes(uint32_t slots, uint32_t width, uint32_t batch_rows) {
+  const uint64_t batches = RoundUpToPowerOfTwo(slots < 1 ? 1 : slots);
+  return SaturatingAdd(
+      sizeof(BatchRing),
+      SaturatingMul(batches, SaturatingAdd(sizeof(schema::RowBatch),
+                                           schema::RowBatch::SlotBytes(width, batch_rows))));
 }
 
 }  // namespace runnel::runtime

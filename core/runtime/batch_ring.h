@@ -51,9 +51,11 @@ class BatchRing {
   uint32_t fill() const;
   // Times the producer found the ring full (any thread).
   uint64_t full_waits() const { return full_waits_.load(std::memory_order_relaxed); }
-  size_t footprint_bytes() const;
-  // Bytes BatchRing(slots, width, batch_rows) allocates, without allocating.
-  static size_t FootprintBytes(uint32_t slots, uint32_t width, uint32_t batch_rows);
+  uint64_t footprint_bytes() const;
+  // Bytes BatchRing(slots, width, batch_rows) allocates, without allocating
+  // (plan-time memory checks: 64 bits on every target, saturating;
+  // core/common/byte_count.h).
+  static uint64_t FootprintBytes(uint32_t slots, uint32_t width, uint32_t batch_rows);
 
  private:
   alignas(64) std::atomic<uint64_t> head_{0};  // next batch to publish

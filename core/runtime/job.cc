@@ -2,6 +2,8 @@
 
 #include <thread>
 
+#include "core/common/byte_count.h"
+
 namespace runnel::runtime {
 
 Job::Job(std::unique_ptr<schema::SymbolTable> symbols)
@@ -58,15 +60,15 @@ std::vector<RingStats> Job::Rings() const {
   return rings;
 }
 
-size_t Job::batch_bytes() const {
-  size_t bytes = 0;
-  for (const auto& t : tasks_) bytes += t->batch_bytes();
+uint64_t Job::batch_bytes() const {
+  uint64_t bytes = 0;
+  for (const auto& t : tasks_) bytes = SaturatingAdd(bytes, t->batch_bytes());
   return bytes;
 }
 
-size_t Job::ring_bytes() const {
-  size_t bytes = 0;
-  for (const auto& r : rings_) bytes += r->footprint_bytes();
+uint64_t Job::ring_bytes() const {
+  uint64_t bytes = 0;
+  for (const auto& r : rings_) bytes = SaturatingAdd(bytes, r->footprint_bytes());
   return bytes;
 }
 

@@ -53,8 +53,8 @@ class Job {
 
   // Bytes preallocated for batches and rings (state and buffers are counted
   // by the planner).
-  size_t batch_bytes() const;
-  size_t ring_bytes() const;
+  uint64_t batch_bytes() const;
+  uint64_t ring_bytes() const;
 
  private:
   std::unique_ptr<schema::SymbolTable> symbols_;

@@ -48,7 +48,7 @@ class Source {
   // numbers), for sources fed by other processes (any thread).
   virtual uint64_t lost_batches() const { return 0; }
   // Bytes preallocated at construction (buffers), for the plan's budget.
-  virtual size_t footprint_bytes() const { return 0; }
+  virtual uint64_t footprint_bytes() const { return 0; }
 
   // Checkpoints. A replayable source can rewind to a position saved in a
   // checkpoint, so a recovered job reads again exactly what the checkpoint
@@ -114,7 +114,7 @@ class Operator {
   }
   virtual OperatorMetrics metrics() const { return {}; }
   // Bytes preallocated at construction (state, scratch), for the plan's budget.
-  virtual size_t footprint_bytes() const { return 0; }
+  virtual uint64_t footprint_bytes() const { return 0; }
 
   // Checkpoints. kStateless: nothing to save (the output depends on the
   // current batch only). kSnapshots: Snapshot/RestoreEntry below keep the
@@ -160,7 +160,7 @@ class Sink {
   // after a failure elsewhere, so rows already written are not lost.
   virtual Status Close() = 0;
   // Bytes preallocated at construction (buffers), for the plan's budget.
-  virtual size_t footprint_bytes() const { return 0; }
+  virtual uint64_t footprint_bytes() const { return 0; }
 
   // Checkpoints. A transactional sink's output holds every row written
   // before the latest completed checkpoint exactly once after a recovery

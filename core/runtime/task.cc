@@ -1,5 +1,7 @@
 #include "core/runtime/task.h"
 
+#include "core/common/byte_count.h"
+
 namespace runnel::runtime {
 namespace {
 
@@ -35,10 +37,10 @@ void Task::AddSink(std::string name, std::unique_ptr<Sink> sink,
   sinks_.push_back({std::move(name), std::move(sink), input_stream, internal});
 }
 
-size_t Task::batch_bytes() const {
-  size_t bytes = 0;
+uint64_t Task::batch_bytes() const {
+  uint64_t bytes = 0;
   for (const auto& b : batches_) {
-    bytes += schema::RowBatch::SlotBytes(b->width(), b->capacity());
+    bytes = SaturatingAdd(bytes, schema::RowBatch::SlotBytes(b->width(), b->capacity()));
   }
   return bytes;
 }

@@ -77,7 +77,7 @@ class Task {
   uint32_t batch_rows() const { return batch_rows_; }
   size_t stream_count() const { return batches_.size(); }
   // Bytes of the stream batches this task preallocated.
-  size_t batch_bytes() const;
+  uint64_t batch_bytes() const;
 
   // Opens every stage and runs until all inputs are done and drained.
   Status Run();

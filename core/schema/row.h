@@ -18,6 +18,8 @@
 #include <cstring>
 #include <memory>
 
+#include "core/common/byte_count.h"
+
 namespace runnel::schema {
 
 union Slot {
@@ -35,9 +37,10 @@ inline void CopySlots(Slot* dst, const Slot* src, uint32_t n) {
 class RowBatch {
  public:
   // Bytes of slot storage a batch of `capacity` rows of `width` slots
-  // allocates (what the constructor below takes).
-  static size_t SlotBytes(uint32_t width, uint32_t capacity) {
-    return sizeof(Slot) * size_t{width} * capacity;
+  // allocates (what the constructor below takes), in 64 bits and saturating
+  // on every target (core/common/byte_count.h).
+  static uint64_t SlotBytes(uint32_t width, uint32_t capacity) {
+    return SaturatingMul(sizeof(Slot) * uint64_t{width}, capacity);
   }
 
   // Allocates storage for `capacity` rows of `width` slots.

@@ -113,17 +113,18 @@ bool SymbolTable::Intern(std::string_view text, uint32_t* id) {
   }
 }
 
-size_t SymbolTable::footprint_bytes() const {
+uint64_t SymbolTable::footprint_bytes() const {
   return FootprintBytes(max_symbols_, max_bytes_);
 }
 
-size_t SymbolTable::FootprintBytes(uint32_t max_symbols, uint32_t max_bytes) {
-  // As BucketCountFor, in 64 bits: no wrap for any max_symbols.
+uint64_t SymbolTable::FootprintBytes(uint32_t max_symbols, uint32_t max_bytes) {
+  // As BucketCountFor, in 64 bits: no wrap for any max_symbols. Each term
+  // is below 2^40, so the sum cannot overflow 64 bits.
   uint64_t buckets = 16;
   while (buckets < 2 * static_cast<uint64_t>(max_symbols)) buckets *= 2;
   return sizeof(std::atomic<uint32_t>) * buckets +
-         sizeof(Span) * size_t{max_symbols > 0 ? max_symbols : 1u} +
-         size_t{max_bytes > 0 ? max_bytes : 1u};
+         sizeof(Span) * uint64_t{max_symbols > 0 ? max_symbols : 1u} +
+         uint64_t{max_bytes > 0 ? max_bytes : 1u};
 }
 
 }  // namespace runnel::schema

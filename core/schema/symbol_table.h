@@ -69,10 +69,11 @@ class SymbolTable {
   uint32_t max_symbols() const { return max_symbols_; }
   uint32_t max_bytes() const { return max_bytes_; }
   // Bytes preallocated by the constructor.
-  size_t footprint_bytes() const;
+  uint64_t footprint_bytes() const;
   // Bytes SymbolTable(max_symbols, max_bytes) preallocates, without
-  // allocating (plan-time memory checks).
-  static size_t FootprintBytes(uint32_t max_symbols, uint32_t max_bytes);
+  // allocating (plan-time memory checks; 64 bits on every target,
+  // core/common/byte_count.h).
+  static uint64_t FootprintBytes(uint32_t max_symbols, uint32_t max_bytes);
 
  private:
   // Where an id's text lives in bytes_. Written once, by the thread that

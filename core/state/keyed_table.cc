@@ -3,6 +3,7 @@
 #include <cstring>
 #include <limits>
 
+#include "core/common/byte_count.h"
 #include "core/schema/row_hash.h"
 
 namespace runnel::state {
@@ -237,7 +238,7 @@ bool KeyedTable::Erase(const Slot* key, uint64_t hash) {
   return true;
 }
 
-size_t KeyedTable::footprint_bytes() const {
+uint64_t KeyedTable::footprint_bytes() const {
   KeyedTableOptions options;
   options.capacity = capacity_;
   options.key_slots = key_slots_;
@@ -245,12 +246,13 @@ size_t KeyedTable::footprint_bytes() const {
   return FootprintBytes(options);
 }
 
-size_t KeyedTable::FootprintBytes(const KeyedTableOptions& options) {
-  const size_t entries = options.capacity < kMaxCapacity ? options.capacity : kMaxCapacity;
-  const size_t buckets = BucketCountFor(static_cast<uint32_t>(entries));
-  return sizeof(Bucket) * buckets +
-         sizeof(Slot) * entries * (size_t{options.key_slots} + options.value_slots) +
-         (sizeof(int64_t) + sizeof(Links) + sizeof(uint32_t)) * entries;
+uint64_t KeyedTable::FootprintBytes(const KeyedTableOptions& options) {
+  const uint64_t entries = options.capacity < kMaxCapacity ? options.capacity : kMaxCapacity;
+  const uint64_t buckets = BucketCountFor(static_cast<uint32_t>(entries));
+  const uint64_t slots = uint64_t{options.key_slots} + options.value_slots;
+  return SaturatingAdd(
+      sizeof(Bucket) * buckets + (sizeof(int64_t) + sizeof(Links) + sizeof(uint32_t)) * entries,
+      SaturatingMul(sizeof(Slot) * entries, slots));
 }
 
 }  // namespace runnel::state

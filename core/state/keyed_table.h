@@ -156,10 +156,10 @@ class KeyedTable {
   uint64_t dropped() const { return dropped_; }
   uint64_t expired() const { return expired_; }
   // Bytes allocated by the constructor.
-  size_t footprint_bytes() const;
+  uint64_t footprint_bytes() const;
   // Bytes a table with `options` allocates, without allocating it (plan-time
-  // memory checks).
-  static size_t FootprintBytes(const KeyedTableOptions& options);
+  // memory checks: 64 bits on every target, saturating; byte_count.h).
+  static uint64_t FootprintBytes(const KeyedTableOptions& options);
 
   // schema::HashSlots (core/schema/row_hash.h): a well-mixed 64-bit hash of
   // a key's raw slot bits. Tables use the LOW bits; partitioners that spread

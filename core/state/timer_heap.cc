@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "core/common/byte_count.h"
+
 namespace runnel::state {
 namespace {
 
@@ -267,13 +269,14 @@ bool TimerHeap::PopDue(int64_t up_to, int64_t* time, schema::Slot* key_out) {
   return true;
 }
 
-size_t TimerHeap::footprint_bytes() const { return FootprintBytes(capacity_, key_slots_); }
+uint64_t TimerHeap::footprint_bytes() const { return FootprintBytes(capacity_, key_slots_); }
 
-size_t TimerHeap::FootprintBytes(uint32_t capacity, uint32_t key_slots) {
-  const size_t n = capacity;
-  return sizeof(Entry) * n + sizeof(schema::Slot) * n * key_slots + sizeof(uint32_t) * n +
-         sizeof(Group) * n + 2 * sizeof(uint32_t) * n +
-         2 * sizeof(uint32_t) * BucketCountFor(capacity);
+uint64_t TimerHeap::FootprintBytes(uint32_t capacity, uint32_t key_slots) {
+  const uint64_t n = capacity;
+  // Below 2^40 for any capacity; only the keys can overflow 64 bits.
+  const uint64_t per_timer = sizeof(Entry) + sizeof(uint32_t) + sizeof(Group) + 2 * sizeof(uint32_t);
+  const uint64_t fixed = per_timer * n + 2 * sizeof(uint32_t) * BucketCountFor(capacity);
+  return SaturatingAdd(fixed, SaturatingMul(sizeof(schema::Slot) * n, key_slots));
 }
 
 }  // namespace runnel::state

@@ -87,9 +87,11 @@ class TimerHeap {
   uint32_t capacity() const { return capacity_; }
   uint32_t key_slots() const { return key_slots_; }
   // Bytes allocated by the constructor.
-  size_t footprint_bytes() const;
-  // Bytes TimerHeap(capacity, key_slots) allocates, without allocating.
-  static size_t FootprintBytes(uint32_t capacity, uint32_t key_slots);
+  uint64_t footprint_bytes() const;
+  // Bytes TimerHeap(capacity, key_slots) allocates, without allocating
+  // (plan-time memory checks: 64 bits on every target, saturating;
+  // byte_count.h).
+  static uint64_t FootprintBytes(uint32_t capacity, uint32_t key_slots);
 
   // Checkpoints, as KeyedTable's: the arrays (TrackedArrays) and scalars of
   // a heap constructed with the same capacity and key_slots.

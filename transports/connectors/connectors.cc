@@ -39,8 +39,8 @@ graph::Connectors MakeConnectors(const file::CsvOverrides& csv_overrides, const 
     }
     return file::MakeCsvSink(file, sink, schema, symbols, csv_overrides, diagnostics);
   };
-  connectors.source_bytes = [](const graph::LogicalSource& source) -> size_t {
-    if (source.def->generator()) return size_t{0};
+  connectors.source_bytes = [](const graph::LogicalSource& source) -> uint64_t {
+    if (source.def->generator()) return uint64_t{0};
     if (source.def->zmq()) return zmq::ZmqSourceBytes(source);
     if (source.def->jsonl()) {
       jsonl::JsonlSourceOptions options;
@@ -49,7 +49,7 @@ graph::Connectors MakeConnectors(const file::CsvOverrides& csv_overrides, const 
     }
     return file::CsvSource::FootprintBytes({});
   };
-  connectors.sink_bytes = [](const graph::LogicalSink& sink, uint32_t width) -> size_t {
+  connectors.sink_bytes = [](const graph::LogicalSink& sink, uint32_t width) -> uint64_t {
     if (sink.def->zmq()) return zmq::ZmqSinkBytes(sink, width);
     return file::CsvSink::FootprintBytes();
   };

@@ -54,9 +54,9 @@ class CsvSink : public runtime::Sink {
   Status Open() override;
   Status Write(const schema::RowBatch& batch) override;
   Status Close() override;
-  size_t footprint_bytes() const override { return writer_.buffer_bytes(); }
+  uint64_t footprint_bytes() const override { return writer_.buffer_bytes(); }
   // Bytes a sink preallocates (its output buffer).
-  static size_t FootprintBytes() { return FileWriter::kDefaultBufferBytes; }
+  static uint64_t FootprintBytes() { return FileWriter::kDefaultBufferBytes; }
 
   bool transactional() const override { return transactional_; }
   Status PrepareCommit(uint64_t id, runtime::StateBuffer* out) override;

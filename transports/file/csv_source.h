@@ -49,10 +49,11 @@ class CsvSource : public runtime::Source {
   Status Read(schema::RowBatch* out, bool* done) override;
   bool Stop() override;
   uint64_t rejected() const override { return rejected_.load(std::memory_order_relaxed); }
-  size_t footprint_bytes() const override { return FootprintBytes(options_); }
-  // Bytes a source with `options` preallocates (the line and field buffers).
-  static size_t FootprintBytes(const CsvSourceOptions& options) {
-    return 2 * options.max_line_bytes;
+  uint64_t footprint_bytes() const override { return FootprintBytes(options_); }
+  // Bytes a source with `options` preallocates (the line and field buffers;
+  // 64 bits on every target, core/common/byte_count.h).
+  static uint64_t FootprintBytes(const CsvSourceOptions& options) {
+    return 2 * uint64_t{options.max_line_bytes};
   }
 
   bool replayable() const override { return CanReplay(options_.path); }

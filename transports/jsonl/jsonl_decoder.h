@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/common/byte_count.h"
 #include "core/schema/null.h"
 #include "core/schema/row.h"
 #include "core/schema/schema.h"
@@ -56,7 +57,10 @@ class JsonlDecoder {
 
   // Bytes a decoder for lines of `max_line_bytes` preallocates (roughly:
   // simdjson keeps a structural index and a string buffer per input byte).
-  static size_t FootprintBytes(size_t max_line_bytes) { return 8 * max_line_bytes; }
+  // 64 bits on every target (core/common/byte_count.h).
+  static uint64_t FootprintBytes(uint64_t max_line_bytes) {
+    return SaturatingMul(8, max_line_bytes);
+  }
 
  private:
   struct Impl;  // simdjson's parser and the padded line buffer

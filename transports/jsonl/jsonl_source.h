@@ -14,6 +14,7 @@
 #include <atomic>
 #include <string>
 
+#include "core/common/byte_count.h"
 #include "core/runtime/operator.h"
 #include "core/schema/schema.h"
 #include "core/schema/symbol_table.h"
@@ -41,10 +42,12 @@ class JsonlSource : public runtime::Source {
   Status Read(schema::RowBatch* out, bool* done) override;
   bool Stop() override;
   uint64_t rejected() const override { return rejected_.load(std::memory_order_relaxed); }
-  size_t footprint_bytes() const override { return FootprintBytes(options_); }
-  // Bytes a source with `options` preallocates (line buffer and decoder).
-  static size_t FootprintBytes(const JsonlSourceOptions& options) {
-    return options.max_line_bytes + JsonlDecoder::FootprintBytes(options.max_line_bytes);
+  uint64_t footprint_bytes() const override { return FootprintBytes(options_); }
+  // Bytes a source with `options` preallocates (line buffer and decoder; 64
+  // bits on every target, core/common/byte_count.h).
+  static uint64_t FootprintBytes(const JsonlSourceOptions& options) {
+    return SaturatingAdd(options.max_line_bytes,
+                         JsonlDecoder::FootprintBytes(options.max_line_bytes));
   }
 
   bool replayable() const override { return file::CanReplay(options_.path); }

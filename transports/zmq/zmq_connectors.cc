@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "core/common/byte_count.h"
 #include "transports/zmq/curve_config.h"
 #include "transports/zmq/zmq_sink.h"
 #include "transports/zmq/zmq_source.h"
@@ -151,16 +152,17 @@ std::unique_ptr<runtime::Sink> MakeZmqSink(const graph::GraphFile& file,
   return std::make_unique<ZmqSink>(std::move(options), schema, symbols, clock);
 }
 
-size_t ZmqSourceBytes(const graph::LogicalSource& source) {
+uint64_t ZmqSourceBytes(const graph::LogicalSource& source) {
   const graph::fb::ZmqSource& def = *source.def->zmq();
-  return wire::FrameDecoder::kDefaultMaxSymbols * sizeof(uint32_t) +
-         ZmqSource::FormatBytes(static_cast<ZmqFormat>(def.format()), def.max_line_bytes());
+  return SaturatingAdd(
+      wire::FrameDecoder::kDefaultMaxSymbols * sizeof(uint32_t),
+      ZmqSource::FormatBytes(static_cast<ZmqFormat>(def.format()), def.max_line_bytes()));
 }
 
-size_t ZmqSinkBytes(const graph::LogicalSink& sink, uint32_t width) {
+uint64_t ZmqSinkBytes(const graph::LogicalSink& sink, uint32_t width) {
   uint32_t rows = sink.def->zmq() ? sink.def->zmq()->batch_rows() : 0;
   // Ring of 8 batches, a staging batch, the encoder's builder (about one).
-  return 10 * schema::RowBatch::SlotBytes(width, rows);
+  return SaturatingMul(10, schema::RowBatch::SlotBytes(width, rows));
 }
 
 }  // namespace runnel::zmq

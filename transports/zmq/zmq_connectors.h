@@ -30,10 +30,10 @@ std::unique_ptr<runtime::Sink> MakeZmqSink(const graph::GraphFile& file,
 
 // Bytes a zmq source preallocates beyond libzmq's buffers (its batch
 // decoder's symbol map, a text format's line decoders), for plan budgets.
-size_t ZmqSourceBytes(const graph::LogicalSource& source);
+uint64_t ZmqSourceBytes(const graph::LogicalSource& source);
 
 // Bytes a zmq sink preallocates (ring, staging batch, encoder), for plan
 // budgets.
-size_t ZmqSinkBytes(const graph::LogicalSink& sink, uint32_t width);
+uint64_t ZmqSinkBytes(const graph::LogicalSink& sink, uint32_t width);
 
 }  // namespace runnel::zmq

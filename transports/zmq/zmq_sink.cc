@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <random>
 
+#include "core/common/byte_count.h"
 #include "core/common/log.h"
 
 namespace runnel::zmq {
@@ -40,10 +41,11 @@ ZmqSink::~ZmqSink() {
   }
 }
 
-size_t ZmqSink::footprint_bytes() const {
-  return ring_.footprint_bytes() +
-         schema::RowBatch::SlotBytes(staging_.width(), staging_.capacity()) +
-         encoder_.footprint_bytes();
+uint64_t ZmqSink::footprint_bytes() const {
+  return SaturatingAdd(
+      SaturatingAdd(ring_.footprint_bytes(),
+                    schema::RowBatch::SlotBytes(staging_.width(), staging_.capacity())),
+      encoder_.footprint_bytes());
 }
 
 Status ZmqSink::Open() {

@@ -63,7 +63,7 @@ class ZmqSink : public runtime::Sink {
   Status Open() override;
   Status Write(const schema::RowBatch& batch) override;
   Status Close() override;
-  size_t footprint_bytes() const override;
+  uint64_t footprint_bytes() const override;
 
   uint64_t producer() const { return producer_; }
   uint64_t batches_sent() const { return sequence_.load(std::memory_order_relaxed); }

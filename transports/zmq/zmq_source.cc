@@ -98,10 +98,10 @@ Status ZmqSource::Open() {
   return Status::Ok();
 }
 
-size_t ZmqSource::FormatBytes(ZmqFormat format, size_t max_line_bytes) {
+uint64_t ZmqSource::FormatBytes(ZmqFormat format, uint64_t max_line_bytes) {
   switch (format) {
     case ZmqFormat::kCsv:
-      return 2 * max_line_bytes;  // CsvFields' scratch and views, about
+      return SaturatingMul(2, max_line_bytes);  // CsvFields' scratch and views, about
     case ZmqFormat::kJsonl:
       return jsonl::JsonlDecoder::FootprintBytes(max_line_bytes);
     default:

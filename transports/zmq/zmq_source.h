@@ -28,6 +28,7 @@
 #include <string>
 #include <vector>
 
+#include "core/common/byte_count.h"
 #include "core/common/clock.h"
 #include "core/runtime/operator.h"
 #include "core/schema/schema.h"
@@ -79,11 +80,13 @@ class ZmqSource : public runtime::Source {
   Status Read(schema::RowBatch* out, bool* done) override;
   bool Stop() override;
   uint64_t rejected() const override { return rejected_.load(std::memory_order_relaxed); }
-  size_t footprint_bytes() const override {
-    return decoder_.footprint_bytes() + FormatBytes(options_.format, options_.max_line_bytes);
+  uint64_t footprint_bytes() const override {
+    return SaturatingAdd(decoder_.footprint_bytes(),
+                         FormatBytes(options_.format, options_.max_line_bytes));
   }
-  // Bytes the line decoders of a text format preallocate (0 for the others).
-  static size_t FormatBytes(ZmqFormat format, size_t max_line_bytes);
+  // Bytes the line decoders of a text format preallocate (0 for the others;
+  // 64 bits on every target, core/common/byte_count.h).
+  static uint64_t FormatBytes(ZmqFormat format, uint64_t max_line_bytes);
 
   // Batches seen missing in gaps, gap events, duplicates dropped.
   uint64_t lost_batches() const override { return lost_.load(std::memory_order_relaxed); }

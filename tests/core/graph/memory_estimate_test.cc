@@ -3,6 +3,7 @@
 // memory_limit or the machine is a diagnostic, never a failed allocation.
 #include "core/graph/memory_estimate.h"
 
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -164,6 +165,8 @@ TEST(MemoryEstimate, AHugeCapacityIsADiagnosticNotAnAbort) {
   STRCMP_CONTAINS("but memory_limit is 268435456; the largest part is the state of 'sum' "
                   "(2000000000 keys x 1 instance): ",
                   errors.c_str());
+  // In 64 bits on every target: a 32-bit size_t wrapped this modulo 2^32.
+  UNSIGNED_LONGLONGS_EQUAL(138359738368ull, p->estimate.budget.state);
 }
 
 TEST(MemoryEstimate, HugeProductsSaturateInsteadOfWrapping) {
@@ -179,6 +182,32 @@ TEST(MemoryEstimate, HugeProductsSaturateInsteadOfWrapping) {
                                         /*machine_bytes=*/uint64_t{1} << 30);
   CHECK(p->plan.job == nullptr);
   STRCMP_CONTAINS("but this machine has 1073741824", Errors(*p).c_str());
+  CHECK(p->estimate.budget.state > uint64_t{1} << 40);
+  CHECK(p->estimate.budget.rings > uint64_t{1} << 40);
+}
+
+// Within memory_limit and the machine, but past what a 32-bit process can
+// address: refused there (its sizes would wrap), planned where size_t is 64
+// bits.
+TEST(MemoryEstimate, APlanPastTheAddressSpaceIsRefusedOnlyWhereItIs) {
+  MemoryEstimate estimate;
+  estimate.budget.state = uint64_t{5} << 30;
+  estimate.items.push_back({"operators[1].aggregate.state.capacity", "the state of 'sum'",
+                            estimate.budget.state});
+  Diagnostics diagnostics;
+  runnel::graph::CheckMemory(estimate, /*memory_limit=*/uint64_t{1} << 40,
+                             /*machine_bytes=*/uint64_t{1} << 36, &diagnostics);
+  if (sizeof(size_t) >= 8) {
+    CHECK(diagnostics.empty());
+  } else {
+    LONGS_EQUAL(1, diagnostics.size());
+    STRCMP_EQUAL("operators[1].aggregate.state.capacity",
+                 diagnostics.items()[0].field_path.c_str());
+    STRCMP_CONTAINS("the plan needs 5368709120 bytes (state 5368709120, ",
+                    diagnostics.items()[0].message.c_str());
+    STRCMP_CONTAINS("but a 32-bit build can address at most 4294967295",
+                    diagnostics.items()[0].message.c_str());
+  }
 }
 
 TEST(MemoryEstimate, MemoryLimitBelowTheSmallestPlan) {

@@ -566,6 +566,21 @@ TEST(KeyedTable, FootprintCountsEveryArray) {
   CHECK_TRUE(small.footprint_bytes() < table.footprint_bytes());
 }
 
+// Plan-time footprints are 64-bit on every target: a 32-bit size_t would
+// wrap these to small numbers that pass the memory check.
+TEST(KeyedTable, FootprintOfAHugeTableIsExactOrSaturates) {
+  KeyedTableOptions options = Options(2000000000);
+  options.key_slots = 1;
+  options.value_slots = 3;
+  // 2^32 buckets of 8 bytes; per entry 4 slots, a stamp, links and a bucket
+  // index (20 bytes).
+  UNSIGNED_LONGLONGS_EQUAL((uint64_t{1} << 32) * 8 + 2000000000ull * (4 * 8 + 20),
+                           KeyedTable::FootprintBytes(options));
+  options.key_slots = UINT32_MAX;
+  options.value_slots = UINT32_MAX;
+  UNSIGNED_LONGLONGS_EQUAL(UINT64_MAX, KeyedTable::FootprintBytes(options));
+}
+
 TEST(KeyedTable, HashKeyUsesRawBitsAndWidth) {
   Slot a[2] = {SlotOf(1), SlotOf(2)};
   Slot b[2] = {SlotOf(1), SlotOf(2)};

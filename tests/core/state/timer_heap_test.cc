@@ -65,6 +65,12 @@ TEST(TimerHeap, StartsEmpty) {
   CHECK(heap.footprint_bytes() >= 8 * 2 * sizeof(Slot));
 }
 
+// Plan-time footprints are 64-bit on every target and saturate.
+TEST(TimerHeap, FootprintOfAHugeHeapIsExactOrSaturates) {
+  CHECK(TimerHeap::FootprintBytes(UINT32_MAX, 1) > UINT32_MAX);
+  UNSIGNED_LONGLONGS_EQUAL(UINT64_MAX, TimerHeap::FootprintBytes(UINT32_MAX, UINT32_MAX));
+}
+
 TEST(TimerHeap, PopsInTimeOrder) {
   TimerHeap heap(16, 2);
   const int64_t times[] = {50, 10, 40, -5, 30, 20, 0};
