@@ -40,6 +40,7 @@
 #include "core/runtime/state_buffer.h"
 #include "core/schema/row.h"
 #include "examples/api/debounce.h"
+#include "tests/testing/faulty_env.h"
 #include "tests/testing/temp_dir.h"
 
 // CppUTest last: its leak detector redefines `new` for what follows.
@@ -374,56 +375,6 @@ void CorruptMiddle(const std::string& path) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << contents;
 }
 
-// An Env whose writable files fail like a full disk (ENOSPC on writes, EIO
-// on syncs) while the fault is on.
-class FullDiskEnv : public leveldb::EnvWrapper {
- public:
-  FullDiskEnv() : EnvWrapper(leveldb::Env::Default()) {}
-  void set_full(bool full) { full_.store(full); }
-
-  leveldb::Status NewWritableFile(const std::string& name,
-                                  leveldb::WritableFile** result) override {
-    leveldb::Status s = target()->NewWritableFile(name, result);
-    if (s.ok()) *result = new File(this, name, *result);
-    return s;
-  }
-  leveldb::Status NewAppendableFile(const std::string& name,
-                                    leveldb::WritableFile** result) override {
-    leveldb::Status s = target()->NewAppendableFile(name, result);
-    if (s.ok()) *result = new File(this, name, *result);
-    return s;
-  }
-
- private:
-  class File : public leveldb::WritableFile {
-   public:
-    File(FullDiskEnv* env, std::string name, leveldb::WritableFile* file)
-        : env_(env), name_(std::move(name)), file_(file) {}
-    leveldb::Status Append(const leveldb::Slice& data) override {
-      if (env_->full_.load()) return Failure(ENOSPC);
-      return file_->Append(data);
-    }
-    leveldb::Status Flush() override {
-      if (env_->full_.load()) return Failure(ENOSPC);
-      return file_->Flush();
-    }
-    leveldb::Status Sync() override {
-      if (env_->full_.load()) return Failure(EIO);
-      return file_->Sync();
-    }
-    leveldb::Status Close() override { return file_->Close(); }
-
-   private:
-    leveldb::Status Failure(int error) const {
-      return leveldb::Status::IOError(name_, strerror(error));
-    }
-    FullDiskEnv* env_;
-    std::string name_;
-    std::unique_ptr<leveldb::WritableFile> file_;
-  };
-
-  std::atomic<bool> full_{false};
-};
 
 // An Env whose reads of one file fail (EIO) the next `failures` times, as a
 // flaky SD card's might.
@@ -591,7 +542,7 @@ TEST(Coordinator, CorruptNewestTableLeavesNoCheckpointReadable) {
 
 TEST(Coordinator, FullDiskIsLoggedAndTheJobGoesOnWithAFullCheckpointAfterIt) {
   const std::vector<std::string> want = UninterruptedRows(&rows);
-  FullDiskEnv env;
+  runnel::testing::FaultyEnv env;
   const std::string state = dir();
   std::vector<uint64_t> readable_during_fault;
   uint64_t failed_seen = 0;
@@ -600,7 +551,7 @@ TEST(Coordinator, FullDiskIsLoggedAndTheJobGoesOnWithAFullCheckpointAfterIt) {
       state, &rows, {1000, 2000, 3000, 4000, 5000},
       [&](CheckpointedJob* j, size_t k) {
         j->WaitForCheckpoints(k);
-        if (k == 1) env.set_full(true);
+        if (k == 1) env.set_fault(runnel::testing::FaultyEnv::Fault::kWrite);
         if (k == 3) {
           // The writer is idle. The job's store lists checkpoint 1 but
           // stays closed until the next commit reopens it; the directory,
@@ -616,7 +567,7 @@ TEST(Coordinator, FullDiskIsLoggedAndTheJobGoesOnWithAFullCheckpointAfterIt) {
             const Status read = restarted.value()->ForEach(1, "op/windows", [](auto, auto) {});
             if (!read.ok()) FAIL(read.message().c_str());
           }
-          env.set_full(false);
+          env.set_fault(runnel::testing::FaultyEnv::Fault::kNone);
         }
         if (k < 4) j->MakeDue();
         if (k == 4) j->RequestStop();

@@ -89,27 +89,12 @@ uint64_t AllocationsWhileRunning(const WindowSpec& spec,
   return allocations;
 }
 
-std::vector<In> Stream(uint64_t seed, int rows, int keys) {
-  std::mt19937_64 rng(seed);
-  std::vector<In> stream;
-  int64_t t = -1000;
-  for (int i = 0; i < rows; ++i) {
-    t += static_cast<int64_t>(rng() % 4);
-    if (rng() % 300 == 0) t += 400;
-    stream.push_back({static_cast<int64_t>(rng() % static_cast<uint64_t>(keys)),
-                      t - static_cast<int64_t>(rng() % 40),
-                      static_cast<int64_t>(rng() % 100)});
-  }
-  SetWatermarks(&stream, 10);
-  return stream;
-}
-
 }  // namespace
 
 TEST_GROUP(WindowAllocation){};
 
 TEST(WindowAllocation, NothingAllocatesAfterConstruction) {
-  const std::vector<In> rows = Stream(7, 20000, 50);
+  const std::vector<In> rows = RandomStream(7, 20000, 50, -1000);
   // Every kind, plus processing-time early firings and a window with more
   // results than the batch and the queue hold.
   std::vector<WindowSpec> specs = SpecsOfEveryKind();

@@ -27,21 +27,6 @@ using namespace window_testing;
 
 namespace {
 
-std::vector<In> Stream(uint64_t seed, int rows, int keys) {
-  std::mt19937_64 rng(seed);
-  std::vector<In> stream;
-  int64_t t = 0;
-  for (int i = 0; i < rows; ++i) {
-    t += static_cast<int64_t>(rng() % 4);
-    if (rng() % 300 == 0) t += 400;
-    stream.push_back({static_cast<int64_t>(rng() % static_cast<uint64_t>(keys)),
-                      t - static_cast<int64_t>(rng() % 40),
-                      static_cast<int64_t>(rng() % 100)});
-  }
-  SetWatermarks(&stream, 10);
-  return stream;
-}
-
 }  // namespace
 
 TEST_GROUP(WindowCheckpoint){};
@@ -50,7 +35,7 @@ TEST(WindowCheckpoint, RestoredWindowsContinueAsTheOriginal) {
   const std::vector<WindowSpec> specs = SpecsOfEveryKind();
   for (size_t s = 0; s < specs.size(); ++s) {
     for (uint64_t seed = 1; seed <= 6; ++seed) {
-      const std::vector<In> rows = Stream(seed * 31 + s, 6000, 40);
+      const std::vector<In> rows = RandomStream(seed * 31 + s, 6000, 40, 0);
       std::mt19937_64 rng(seed);
       const uint32_t batch = 1 + static_cast<uint32_t>(rng() % 200);
       ManualClock clock(0);
