@@ -161,6 +161,16 @@ class Sink {
   virtual Status Close() = 0;
   // Bytes preallocated at construction (buffers), for the plan's budget.
   virtual uint64_t footprint_bytes() const { return 0; }
+  // Processing-time duties of a sink that sends on its own schedule (a
+  // batch's latency deadline, a heartbeat): the task calls
+  // OnProcessingTime between batches once the clock reaches
+  // next_processing_time_ms(). Idle sources return every 10-100 ms, so a
+  // duty runs that late at worst.
+  virtual int64_t next_processing_time_ms() const { return INT64_MAX; }
+  virtual Status OnProcessingTime(int64_t now_ms) {
+    (void)now_ms;
+    return Status::Ok();
+  }
 
   // Checkpoints. A transactional sink's output holds every row written
   // before the latest completed checkpoint exactly once after a recovery

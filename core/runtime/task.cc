@@ -125,6 +125,14 @@ Status Task::FireProcessingTime() {
     if (!status.ok()) return Named("operator", o.name, status);
     RUNNEL_RETURN_IF_ERROR(Propagate(i + 1));
   }
+  for (SinkStage& s : sinks_) {
+    int64_t due = s.sink->next_processing_time_ms();
+    if (due == INT64_MAX) continue;
+    if (now == INT64_MIN) now = clock_->NowMillis();
+    if (due > now) continue;
+    Status status = s.sink->OnProcessingTime(now);
+    if (!status.ok()) return Named("sink", s.name, status);
+  }
   return Status::Ok();
 }
 

@@ -127,7 +127,7 @@ class Task {
   // rows now in the stream batches; then clears every batch.
   Status Propagate(size_t first_operator);
   Status DrainOperators();
-  // Lets operators whose processing-time work is due run it.
+  // Lets operators and sinks whose processing-time work is due run it.
   Status FireProcessingTime();
   // Closes every sink; returns the first failure.
   Status CloseSinks();

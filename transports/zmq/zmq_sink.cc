@@ -28,24 +28,13 @@ ZmqSink::ZmqSink(ZmqSinkOptions options, const schema::Schema& schema,
     : options_(std::move(options)),
       width_(schema.size()),
       clock_(clock),
-      ring_(options_.ring_slots, schema.size(), options_.batch_rows),
       staging_(schema.size(), options_.batch_rows),
       encoder_(schema, symbols, options_.batch_rows),
       producer_(RandomProducerId()) {}
 
-ZmqSink::~ZmqSink() {
-  if (thread_.joinable()) {
-    ring_.Close();
-    wakeup_.Notify();
-    thread_.join();
-  }
-}
-
 uint64_t ZmqSink::footprint_bytes() const {
-  return SaturatingAdd(
-      SaturatingAdd(ring_.footprint_bytes(),
-                    schema::RowBatch::SlotBytes(staging_.width(), staging_.capacity())),
-      encoder_.footprint_bytes());
+  return SaturatingAdd(schema::RowBatch::SlotBytes(staging_.width(), staging_.capacity()),
+                       encoder_.footprint_bytes());
 }
 
 Status ZmqSink::Open() {
@@ -60,36 +49,52 @@ Status ZmqSink::Open() {
                ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0) {
     zmq_send(socket_.get(), encoder_.data(), encoder_.size(), 0);
   }
-  thread_ = std::thread([this] { Run(); });
   return Status::Ok();
 }
 
 Status ZmqSink::Write(const schema::RowBatch& batch) {
-  if (failed_.load(std::memory_order_relaxed)) {
-    return IoError("sink " + options_.name + ": the sender failed (see the log)");
+  const bool deadlines = options_.max_latency_ms > 0;
+  for (uint32_t row = 0; row < batch.size(); ++row) {
+    if (deadlines && staging_.empty()) first_row_ms_ = clock_->NowMillis();
+    schema::CopySlots(staging_.Append(), batch.row(row), width_);
+    // Rows before this batch's last one: the watermark before it holds.
+    if (staging_.full()) Flush(written_watermark_);
   }
-  uint32_t row = 0;
-  while (row < batch.size()) {
-    schema::RowBatch* chunk = ring_.BeginWrite(cancel_);
-    while (row < batch.size() && !chunk->full()) {
-      schema::CopySlots(chunk->Append(), batch.row(row++), width_);
-    }
-    // The batch's watermark holds after its last row only.
-    if (row == batch.size()) chunk->set_watermark(batch.watermark());
-    ring_.EndWrite();
-    wakeup_.Notify();
+  if (batch.watermark() != schema::RowBatch::kNoWatermark) {
+    written_watermark_ = batch.watermark();
   }
+  if (!staging_.empty() &&
+      (!deadlines || clock_->NowMillis() - first_row_ms_ >= options_.max_latency_ms)) {
+    Flush(written_watermark_);
+  }
+  if (failed_) return IoError("sink " + options_.name + ": sending failed (see the log)");
+  return Status::Ok();
+}
+
+int64_t ZmqSink::next_processing_time_ms() const {
+  if (!open_ || failed_) return INT64_MAX;
+  int64_t due = last_send_ms_ + options_.heartbeat_ms;
+  if (!staging_.empty()) due = std::min(due, first_row_ms_ + options_.max_latency_ms);
+  return due;
+}
+
+Status ZmqSink::OnProcessingTime(int64_t now_ms) {
+  if (!staging_.empty() && now_ms - first_row_ms_ >= options_.max_latency_ms) {
+    Flush(written_watermark_);
+  } else if (now_ms - last_send_ms_ >= options_.heartbeat_ms) {
+    SendHeartbeat(false);
+  }
+  if (failed_) return IoError("sink " + options_.name + ": sending failed (see the log)");
   return Status::Ok();
 }
 
 Status ZmqSink::Close() {
   if (!open_) return Status::Ok();
   open_ = false;
+  closing_ = true;
   close_deadline_ms_ = clock_->NowMillis() + options_.linger_ms;
-  closing_.store(true, std::memory_order_release);
-  ring_.Close();
-  wakeup_.Notify();
-  if (thread_.joinable()) thread_.join();
+  Flush(written_watermark_);
+  if (!failed_) SendHeartbeat(true);
   socket_.Close(static_cast<int>(options_.linger_ms));
   if (rows_dropped() > 0) {
     return IoError("sink " + options_.name + ": " + std::to_string(rows_dropped()) +
@@ -116,7 +121,7 @@ bool ZmqSink::Send() {
     if (zmq_errno() != EAGAIN && zmq_errno() != EINTR) {
       RUNNEL_LOG_ERROR("sink %s: send failed: %s", options_.name.c_str(),
                        zmq_strerror(zmq_errno()));
-      failed_.store(true, std::memory_order_relaxed);
+      failed_ = true;
       return false;
     }
     int64_t now = clock_->NowMillis();
@@ -137,7 +142,7 @@ bool ZmqSink::Send() {
 }
 
 bool ZmqSink::GiveUp(int64_t now) {
-  if (closing_.load(std::memory_order_acquire) && now >= close_deadline_ms_) return true;
+  if (closing_ && now >= close_deadline_ms_) return true;
   if (signals_ == nullptr) return false;
   if (signals_->cancel.load(std::memory_order_relaxed)) return true;
   if (!signals_->stop.load(std::memory_order_relaxed)) return false;
@@ -147,7 +152,7 @@ bool ZmqSink::GiveUp(int64_t now) {
 
 void ZmqSink::Flush(int64_t watermark) {
   if (staging_.empty()) return;
-  if (failed_.load(std::memory_order_relaxed)) {  // keep draining the ring
+  if (failed_) {
     rows_dropped_.fetch_add(staging_.size(), std::memory_order_relaxed);
     staging_.Clear();
     return;
@@ -181,54 +186,6 @@ void ZmqSink::SendHeartbeat(bool closing) {
   h.closing = closing;
   encoder_.EncodeHeartbeat(h);
   Send();
-}
-
-void ZmqSink::WaitForRows(int64_t timeout_us) {
-  uint32_t ticket = wakeup_.Prepare();
-  bool closed = false;
-  if (ring_.TryBeginRead(&closed) != nullptr || closed) {
-    wakeup_.Cancel();
-    return;
-  }
-  wakeup_.Wait(ticket, timeout_us);
-}
-
-void ZmqSink::Run() {
-  int64_t first_row_ms = 0;
-  int64_t watermark = schema::RowBatch::kNoWatermark;  // after the rows staged
-  uint32_t idle = 0;
-  while (true) {
-    bool closed = false;
-    const schema::RowBatch* chunk = ring_.TryBeginRead(&closed);
-    if (chunk != nullptr) {
-      idle = 0;
-      for (uint32_t r = 0; r < chunk->size(); ++r) {
-        if (staging_.empty()) first_row_ms = clock_->NowMillis();
-        schema::CopySlots(staging_.Append(), chunk->row(r), width_);
-        if (staging_.full()) Flush(watermark);
-      }
-      if (chunk->watermark() != schema::RowBatch::kNoWatermark) watermark = chunk->watermark();
-      ring_.EndRead();
-      continue;
-    }
-    if (closed) break;
-    int64_t now = clock_->NowMillis();
-    if (!staging_.empty() && now - first_row_ms >= options_.max_latency_ms) {
-      Flush(watermark);
-    } else if (now - last_send_ms_ >= options_.heartbeat_ms &&
-               !failed_.load(std::memory_order_relaxed)) {
-      SendHeartbeat(false);
-    }
-    // Spin briefly for the next rows, then sleep until Write brings some
-    // or the next flush or heartbeat is due.
-    if (++idle > 64) {
-      int64_t due = staging_.empty() ? last_send_ms_ + options_.heartbeat_ms
-                                     : first_row_ms + options_.max_latency_ms;
-      WaitForRows(std::max<int64_t>(1, due - clock_->NowMillis()) * 1000);
-    }
-  }
-  Flush(watermark);
-  if (!failed_.load(std::memory_order_relaxed)) SendHeartbeat(true);
 }
 
 }  // namespace runnel::zmq

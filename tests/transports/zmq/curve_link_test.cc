@@ -81,9 +81,9 @@ TEST_GROUP(CurveLink) {
   }
 
   // Sends `rows` rows from a sink with `curve`, then closes it (waiting at
-  // most linger_ms for the server). A refused client's Write blocks once its
-  // ring is full (no peer takes batches), so refused clients send fewer rows
-  // than the ring holds (kRefusedRows).
+  // most linger_ms for the server). A refused client's Write blocks once the
+  // socket's queue is full (no peer takes batches), so refused clients send
+  // fewer rows than it holds (kRefusedRows).
   void Send(const CurveOptions& curve, int rows, int64_t linger_ms) {
     ZmqSinkOptions o;
     o.name = "out";
@@ -112,7 +112,7 @@ TEST_GROUP(CurveLink) {
     (void)sink.Close();
   }
 
-  static constexpr int kRefusedRows = 500;  // ring: 8 slots x 100 rows
+  static constexpr int kRefusedRows = 500;  // 5 messages; the queue holds 1000
 
   CurveOptions Client(const KeyPair& pair) {
     CurveOptions c;

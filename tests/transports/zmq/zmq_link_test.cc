@@ -1,9 +1,11 @@
 // ZmqSink and ZmqSource over real ZeroMQ sockets on tcp://127.0.0.1 (no
 // mocks): every row arrives in order; 10k bad frames interleaved with valid
 // batches are dropped, counted and written to the dead-letter file while
-// every valid row arrives; gaps and duplicates are detected; SUB channel filters; batch watermarks reach the
-// source's output; a PUSH sink without a peer reports undelivered rows, and
-// a Write blocked on that missing peer ends when the job stops or cancels.
+// every valid row arrives; gaps and duplicates are detected; SUB channel
+// filters; batch watermarks reach the source's output; an idle sink sends
+// late rows at their deadline and heartbeats; a PUSH sink without a peer
+// reports undelivered rows, and a Write blocked on that missing peer ends
+// when the job stops or cancels.
 #include <zmq.h>
 
 #include <atomic>
@@ -25,6 +27,7 @@
 #include "tests/transports/zmq/free_port.h"
 #include "tests/transports/zmq/link_fixture.h"
 #include "transports/wire/batch_encoder.h"
+#include "transports/wire/wire_generated.h"
 #include "transports/zmq/zmq_sink.h"
 #include "transports/zmq/zmq_source.h"
 
@@ -69,8 +72,8 @@ TEST_GROUP(ZmqLink) {
   SymbolTable sender_symbols{1024, 1 << 16};
   SymbolTable receiver_symbols{1024, 1 << 16};
 
-  // Writes 100-row batches to a PUSH sink nobody connects to, far more
-  // than its ring holds, so Write blocks; then `interrupt` sets a job flag.
+  // Writes 100-row batches to a PUSH sink nobody connects to, so the first
+  // Write blocks; then `interrupt` sets a job flag.
   // Returns Close's status once Write has returned.
   Status WriteUntilInterrupted(const std::function<void(runtime::JobSignals*)>& interrupt) {
     int port = testing::FreePort();
@@ -79,7 +82,6 @@ TEST_GROUP(ZmqLink) {
     o.bind = {Endpoint(port)};
     o.channel = "readings";
     o.batch_rows = 100;
-    o.ring_slots = 4;
     o.linger_ms = 200;
     o.peer_timeout_ms = 100;
     runtime::JobSignals signals;
@@ -306,12 +308,79 @@ TEST(ZmqLink, SubscriberTakesOnlyItsChannels) {
   UNSIGNED_LONGLONGS_EQUAL(0, source.gaps());
 }
 
+TEST(ZmqLink, AnIdleSinkSendsLateRowsAtTheirDeadlineAndHeartbeats) {
+  int port = testing::FreePort();
+  void* context = zmq_ctx_new();
+  void* pull = zmq_socket(context, ZMQ_PULL);
+  CHECK_EQUAL(0, zmq_bind(pull, Endpoint(port).c_str()));
+  ZmqSinkOptions o;
+  o.name = "out";
+  o.connect = {Endpoint(port)};
+  o.channel = "readings";
+  o.max_latency_ms = 50;
+  o.heartbeat_ms = 100;
+  ZmqSink sink(o, schema, &sender_symbols, SystemClock::Get());
+  CHECK(sink.Open().ok());
+  RowBatch batch(3, 10);
+  uint32_t id;
+  sender_symbols.Intern("dev", &id);
+  for (int i = 0; i < 10; ++i) {
+    Slot* s = batch.Append();
+    s[0].i64 = id;
+    s[1].i64 = i;
+    s[2].f64 = i;
+  }
+  const int64_t written_at = SystemClock::Get()->NowMillis();
+  CHECK(sink.Write(batch).ok());
+  UNSIGNED_LONGLONGS_EQUAL(0, sink.batches_sent());  // waits for more rows
+  const int64_t deadline = sink.next_processing_time_ms();
+  CHECK(deadline >= written_at + 50 && deadline <= written_at + 60);
+  CHECK(sink.OnProcessingTime(deadline - 1).ok());
+  UNSIGNED_LONGLONGS_EQUAL(0, sink.batches_sent());
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  const int64_t sent_after = SystemClock::Get()->NowMillis();
+  CHECK(sink.OnProcessingTime(sent_after).ok());
+  UNSIGNED_LONGLONGS_EQUAL(1, sink.batches_sent());
+  const int64_t sent_before = SystemClock::Get()->NowMillis();
+  // Nothing left: the next duty is a heartbeat, heartbeat_ms after the send.
+  const int64_t heartbeat = sink.next_processing_time_ms();
+  CHECK(heartbeat >= sent_after + 100 && heartbeat <= sent_before + 100);
+  std::this_thread::sleep_for(std::chrono::milliseconds(110));
+  CHECK(sink.OnProcessingTime(SystemClock::Get()->NowMillis()).ok());
+
+  // The peer got Hello (at Open), the batch, then Hello + Heartbeat.
+  std::vector<wire::fb::Message> types;
+  std::vector<uint32_t> rows;
+  for (int i = 0; i < 4; ++i) {
+    zmq_msg_t frame;
+    zmq_msg_init(&frame);
+    int timeout = 2000;
+    zmq_setsockopt(pull, ZMQ_RCVTIMEO, &timeout, sizeof(timeout));
+    CHECK(zmq_msg_recv(&frame, pull, 0) >= 0);  // channel
+    CHECK(zmq_msg_recv(&frame, pull, 0) >= 0);
+    const auto* envelope = wire::fb::GetEnvelope(zmq_msg_data(&frame));
+    types.push_back(envelope->message_type());
+    if (envelope->message_type() == wire::fb::Message::Batch) {
+      rows.push_back(envelope->message_as_Batch()->row_count());
+    }
+    zmq_msg_close(&frame);
+  }
+  CHECK(types == (std::vector<wire::fb::Message>{
+                     wire::fb::Message::Hello, wire::fb::Message::Batch,
+                     wire::fb::Message::Hello, wire::fb::Message::Heartbeat}));
+  CHECK(rows == std::vector<uint32_t>{10});
+  CHECK(sink.Close().ok());
+  zmq_close(pull);
+  zmq_ctx_term(context);
+}
+
 TEST(ZmqLink, PushWithoutPeerReportsUndeliveredRows) {
   int port = testing::FreePort();
   ZmqSinkOptions o;
   o.name = "out";
   o.bind = {Endpoint(port)};  // nobody connects
   o.channel = "readings";
+  o.max_latency_ms = 60000;  // Write keeps the rows; Close tries to send them
   o.linger_ms = 300;
   o.peer_timeout_ms = 100;
   ZmqSink sink(o, schema, &sender_symbols, SystemClock::Get());
