@@ -52,6 +52,81 @@ char* FormatI64(int64_t value, char* out, char* end) {
   return ec == std::errc() ? ptr : nullptr;
 }
 
+// Sensor values are mostly a few decimals of moderate size: for magnitudes
+// in [kFastMin, kFastMax) with at most kFastDecimals decimals, FormatF64
+// writes them directly; anything else goes to std::to_chars.
+constexpr double kFastMin = 1e-3;
+constexpr double kFastMax = 1e9;
+constexpr int kFastDecimals = 6;
+constexpr double kFastScale = 1e6;  // 10^kFastDecimals
+// Sign, 9 integer digits, point, 6 decimals.
+constexpr size_t kFastMaxBytes = 17;
+
+// The digits of `value` (> 0) at out; returns their end.
+char* WriteDigits(uint64_t value, char* out) {
+  char digits[20];
+  int n = 0;
+  do {
+    digits[n++] = static_cast<char>('0' + value % 10);
+    value /= 10;
+  } while (value != 0);
+  while (n > 0) *out++ = digits[--n];
+  return out;
+}
+
+// Writes exactly what std::to_chars(out, end, value) writes: the shortest
+// text that reads back to `value`, in fixed notation unless scientific is
+// shorter. The fast path finds the shortest decimals directly: if value
+// reads back from round(value * 10^6) / 10^6, that integer with its
+// trailing zeros stripped holds the fewest digits that do, and in
+// [kFastMin, kFastMax) fixed notation is never longer than scientific
+// (except for an integer with many trailing zeros, checked).
+// //tests/core/schema:value_text_test compares both over millions of values.
+char* FormatF64(double value, char* out, char* end) {
+  const double magnitude = value < 0 ? -value : value;
+  if (magnitude >= kFastMin && magnitude < kFastMax &&
+      static_cast<size_t>(end - out) >= kFastMaxBytes) {
+    const double scaled = static_cast<double>(static_cast<uint64_t>(magnitude * kFastScale + 0.5));
+    if (scaled / kFastScale == magnitude) {
+      uint64_t digits = static_cast<uint64_t>(scaled);
+      int decimals = kFastDecimals;
+      while (decimals > 0 && digits % 10 == 0) {
+        digits /= 10;
+        --decimals;
+      }
+      uint64_t divisor = 1;
+      for (int i = 0; i < decimals; ++i) divisor *= 10;
+      const uint64_t integer = digits / divisor;
+      bool fixed = true;
+      if (decimals == 0) {
+        // n digits in fixed; scientific has the significant ones, a point
+        // if more than one, and "e+NN".
+        int n = 0, trailing_zeros = 0;
+        for (uint64_t v = integer; v != 0; v /= 10) ++n;
+        for (uint64_t v = integer; v % 10 == 0; v /= 10) ++trailing_zeros;
+        const int significant = n - trailing_zeros;
+        fixed = n <= significant + (significant > 1 ? 1 : 0) + 4;
+      }
+      if (fixed) {
+        if (value < 0) *out++ = '-';
+        out = integer == 0 ? (*out = '0', out + 1) : WriteDigits(integer, out);
+        if (decimals > 0) {
+          *out++ = '.';
+          uint64_t fraction = digits % divisor;
+          for (int i = decimals - 1; i >= 0; --i) {
+            out[i] = static_cast<char>('0' + fraction % 10);
+            fraction /= 10;
+          }
+          out += decimals;
+        }
+        return out;
+      }
+    }
+  }
+  auto [ptr, ec] = std::to_chars(out, end, value);
+  return ec == std::errc() ? ptr : nullptr;
+}
+
 }  // namespace
 
 ParseOutcome ParseValue(std::string_view text, const Field& field,
@@ -79,10 +154,7 @@ char* FormatValue(Slot slot, const Field& field, const SymbolTable& symbols,
   if (IsNull(slot, field.type)) return out;
   switch (field.type) {
     case FieldType::kI64: return FormatI64(slot.i64, out, end);
-    case FieldType::kF64: {
-      auto [ptr, ec] = std::to_chars(out, end, slot.f64);
-      return ec == std::errc() ? ptr : nullptr;
-    }
+    case FieldType::kF64: return FormatF64(slot.f64, out, end);
     case FieldType::kBool:
       return Copy(slot.i64 != 0 ? "true" : "false", out, end);
     case FieldType::kTs:

@@ -33,6 +33,9 @@ CsvSink::CsvSink(CsvSinkOptions options, schema::Schema schema,
       task_name_(options_.path),
       writer_name_(options_.path),
       committed_name_(options_.path) {
+  for (unsigned char c : {'"', '\r', '\n', options_.delimiter}) {
+    needs_quotes_[c] = true;
+  }
   if (transactional_) {
     // Room for every part name, so naming a part later never allocates.
     writer_.set_path(std::string(task_name_.max_bytes(), 'x').c_str());
@@ -76,19 +79,24 @@ bool CsvSink::AppendChar(char c) {
 }
 
 bool CsvSink::AppendText(std::string_view text) {
-  bool quote = text.find_first_of("\"\r\n") != std::string_view::npos ||
-               text.find(options_.delimiter) != std::string_view::npos;
+  bool quote = false;
+  for (char c : text) quote |= needs_quotes_[static_cast<unsigned char>(c)];
   size_t worst = quote ? 2 * text.size() + 2 : text.size();
   if (worst > writer_.buffer_bytes()) return false;
   char* out = writer_.Reserve(worst);
   if (out == nullptr) return false;
+  if (!quote) {
+    std::memcpy(out, text.data(), text.size());
+    writer_.Commit(text.size());
+    return true;
+  }
   char* p = out;
-  if (quote) *p++ = '"';
+  *p++ = '"';
   for (char c : text) {
-    if (quote && c == '"') *p++ = '"';
+    if (c == '"') *p++ = '"';
     *p++ = c;
   }
-  if (quote) *p++ = '"';
+  *p++ = '"';
   writer_.Commit(static_cast<size_t>(p - out));
   return true;
 }

@@ -80,6 +80,8 @@ class CsvSink : public runtime::Sink {
   Status SyncStaged(uint64_t id);
 
   CsvSinkOptions options_;
+  // Per byte: whether text holding it is quoted (the delimiter, '"', CR, LF).
+  bool needs_quotes_[256] = {};
   schema::Schema schema_;
   const schema::SymbolTable* symbols_;
   const bool transactional_;

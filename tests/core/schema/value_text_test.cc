@@ -1,6 +1,10 @@
 #include "core/schema/value_text.h"
 
+#include <charconv>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <random>
 #include <string>
 
 #include "core/schema/null.h"
@@ -84,6 +88,47 @@ TEST(ValueText, FormatsRoundTrip) {
   STRCMP_EQUAL("-2", Format(slot, F(FieldType::kTs), symbols).c_str());
   slot.i64 = 0;
   STRCMP_EQUAL("false", Format(slot, F(FieldType::kBool), symbols).c_str());
+}
+
+// f64 text has a fast path for values with few decimals; whatever the
+// path, the text must be exactly what std::to_chars writes.
+TEST(ValueText, F64TextIsExactlyToCharsText) {
+  std::mt19937_64 random(7);
+  long mismatches = 0;
+  std::string first_mismatch;
+  auto check = [&](double value) {
+    if (std::isnan(value)) return;  // NaN is f64's null
+    char expected[64];
+    auto [end, ec] = std::to_chars(expected, expected + sizeof(expected), value);
+    slot.f64 = value;
+    std::string got = Format(slot, F(FieldType::kF64), symbols);
+    if (got != std::string(expected, end)) {
+      if (mismatches++ == 0) first_mismatch = std::string(expected, end) + " written as " + got;
+    }
+  };
+  const double powers[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10};
+  for (int i = 0; i < 2000000; ++i) {
+    // Sensor-like: an integer of up to 12 digits over 10^0..10^10, either sign.
+    int64_t k = static_cast<int64_t>(random() % 1000000000000ULL) >> (random() % 40);
+    double value = static_cast<double>(k) / powers[random() % 11];
+    check(random() % 2 ? value : -value);
+    // Any double at all, and averages (long decimals).
+    uint64_t bits = random();
+    double any;
+    std::memcpy(&any, &bits, sizeof(any));
+    check(any);
+    check(static_cast<double>(k) / 3);
+  }
+  for (double edge : {0.0, -0.0, 1e-3, 1e-4, 0.00123, 0.0012, 1.0, 9999.5, 1e4, 1e5, 120000.0,
+                      123456789.0, 100000000.0, 999999999.999999, 1e9, 5e-324, 1.7e308}) {
+    check(edge);
+    check(std::nextafter(edge, 0.0));
+    check(std::nextafter(edge, HUGE_VAL));
+  }
+  for (double integer = 1; integer < 1e10; integer *= 10) {
+    for (double m = 1; m < 10; ++m) check(integer * m);
+  }
+  LONGS_EQUAL_TEXT(0, mismatches, first_mismatch.c_str());
 }
 
 TEST(ValueText, NullsFormatAsNothing) {
