@@ -67,7 +67,8 @@ uint32_t BatchEncoder::SymbolIndex(uint32_t id) {
   }
 }
 
-void BatchEncoder::EncodeBatch(const BatchHeader& header, const schema::RowBatch& rows) {
+void BatchEncoder::EncodeBatch(const BatchHeader& header, const schema::RowBatch& rows,
+                               uint32_t first, uint32_t count) {
   flatbuffers::FlatBufferBuilder& b = *builder_;
   b.Clear();
   distinct_.clear();
@@ -76,10 +77,9 @@ void BatchEncoder::EncodeBatch(const BatchHeader& header, const schema::RowBatch
     for (MapEntry& e : map_) e.stamp = 0;
     stamp_ = 1;
   }
-  const uint32_t count = rows.size();
   uint64_t* out = nullptr;
   auto slots = b.CreateUninitializedVector<uint64_t>(size_t{count} * width_, &out);
-  for (uint32_t r = 0; r < count; ++r) {
+  for (uint32_t r = first; r < first + count; ++r) {
     const schema::Slot* row = rows.row(r);
     std::memcpy(out, row, sizeof(uint64_t) * width_);
     for (uint32_t f : sym_fields_) {

@@ -57,7 +57,13 @@ class BatchEncoder {
   // may carry more, e.g. its hidden watermark slot) as one Batch.
   // REQUIRES: rows.size() <= max_rows, rows.width() >= schema.size(), sym
   // slots hold ids from `symbols`.
-  void EncodeBatch(const BatchHeader& header, const schema::RowBatch& rows);
+  void EncodeBatch(const BatchHeader& header, const schema::RowBatch& rows) {
+    EncodeBatch(header, rows, 0, rows.size());
+  }
+  // Rows first .. first + count - 1 of `rows` as one Batch (the same
+  // rules, with count <= max_rows).
+  void EncodeBatch(const BatchHeader& header, const schema::RowBatch& rows, uint32_t first,
+                   uint32_t count);
   // The schema announcement (Hello).
   void EncodeHello(uint64_t producer, std::string_view producer_name, uint64_t epoch,
                    uint64_t next_sequence);

@@ -42,7 +42,7 @@ Status ZmqSink::Open() {
                                options_.bind, options_.connect, options_.curve);
   if (!status.ok()) return IoError("sink " + options_.name + ": " + status.message());
   open_ = true;
-  last_send_ms_ = clock_->NowMillis();
+  heartbeat_due_ms_ = clock_->NowMillis() + options_.heartbeat_ms;
   encoder_.EncodeHello(producer_, options_.producer_name, epoch_, 1);
   // The first Hello must not wait for a peer: a PUSH without one blocks.
   if (zmq_send(socket_.get(), options_.channel.data(), options_.channel.size(),
@@ -53,19 +53,37 @@ Status ZmqSink::Open() {
 }
 
 Status ZmqSink::Write(const schema::RowBatch& batch) {
-  const bool deadlines = options_.max_latency_ms > 0;
-  for (uint32_t row = 0; row < batch.size(); ++row) {
-    if (deadlines && staging_.empty()) first_row_ms_ = clock_->NowMillis();
-    schema::CopySlots(staging_.Append(), batch.row(row), width_);
-    // Rows before this batch's last one: the watermark before it holds.
-    if (staging_.full()) Flush(written_watermark_);
+  const uint32_t rows = batch.size();
+  const uint32_t batch_rows = options_.batch_rows;
+  // The batch's watermark holds after its last row; rows before it carry
+  // the one before.
+  const int64_t after = batch.watermark() != schema::RowBatch::kNoWatermark
+                            ? batch.watermark()
+                            : written_watermark_;
+  uint32_t row = 0;
+  if (!staging_.empty()) {  // fill up what earlier Writes kept first
+    while (row < rows && !staging_.full()) {
+      schema::CopySlots(staging_.Append(), batch.row(row++), width_);
+    }
+    if (staging_.full()) {
+      written_watermark_ = row == rows ? after : written_watermark_;
+      Flush();
+    }
   }
-  if (batch.watermark() != schema::RowBatch::kNoWatermark) {
-    written_watermark_ = batch.watermark();
+  for (; rows - row >= batch_rows; row += batch_rows) {
+    SendRows(batch, row, batch_rows, row + batch_rows == rows ? after : written_watermark_);
   }
-  if (!staging_.empty() &&
-      (!deadlines || clock_->NowMillis() - first_row_ms_ >= options_.max_latency_ms)) {
-    Flush(written_watermark_);
+  written_watermark_ = after;
+  if (row < rows) {
+    if (options_.max_latency_ms == 0) {
+      SendRows(batch, row, rows - row, after);
+    } else {
+      if (staging_.empty()) first_row_ms_ = clock_->NowMillis();
+      for (; row < rows; ++row) schema::CopySlots(staging_.Append(), batch.row(row), width_);
+    }
+  }
+  if (!staging_.empty() && clock_->NowMillis() - first_row_ms_ >= options_.max_latency_ms) {
+    Flush();
   }
   if (failed_) return IoError("sink " + options_.name + ": sending failed (see the log)");
   return Status::Ok();
@@ -73,16 +91,18 @@ Status ZmqSink::Write(const schema::RowBatch& batch) {
 
 int64_t ZmqSink::next_processing_time_ms() const {
   if (!open_ || failed_) return INT64_MAX;
-  int64_t due = last_send_ms_ + options_.heartbeat_ms;
-  if (!staging_.empty()) due = std::min(due, first_row_ms_ + options_.max_latency_ms);
-  return due;
+  if (!staging_.empty()) {
+    return std::min(heartbeat_due_ms_, first_row_ms_ + options_.max_latency_ms);
+  }
+  return heartbeat_due_ms_;
 }
 
 Status ZmqSink::OnProcessingTime(int64_t now_ms) {
-  if (!staging_.empty() && now_ms - first_row_ms_ >= options_.max_latency_ms) {
-    Flush(written_watermark_);
-  } else if (now_ms - last_send_ms_ >= options_.heartbeat_ms) {
-    SendHeartbeat(false);
+  if (!staging_.empty() && now_ms - first_row_ms_ >= options_.max_latency_ms) Flush();
+  if (now_ms >= heartbeat_due_ms_) {
+    if (!sent_in_period_) SendHeartbeat(false);
+    sent_in_period_ = false;
+    heartbeat_due_ms_ = now_ms + options_.heartbeat_ms;
   }
   if (failed_) return IoError("sink " + options_.name + ": sending failed (see the log)");
   return Status::Ok();
@@ -93,7 +113,7 @@ Status ZmqSink::Close() {
   open_ = false;
   closing_ = true;
   close_deadline_ms_ = clock_->NowMillis() + options_.linger_ms;
-  Flush(written_watermark_);
+  Flush();
   if (!failed_) SendHeartbeat(true);
   socket_.Close(static_cast<int>(options_.linger_ms));
   if (rows_dropped() > 0) {
@@ -115,7 +135,7 @@ bool ZmqSink::Send() {
       if (waiting_since >= 0 && warned_at > 0) {
         RUNNEL_LOG_INFO("sink %s: a peer takes batches again", options_.name.c_str());
       }
-      last_send_ms_ = clock_->NowMillis();
+      sent_in_period_ = true;
       return true;
     }
     if (zmq_errno() != EAGAIN && zmq_errno() != EINTR) {
@@ -150,11 +170,10 @@ bool ZmqSink::GiveUp(int64_t now) {
   return now >= stop_deadline_ms_;
 }
 
-void ZmqSink::Flush(int64_t watermark) {
-  if (staging_.empty()) return;
+void ZmqSink::SendRows(const schema::RowBatch& rows, uint32_t first, uint32_t count,
+                       int64_t watermark) {
   if (failed_) {
-    rows_dropped_.fetch_add(staging_.size(), std::memory_order_relaxed);
-    staging_.Clear();
+    rows_dropped_.fetch_add(count, std::memory_order_relaxed);
     return;
   }
   wire::BatchHeader header;
@@ -163,13 +182,18 @@ void ZmqSink::Flush(int64_t watermark) {
   header.epoch = epoch_;
   header.sequence = sequence_.load(std::memory_order_relaxed) + 1;
   header.watermark = watermark;
-  encoder_.EncodeBatch(header, staging_);
+  encoder_.EncodeBatch(header, rows, first, count);
   if (Send()) {
     sequence_.store(header.sequence, std::memory_order_relaxed);
     watermark_ = watermark;
   } else {
-    rows_dropped_.fetch_add(staging_.size(), std::memory_order_relaxed);
+    rows_dropped_.fetch_add(count, std::memory_order_relaxed);
   }
+}
+
+void ZmqSink::Flush() {
+  if (staging_.empty()) return;
+  SendRows(staging_, 0, staging_.size(), written_watermark_);
   staging_.Clear();
 }
 

@@ -3,13 +3,14 @@
 // message for libzmq's I/O thread, so no thread of the sink's own (and no
 // hand-over) is needed.
 //
-// Write gathers rows into batches of batch_rows and sends each as it
-// fills. Rows left over at the end of a Write are sent at once with
-// max_latency_ms 0 (the default: at low rates each row leaves at once, at
-// high rates the task's larger batches fill whole wire batches), else once
-// their first row has waited max_latency_ms (checked by the next Write and
-// by OnProcessingTime). With nothing sent for heartbeat_ms,
-// OnProcessingTime sends a Hello and a heartbeat.
+// Write sends the rows it is given in batches of batch_rows, encoded
+// straight from the caller's rows. Rows left over at the end of a Write are
+// sent at once with max_latency_ms 0 (the default: at low rates each row
+// leaves at once, at high rates the task's larger batches fill whole wire
+// batches), else kept until more rows fill their batch or their first row
+// has waited max_latency_ms (checked by the next Write and by
+// OnProcessingTime). When a heartbeat period (heartbeat_ms) passes without
+// a batch, OnProcessingTime sends a Hello and a heartbeat.
 //
 // A PUSH whose peers are all full or gone makes Write wait (logging after
 // peer_timeout_ms): backpressure reaches the graph's sources. PUB drops
@@ -71,9 +72,13 @@ class ZmqSink : public runtime::Sink {
   uint64_t rows_dropped() const { return rows_dropped_.load(std::memory_order_relaxed); }
 
  private:
-  // Encodes the staged rows as the next batch, with `watermark` (the
-  // watermark that holds after them), and sends it.
-  void Flush(int64_t watermark);
+  // Encodes rows first .. first + count - 1 of `rows` as the next batch,
+  // with `watermark` (the watermark that holds after them), and sends it;
+  // counts them as dropped if it cannot.
+  void SendRows(const schema::RowBatch& rows, uint32_t first, uint32_t count,
+                int64_t watermark);
+  // Sends the rows kept from earlier Writes, if any.
+  void Flush();
   void SendHeartbeat(bool closing);
   // Sends the encoder's message, waiting while a PUSH cannot. False when
   // it gave up (see GiveUp) or the socket failed.
@@ -94,7 +99,8 @@ class ZmqSink : public runtime::Sink {
   int64_t watermark_ = schema::RowBatch::kNoWatermark;  // after the rows sent
   int64_t written_watermark_ = schema::RowBatch::kNoWatermark;  // after the rows written
   int64_t first_row_ms_ = 0;  // when the oldest staged row was written
-  int64_t last_send_ms_ = 0;
+  int64_t heartbeat_due_ms_ = 0;  // the end of the current heartbeat period
+  bool sent_in_period_ = false;  // a batch went out in this period
   bool closing_ = false;
   int64_t close_deadline_ms_ = INT64_MAX;
   const runtime::JobSignals* signals_ = nullptr;

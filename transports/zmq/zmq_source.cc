@@ -80,6 +80,7 @@ Status ZmqSource::Open() {
                                options_.high_water_mark, options_.bind, options_.connect,
                                options_.curve);
   if (!status.ok()) return status;
+  zmq_setsockopt(socket_.get(), ZMQ_RCVTIMEO, &kIdleMs, sizeof(kIdleMs));
   if (options_.subscribe) {
     if (options_.channels.empty()) return socket_.Subscribe("");
     for (const std::string& prefix : options_.channels) {
@@ -114,18 +115,14 @@ bool ZmqSource::Stop() {
   return true;
 }
 
-ZmqSource::Received ZmqSource::Receive(int timeout_ms, Status* error) {
-  // A message already queued is taken without polling (a system call).
-  if (zmq_msg_recv(&channel_, socket_.get(), ZMQ_DONTWAIT) < 0) {
-    if (timeout_ms == 0) return Received::kNone;
-    zmq_pollitem_t item = {socket_.get(), 0, ZMQ_POLLIN, 0};
-    int ready = zmq_poll(&item, 1, timeout_ms);
-    if (ready < 0) {
-      if (zmq_errno() != EINTR) *error = ZmqError("source " + options_.name + ": poll");
-      return Received::kNone;
+ZmqSource::Received ZmqSource::Receive(bool wait, Status* error) {
+  // Waiting, libzmq blocks in one poll for at most kIdleMs (the socket's
+  // receive timeout): as few system calls per message as a plain receive.
+  if (zmq_msg_recv(&channel_, socket_.get(), wait ? 0 : ZMQ_DONTWAIT) < 0) {
+    if (zmq_errno() != EAGAIN && zmq_errno() != EINTR) {
+      *error = ZmqError("source " + options_.name + ": receive");
     }
-    if (ready == 0) return Received::kNone;
-    if (zmq_msg_recv(&channel_, socket_.get(), ZMQ_DONTWAIT) < 0) return Received::kNone;
+    return Received::kNone;
   }
   // Whole messages arrive at once: the other frames are already here.
   if (!zmq_msg_more(&channel_)) {
@@ -403,8 +400,7 @@ Status ZmqSource::Read(schema::RowBatch* out, bool* done) {
       break;
     }
     // Once stopping, or with rows in hand, take only what is already here.
-    int timeout = (stopping_ || !out->empty()) ? 0 : kIdleMs;
-    Received received = Receive(timeout, &error);
+    Received received = Receive(!stopping_ && out->empty(), &error);
     if (received == Received::kNone) {
       if (stopping_ && error.ok()) *done = true;
       break;

@@ -103,9 +103,10 @@ class ZmqSource : public runtime::Source {
   enum class Received { kNone, kDropped, kMessage };
   // What message_ holds while its rows are delivered.
   enum class Held { kNone, kBatch, kReading, kText };
-  // Receives one whole message if one is ready within timeout_ms into
-  // channel_ and message_ (kMessage); kDropped: one came and was dropped.
-  Received Receive(int timeout_ms, Status* error);
+  // Receives one whole message into channel_ and message_ (kMessage) if
+  // one is queued or, with `wait`, arrives within kIdleMs; kDropped: one
+  // came and was dropped.
+  Received Receive(bool wait, Status* error);
   // Decodes message_; false if the message is dropped (counted, logged) or
   // carries no rows to deliver.
   bool Accept();
