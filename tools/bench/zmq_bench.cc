@@ -20,10 +20,11 @@
 //           the graph default high-water mark) and closes it; the child reads
 //           a ZmqSource (verifying, decoding and interning every batch) into
 //           a counting loop until the sink's closing heartbeat.
-// One-way latency (p50/p99 over 5 s of rows after 1 s of warm-up; the
-// median of 5 runs, raw and Runnel alternating, as a VM's scheduling noise
-// moves a single run's p99 by hundreds of microseconds), at 10,000 rows/s
-// and at 80% of Runnel's measured throughput: the parent
+// One-way latency (p50/p99 of the rows of 5 runs pooled, each 5 s of rows
+// after 1 s of warm-up, raw and Runnel alternating, as a VM's scheduling
+// noise moves a single run's p99 by hundreds of microseconds; sender and
+// receiver pinned to one CPU each), at 10,000 rows/s and at 80% of
+// Runnel's measured throughput: the parent
 // produces row i at start + i/rate (CLOCK_MONOTONIC, shared by both
 // processes) and stamps it into `ts`; the child takes now - ts per row.
 //   raw     sends the rows due, as soon as they are due, as one message of
@@ -32,6 +33,7 @@
 //           as given by the sink's default) as one RowBatch.
 // Each child checks it received every row (and, for Runnel, no gap and no
 // rejected message); the program exits 1 otherwise.
+#include <sched.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +41,7 @@
 
 #include <algorithm>
 #include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -90,6 +93,32 @@ void SleepUntil(int64_t ns) {
   std::exit(1);
 }
 
+// Latencies in buckets 1/16 of a power of two wide (about 4%), so the runs
+// of one contender can be pooled.
+struct Histogram {
+  static constexpr int kBuckets = 64 * 16;
+  uint32_t counts[kBuckets] = {};
+
+  void Add(int64_t ns) {
+    int bucket = static_cast<int>(std::log2(static_cast<double>(std::max<int64_t>(ns, 1))) * 16);
+    ++counts[std::min(bucket, kBuckets - 1)];
+  }
+  void Merge(const Histogram& other) {
+    for (int b = 0; b < kBuckets; ++b) counts[b] += other.counts[b];
+  }
+  // The middle of the bucket holding quantile q.
+  int64_t Quantile(double q) const {
+    uint64_t total = 0;
+    for (uint32_t c : counts) total += c;
+    uint64_t below = 0;
+    for (int b = 0; b < kBuckets; ++b) {
+      below += counts[b];
+      if (below > q * total) return static_cast<int64_t>(std::exp2((b + 0.5) / 16));
+    }
+    return 0;
+  }
+};
+
 // What a receiver reports to the parent.
 struct Report {
   uint64_t rows = 0;
@@ -97,36 +126,63 @@ struct Report {
   int64_t last_ns = 0;
   int64_t p50_ns = 0;
   int64_t p99_ns = 0;
+  Histogram latencies;
   bool ok = false;
 };
 
 // Runs `receive` in a child process and `send` here; returns the child's
 // report. The child binds `endpoint`; the parent waits `settle_ms` so it
 // connects after the bind (a PUSH connecting first may lose messages).
-Report RunPair(const std::function<Report()>& receive, const std::function<void()>& send) {
+// Pins the calling thread (and the threads it starts) to `cpu`, or lets
+// it run anywhere again with cpu -1.
+void Pin(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (cpu < 0 || c == cpu) CPU_SET(c, &set);
+  }
+  sched_setaffinity(0, sizeof(set), &set);
+}
+
+Report RunPair(const std::function<Report()>& receive, const std::function<void()>& send,
+               bool pinned = false) {
   int pipe_fds[2];
   if (pipe(pipe_fds) != 0) Fail("pipe failed");
   pid_t child = fork();
   if (child < 0) Fail("fork failed");
   if (child == 0) {
     close(pipe_fds[0]);
+    if (pinned) Pin(1);
     Report report = receive();
-    if (write(pipe_fds[1], &report, sizeof(report)) != sizeof(report)) _exit(2);
+    const char* bytes = reinterpret_cast<const char*>(&report);
+    for (size_t done = 0; done < sizeof(report);) {
+      ssize_t n = write(pipe_fds[1], bytes + done, sizeof(report) - done);
+      if (n <= 0) _exit(2);
+      done += static_cast<size_t>(n);
+    }
     _exit(0);
   }
   close(pipe_fds[1]);
   usleep(200 * 1000);
+  if (pinned) Pin(0);
   send();
+  if (pinned) Pin(-1);
   Report report;
-  if (read(pipe_fds[0], &report, sizeof(report)) != sizeof(report)) Fail("receiver died");
+  char* bytes = reinterpret_cast<char*>(&report);
+  for (size_t done = 0; done < sizeof(report);) {
+    ssize_t n = read(pipe_fds[0], bytes + done, sizeof(report) - done);
+    if (n <= 0) Fail("receiver died");
+    done += static_cast<size_t>(n);
+  }
   close(pipe_fds[0]);
   int status = 0;
   waitpid(child, &status, 0);
   return report;
 }
 
-// Latency percentiles of `samples` (ns) into `report`.
+// Latency percentiles of `samples` (ns) into `report`, and its histogram.
 void Percentiles(std::vector<int64_t>* samples, Report* report) {
+  for (int64_t ns : *samples) report->latencies.Add(ns);
   if (samples->empty()) return;
   std::sort(samples->begin(), samples->end());
   report->p50_ns = (*samples)[samples->size() / 2];
@@ -410,7 +466,7 @@ void RunnelSendPaced(const std::string& endpoint, double rate) {
 
 Report Latency(const std::function<Report()>& receive, const std::function<void()>& send,
                const char* name) {
-  Report report = RunPair(receive, send);
+  Report report = RunPair(receive, send, true);
   if (!report.ok) {
     std::fprintf(stderr, "zmq_bench: %s lost rows (%" PRIu64 " received)\n", name, report.rows);
     std::exit(1);
@@ -418,17 +474,18 @@ Report Latency(const std::function<Report()>& receive, const std::function<void(
   return report;
 }
 
+// p50 and p99 of all runs' rows together (to the histogram's 4%), then
+// each run's own p99.
 void PrintLatency(const char* link, const char* sender, double rate,
                   const std::vector<Report>& runs) {
-  std::vector<int64_t> p50, p99;
+  Histogram all;
   std::string each;
   for (const Report& r : runs) {
-    p50.push_back(r.p50_ns);
-    p99.push_back(r.p99_ns);
+    all.Merge(r.latencies);
     each += (each.empty() ? "" : " ") + std::to_string((r.p99_ns + 500) / 1000);
   }
-  std::printf("%-4s %-7s %12.0f %10.1f %10.1f   %s\n", link, sender, rate, Median(p50) / 1e3,
-              Median(p99) / 1e3, each.c_str());
+  std::printf("%-4s %-7s %12.0f %10.1f %10.1f   %s\n", link, sender, rate,
+              all.Quantile(0.5) / 1e3, all.Quantile(0.99) / 1e3, each.c_str());
 }
 
 }  // namespace

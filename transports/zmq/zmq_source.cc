@@ -13,6 +13,8 @@ constexpr size_t kMaxChannelBytes = 255;
 // Without input, Read returns an empty batch after this long so the task
 // can fire timers (as RingSource does).
 constexpr int kIdleMs = 10;
+// See Read: how often to look for queued messages after one found none.
+constexpr uint32_t kProbeEvery = 16;
 
 std::string_view Bytes(zmq_msg_t* message) {
   return std::string_view(static_cast<const char*>(zmq_msg_data(message)),
@@ -399,8 +401,18 @@ Status ZmqSource::Read(schema::RowBatch* out, bool* done) {
       *done = true;
       break;
     }
+    // With rows in hand, look for more only while messages queue up (the
+    // last look found one), or on every kProbeEvery-th Read: at low rates
+    // rows are handed on without a system call that finds nothing, at high
+    // rates batches still fill.
+    const bool waiting = !stopping_ && out->empty();
+    if (!waiting && !stopping_ && !queued_ && ++reads_since_probe_ < kProbeEvery) break;
     // Once stopping, or with rows in hand, take only what is already here.
-    Received received = Receive(!stopping_ && out->empty(), &error);
+    Received received = Receive(waiting, &error);
+    if (!waiting) {
+      queued_ = received != Received::kNone;
+      reads_since_probe_ = 0;
+    }
     if (received == Received::kNone) {
       if (stopping_ && error.ok()) *done = true;
       break;

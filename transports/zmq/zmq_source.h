@@ -153,6 +153,8 @@ class ZmqSource : public runtime::Source {
   std::unique_ptr<DeadLetterFile> dead_letter_;
   char reason_[512] = "";  // a dropped message's reason, built without allocating
   bool stopping_ = false;
+  bool queued_ = true;  // the last look for a queued message found one
+  uint32_t reads_since_probe_ = 0;
   int64_t last_expiry_ms_ = 0;
   std::atomic<uint64_t> rejected_{0};
   std::atomic<uint64_t> lost_{0};
