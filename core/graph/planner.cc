@@ -90,6 +90,8 @@ class Planner {
     for (const LogicalOperator& o : graph_.operators) AddOperator(o);
     for (const LogicalSink& s : graph_.sinks) AddSink(s);
     if (diagnostics_->size() != errors_before) return {};
+    CheckThreads();
+    if (diagnostics_->size() != errors_before) return {};
     if (const fb::Checkpoint* c = g.checkpoint()) {
       CheckCheckpointable();
       plan_.checkpoint.enabled = true;
@@ -121,6 +123,16 @@ class Planner {
       diagnostics_->Add("checkpoint.retained",
                         "expected 1 to 100, found " + std::to_string(c.retained()));
     }
+  }
+
+  // A task is a thread: the device's limit caps them.
+  void CheckThreads() {
+    const size_t tasks = job_->tasks().size();
+    if (options_.max_threads == 0 || tasks <= options_.max_threads) return;
+    diagnostics_->Add("", "the plan needs " + std::to_string(tasks) +
+                              " threads (one per task; runnel plan lists them), but this "
+                              "device allows " + std::to_string(options_.max_threads) +
+                              " (RUNNEL_THREADS): lower the operators' parallelism");
   }
 
   // What checkpoints support today (docs/STATE.md): one task, and operators

@@ -69,6 +69,10 @@ struct PlanOptions {
   // The machine's memory in bytes: a graph whose plan needs more is refused
   // whatever its memory_limit says. 0: unknown (only memory_limit applies).
   uint64_t machine_memory_bytes = 0;
+  // The most task threads the device may run (a board default,
+  // RUNNEL_THREADS): a graph whose plan has more tasks is refused. 0: no
+  // limit.
+  uint32_t max_threads = 0;
 };
 
 // Returns the plan, or a plan without a job after adding diagnostics.

@@ -236,6 +236,32 @@ TEST(CliRuntime, PlanOfABrokenGraphExitsTwoWithFileAndLine) {
                   slots.err.c_str());
 }
 
+// A board's RUNNEL_THREADS (docs/DEPLOY.md) caps the plan's task threads.
+TEST(CliRuntime, TheDeviceThreadLimitRefusesAPlanWithMoreTasks) {
+  ProcessResult unlimited = Runnel({"plan", kDeviceTotals});
+  LONGS_EQUAL(0, unlimited.exit_code);
+  // "plan of GRAPH: N tasks (one thread each), ..." on the first line.
+  const std::string tasks = Words(Lines(unlimited.out).at(0)).at(3);
+  STRCMP_EQUAL("tasks", Words(Lines(unlimited.out).at(0)).at(4).c_str());
+  CHECK(std::stoi(tasks) > 1);
+  auto plan_with = [](const std::string& threads) {
+    return RunProcess({"/usr/bin/env", "RUNNEL_THREADS=" + threads, kRunnel, "plan",
+                       kDeviceTotals});
+  };
+  ProcessResult enough = plan_with(tasks);
+  LONGS_EQUAL(0, enough.exit_code);
+  ProcessResult fewer = plan_with(std::to_string(std::stoi(tasks) - 1));
+  LONGS_EQUAL(2, fewer.exit_code);
+  STRCMP_CONTAINS(("the plan needs " + tasks + " threads").c_str(), fewer.err.c_str());
+  STRCMP_CONTAINS(("this device allows " + std::to_string(std::stoi(tasks) - 1) +
+                   " (RUNNEL_THREADS)").c_str(),
+                  fewer.err.c_str());
+  ProcessResult bad = plan_with("lots");
+  LONGS_EQUAL(2, bad.exit_code);
+  STRCMP_CONTAINS("RUNNEL_THREADS: expected a thread count from 1 to 1024, found 'lots'",
+                  bad.err.c_str());
+}
+
 // --- runnel run ------------------------------------------------------------
 
 TEST(CliRuntime, RunsDeviceTotals) {

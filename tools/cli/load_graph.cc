@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 
 #include "core/graph/graph_file.h"
 #include "core/graph/logical_graph.h"
@@ -20,6 +22,26 @@ uint64_t MachineMemoryBytes() {
   return static_cast<uint64_t>(pages) * static_cast<uint64_t>(page_size);
 }
 
+// The device's thread limit from RUNNEL_THREADS (a board default, see
+// docs/DEPLOY.md): 0 when unset or empty. False, with the problem printed,
+// when it is not a count from 1 to kMaxThreads.
+bool ThreadLimit(uint32_t* limit) {
+  constexpr uint32_t kMaxThreads = 1024;
+  *limit = 0;
+  const char* text = getenv("RUNNEL_THREADS");
+  if (text == nullptr || *text == '\0') return true;
+  char* end = nullptr;
+  errno = 0;
+  unsigned long value = strtoul(text, &end, 10);
+  if (errno != 0 || *end != '\0' || value == 0 || value > kMaxThreads || text[0] == '-') {
+    fprintf(stderr, "RUNNEL_THREADS: expected a thread count from 1 to %u, found '%s'\n",
+            kMaxThreads, text);
+    return false;
+  }
+  *limit = static_cast<uint32_t>(value);
+  return true;
+}
+
 }  // namespace
 
 graph::PhysicalPlan LoadAndPlan(const std::string& path,
@@ -31,12 +53,15 @@ graph::PhysicalPlan LoadAndPlan(const std::string& path,
     fprintf(stderr, "%s\n", file.status().message().c_str());
     return {};
   }
+  uint32_t max_threads = 0;
+  if (!ThreadLimit(&max_threads)) return {};
   graph::Diagnostics diagnostics;
   graph::LogicalGraph logical = graph::BuildLogicalGraph(file.value(), &diagnostics);
   graph::PhysicalPlan plan;
   if (diagnostics.empty()) {
     graph::PlanOptions options;
     options.machine_memory_bytes = MachineMemoryBytes();
+    options.max_threads = max_threads;
     // With checkpoints, file sinks commit their output with them.
     file::CsvOverrides overrides = csv_overrides;
     overrides.checkpoints = file.value()->graph().checkpoint() != nullptr;
