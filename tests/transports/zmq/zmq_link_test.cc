@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <climits>
+#include <cstring>
 #include <functional>
 #include <random>
 #include <string>
@@ -321,7 +322,10 @@ TEST(ZmqLink, AnIdleSinkSendsLateRowsAtTheirDeadlineAndHeartbeats) {
     zmq_msg_init(&frame);
     bool got = zmq_msg_recv(&frame, pull, 0) >= 0 && zmq_msg_recv(&frame, pull, 0) >= 0;
     if (got) {
-      const auto* envelope = wire::fb::GetEnvelope(zmq_msg_data(&frame));
+      // libzmq's frames are not aligned; FlatBuffers wants 8-byte alignment.
+      std::vector<uint64_t> aligned(zmq_msg_size(&frame) / 8 + 1);
+      std::memcpy(aligned.data(), zmq_msg_data(&frame), zmq_msg_size(&frame));
+      const auto* envelope = wire::fb::GetEnvelope(aligned.data());
       *type = envelope->message_type();
       if (*type == wire::fb::Message::Batch) *rows = envelope->message_as_Batch()->row_count();
     }
