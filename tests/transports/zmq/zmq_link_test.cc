@@ -73,6 +73,18 @@ TEST_GROUP(ZmqLink) {
   SymbolTable sender_symbols{1024, 1 << 16};
   SymbolTable receiver_symbols{1024, 1 << 16};
 
+  // Appends rows 0 .. count - 1 of device "dev" (ts and temp = i).
+  void AppendDevRows(RowBatch* batch, int count) {
+    uint32_t id;
+    sender_symbols.Intern("dev", &id);
+    for (int i = 0; i < count; ++i) {
+      Slot* s = batch->Append();
+      s[0].i64 = id;
+      s[1].i64 = i;
+      s[2].f64 = i;
+    }
+  }
+
   // Writes 100-row batches to a PUSH sink nobody connects to, so the first
   // Write blocks; then `interrupt` sets a job flag.
   // Returns Close's status once Write has returned.
@@ -90,14 +102,7 @@ TEST_GROUP(ZmqLink) {
     sink.WatchSignals(&signals);
     CHECK(sink.Open().ok());
     RowBatch batch(3, 100);
-    uint32_t id;
-    sender_symbols.Intern("dev", &id);
-    for (int i = 0; i < 100; ++i) {
-      Slot* s = batch.Append();
-      s[0].i64 = id;
-      s[1].i64 = i;
-      s[2].f64 = i;
-    }
+    AppendDevRows(&batch, 100);
     std::atomic<bool> written{false};
     std::thread writer([&] {
       for (int i = 0; i < 50; ++i) CHECK(sink.Write(batch).ok());
@@ -346,14 +351,7 @@ TEST(ZmqLink, AnIdleSinkSendsLateRowsAtTheirDeadlineAndHeartbeats) {
   CHECK(type == wire::fb::Message::Hello);
 
   RowBatch batch(3, 10);
-  uint32_t id;
-  sender_symbols.Intern("dev", &id);
-  for (int i = 0; i < 10; ++i) {
-    Slot* s = batch.Append();
-    s[0].i64 = id;
-    s[1].i64 = i;
-    s[2].f64 = i;
-  }
+  AppendDevRows(&batch, 10);
   const int64_t written_at = SystemClock::Get()->NowMillis();
   CHECK(sink.Write(batch).ok());
   UNSIGNED_LONGLONGS_EQUAL(0, sink.batches_sent());  // waits for more rows
@@ -404,14 +402,7 @@ TEST(ZmqLink, PushWithoutPeerReportsUndeliveredRows) {
   ZmqSink sink(o, schema, &sender_symbols, SystemClock::Get());
   CHECK(sink.Open().ok());
   RowBatch batch(3, 10);
-  uint32_t id;
-  sender_symbols.Intern("dev", &id);
-  for (int i = 0; i < 10; ++i) {
-    Slot* s = batch.Append();
-    s[0].i64 = id;
-    s[1].i64 = i;
-    s[2].f64 = i;
-  }
+  AppendDevRows(&batch, 10);
   CHECK(sink.Write(batch).ok());
   Status closed = sink.Close();
   CHECK_FALSE(closed.ok());
