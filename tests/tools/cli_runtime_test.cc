@@ -245,8 +245,8 @@ TEST(CliRuntime, TheDeviceThreadLimitRefusesAPlanWithMoreTasks) {
   STRCMP_EQUAL("tasks", Words(Lines(unlimited.out).at(0)).at(4).c_str());
   CHECK(std::stoi(tasks) > 1);
   auto plan_with = [](const std::string& threads) {
-    return RunProcess({"/usr/bin/env", "RUNNEL_THREADS=" + threads, kRunnel, "plan",
-                       kDeviceTotals});
+    const std::vector<std::string> environment = {"RUNNEL_THREADS=" + threads};
+    return RunProcess({kRunnel, "plan", kDeviceTotals}, "", &environment);
   };
   ProcessResult enough = plan_with(tasks);
   LONGS_EQUAL(0, enough.exit_code);
