@@ -2,10 +2,11 @@
 
 A normal build links the shared libraries. --config=static (what the ARM
 configs and tools/package use) links the static archives instead, so a
-deployed binary needs only what a stock Debian or Raspberry Pi OS has. Two
-exceptions, both documented in docs/DEPLOY.md: libgssapi_krb5 (Debian's
-libzmq.a needs it and Debian ships no static one; it is on every stock image)
-and libsimdjson (Debian ships no static archive; the package carries the .so).
+deployed binary needs only what a stock Debian or Raspberry Pi OS has. The
+exceptions, documented in docs/DEPLOY.md: libgssapi_krb5 (Debian's libzmq.a
+needs it and Debian ships no static one; it is on every stock image),
+libsimdjson (Debian ships no static archive; the package carries the .so)
+and libstdc++, which libsimdjson loads anyway (every Debian system has it).
 """
 
 ZMQ_LINKOPTS = select({

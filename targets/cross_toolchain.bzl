@@ -94,8 +94,8 @@ def _cross_toolchain_config_impl(ctx):
         abi_version = "gcc",
         abi_libc_version = "glibc",
         tool_paths = [
-            # The g++ driver links libstdc++ itself, so -static-libstdc++
-            # (--config=static) works; Runnel has no C sources.
+            # The g++ driver links libstdc++ itself (Runnel has no C
+            # sources), so no -lstdc++ is needed in the link flags.
             tool_path(name = "gcc", path = prefix + "g++"),
             tool_path(name = "cpp", path = prefix + "cpp"),
             tool_path(name = "ar", path = prefix + "ar"),
