@@ -1,5 +1,6 @@
 #include "transports/wire/batch_encoder.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/schema/null.h"
@@ -35,8 +36,9 @@ BatchEncoder::BatchEncoder(const schema::Schema& schema, const schema::SymbolTab
     map_mask_ = PowerOfTwoAtLeast(2 * max_symbols) - 1;
     map_.assign(size_t{map_mask_} + 1, MapEntry{0, 0, 0});
     distinct_.reserve(max_symbols);
-    offsets_.reserve(max_symbols);
   }
+  // String offsets: a batch's symbols, or a Hello's schema fields.
+  offsets_.reserve(std::max<uint64_t>(max_symbols, width_));
   // Slots plus headroom for the tables and some symbol text; the builder
   // grows (allocating) only if the symbols of a batch are longer.
   initial_bytes_ = size_t{max_rows} * width_ * 8 + max_symbols * 32 + 1024;
@@ -124,12 +126,16 @@ void BatchEncoder::EncodeHello(uint64_t producer, std::string_view producer_name
                                uint64_t next_sequence) {
   flatbuffers::FlatBufferBuilder& b = *builder_;
   b.Clear();
-  std::vector<flatbuffers::Offset<fb::Field>> fields;  // off the hot path
+  offsets_.clear();
   for (const schema::Field& f : schema_.fields()) {
-    fields.push_back(fb::CreateField(b, b.CreateString(f.name),
-                                     static_cast<fb::FieldType>(static_cast<int8_t>(f.type))));
+    offsets_.push_back(
+        fb::CreateField(b, b.CreateString(f.name),
+                        static_cast<fb::FieldType>(static_cast<int8_t>(f.type)))
+            .o);
   }
-  auto schema = b.CreateVector(fields);
+  static_assert(sizeof(flatbuffers::Offset<fb::Field>) == sizeof(uint32_t), "");
+  auto schema = b.CreateVector(
+      reinterpret_cast<const flatbuffers::Offset<fb::Field>*>(offsets_.data()), offsets_.size());
   flatbuffers::Offset<flatbuffers::String> name;
   if (!producer_name.empty()) name = b.CreateString(producer_name.data(), producer_name.size());
   fb::HelloBuilder hello(b);

@@ -3,8 +3,8 @@
 // messages, each a finished Envelope in one reused FlatBufferBuilder.
 //
 // Everything is sized by the constructor: encoding batches of at most
-// max_rows rows never allocates once the builder has grown to the largest
-// batch (the first few batches). The encoded bytes stay valid until the next
+// max_rows rows, Hellos and heartbeats never allocates once the builder has
+// grown to the largest batch (the first few batches). The encoded bytes stay valid until the next
 // Encode call. One thread at a time; `symbols` may be shared (lookups are
 // lock-free) and must outlive the encoder.
 #pragma once
@@ -98,7 +98,7 @@ class BatchEncoder {
   uint32_t map_mask_ = 0;
   uint32_t stamp_ = 0;
   std::vector<uint32_t> distinct_;  // symbol ids in dictionary order
-  std::vector<uint32_t> offsets_;   // flatbuffers::Offset<String> values
+  std::vector<uint32_t> offsets_;   // flatbuffers::Offset values: symbols or Hello fields
   size_t initial_bytes_;
   flatbuffers::FlatBufferBuilder* builder_;
 };

@@ -1,7 +1,8 @@
 // BatchEncoder and FrameDecoder allocate nothing per row or per batch once
 // warmed up: 1,000 batches of 256 rows (sym, ts, f64, bool, i64) are
-// encoded, decoded and copied out with every malloc counted, and the count
-// must be zero.
+// encoded, decoded and copied out, with a Hello and a heartbeat every 100
+// batches (a ZmqSink encodes them on the task's thread), every malloc
+// counted, and the count must be zero.
 //
 // Allocations are counted by //tests/testing:allocation_counter (its own
 // binary: the counter replaces malloc).
@@ -63,6 +64,15 @@ TEST(WireCodecAllocation, SteadyStateAllocatesNothing) {
     out.Clear();
     decoder.CopyRows(m, 0, m.row_count, &out);
     rows_out += out.size();
+    if (b % 100 == 0) {
+      encoder.EncodeHello(1, "p", 1, header.sequence + 1);
+      if (!decoder.Decode(encoder.data(), encoder.size(), &m).ok()) return false;
+      HeartbeatInfo heartbeat;
+      heartbeat.producer = 1;
+      heartbeat.last_sequence = header.sequence;
+      encoder.EncodeHeartbeat(heartbeat);
+      if (!decoder.Decode(encoder.data(), encoder.size(), &m).ok()) return false;
+    }
     return true;
   };
   for (int b = 0; b < 10; ++b) CHECK(round(b));  // warm-up: the builder grows
