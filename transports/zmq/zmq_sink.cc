@@ -66,7 +66,7 @@ Status ZmqSink::Write(const schema::RowBatch& batch) {
       schema::CopySlots(staging_.Append(), batch.row(row++), width_);
     }
     if (staging_.full()) {
-      written_watermark_ = row == rows ? after : written_watermark_;
+      if (row == rows) written_watermark_ = after;
       Flush();
     }
   }
