@@ -69,6 +69,7 @@
 #include "core/schema/row_hash.h"
 #include "core/state/timer_heap.h"
 #include "core/state/state_image.h"
+#include "core/state/state_memory.h"
 
 namespace runnel::ops {
 namespace {
@@ -624,10 +625,12 @@ class WindowOperator::Impl {
   std::unique_ptr<Slot[]> tkey_;        // (key, id, tag) for timers
   std::unique_ptr<Slot[]> popped_;      // a cleanup timer's key
   std::unique_ptr<Slot[]> merged_;      // accumulator state merged from panes
-  std::unique_ptr<Slot[]> group_keys_;  // timer keys of one firing time
-  std::unique_ptr<GroupItem[]> group_;
-  std::unique_ptr<Slot[]> queue_;
+  // Scratch as big as the timers and the output queue: written before
+  // read, so uninitialized state memory (untouched until a firing uses it).
+  state::StateArray<Slot> group_keys_;  // timer keys of one firing time
+  state::StateArray<GroupItem> group_;
   uint32_t queue_cap_;
+  state::StateArray<Slot> queue_;
   uint32_t queue_head_ = 0;
   uint32_t queue_size_ = 0;
 
@@ -691,10 +694,10 @@ WindowOperator::Impl::Impl(const WindowSpec& spec, const Clock* clock)
       tkey_(new Slot[kc_ + 2]()),
       popped_(new Slot[kc_ + 2]()),
       merged_(new Slot[spec.accumulators.state_slots()]()),
-      group_keys_(new Slot[size_t{fire_.capacity()} * fire_.key_slots()]()),
-      group_(new GroupItem[fire_.capacity()]()),
-      queue_cap_(Sizing(spec).queue_rows) {
-  queue_.reset(new Slot[size_t{queue_cap_} * out_width_]());
+      group_keys_(size_t{fire_.capacity()} * fire_.key_slots()),
+      group_(fire_.capacity()),
+      queue_cap_(Sizing(spec).queue_rows),
+      queue_(size_t{queue_cap_} * out_width_) {
   if (early_ms_ > 0) early_due_ms_ = Add(clock_->NowMillis(), early_ms_);
   image_.Add(&table_);
   image_.Add(&keys_);

@@ -1,5 +1,6 @@
 #include "core/state/keyed_table.h"
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -45,7 +46,8 @@ KeyedTable::KeyedTable(const KeyedTableOptions& options)
       stamps_(capacity_),
       links_(capacity_),
       bucket_of_(capacity_) {
-  for (uint64_t b = 0; b <= bucket_mask_; ++b) buckets_.Mut(b) = Bucket{kNil, 0};
+  const size_t buckets = size_t{bucket_mask_} + 1;
+  std::fill_n(buckets_.MutRange(0, buckets), buckets, Bucket{kNil, 0});
 }
 
 void KeyedTable::EnableTracking() {

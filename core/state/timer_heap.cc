@@ -1,5 +1,6 @@
 #include "core/state/timer_heap.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "core/common/byte_count.h"
@@ -30,14 +31,15 @@ TimerHeap::TimerHeap(uint32_t capacity, uint32_t key_slots)
       heap_(capacity),
       time_buckets_(uint64_t{bucket_mask_} + 1) {
   // Hand out low ids first: the free lists are stacks popped from their end.
+  uint32_t* free_ids = free_.MutRange(0, capacity_);
+  uint32_t* free_groups = free_groups_.MutRange(0, capacity_);
   for (uint32_t i = 0; i < capacity_; ++i) {
-    free_.Mut(i) = capacity_ - 1 - i;
-    free_groups_.Mut(i) = capacity_ - 1 - i;
+    free_ids[i] = capacity_ - 1 - i;
+    free_groups[i] = capacity_ - 1 - i;
   }
-  for (uint32_t b = 0; b <= bucket_mask_; ++b) {
-    buckets_.Mut(b) = kEmpty;
-    time_buckets_.Mut(b) = kEmpty;
-  }
+  const size_t buckets = size_t{bucket_mask_} + 1;
+  std::fill_n(buckets_.MutRange(0, buckets), buckets, kEmpty);
+  std::fill_n(time_buckets_.MutRange(0, buckets), buckets, kEmpty);
 }
 
 void TimerHeap::EnableTracking() {

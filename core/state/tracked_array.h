@@ -21,7 +21,9 @@
 #include <cstring>
 #include <memory>
 #include <string_view>
-#include <type_traits>
+#include <utility>
+
+#include "core/state/state_memory.h"
 
 namespace runnel::state {
 
@@ -92,16 +94,15 @@ class TrackedRegion {
 
 template <typename T>
 class TrackedArray : public TrackedRegion {
-  static_assert(std::is_trivially_copyable<T>::value, "a block is raw bytes");
-
  public:
-  // `n` elements, value-initialized when `zeroed`, else uninitialized.
-  explicit TrackedArray(size_t n, bool zeroed = false)
-      : TrackedArray(zeroed ? new T[n]() : new T[n], n) {}
+  // `n` elements, zero bytes when `zeroed`, else uninitialized, in state
+  // memory (state_memory.h: zeroed pages of big arrays are not touched until
+  // written, so a table a checkpoint restore overwrites is written once).
+  explicit TrackedArray(size_t n, bool zeroed = false) : TrackedArray(StateArray<T>(n, zeroed)) {}
 
   const T& operator[](size_t i) const { return data_[i]; }
   const T* data() const { return data_.get(); }
-  size_t size() const { return size_; }
+  size_t size() const { return data_.size(); }
 
   T& Mut(size_t i) {
     MarkBytes(i * sizeof(T), sizeof(T));
@@ -114,11 +115,11 @@ class TrackedArray : public TrackedRegion {
   }
 
  private:
-  TrackedArray(T* data, size_t n)
-      : TrackedRegion(reinterpret_cast<char*>(data), n * sizeof(T)), data_(data), size_(n) {}
+  explicit TrackedArray(StateArray<T> data)
+      : TrackedRegion(reinterpret_cast<char*>(data.get()), data.size() * sizeof(T)),
+        data_(std::move(data)) {}
 
-  std::unique_ptr<T[]> data_;
-  size_t size_;
+  StateArray<T> data_;
 };
 
 }  // namespace runnel::state
