@@ -289,7 +289,8 @@ Status Coordinator::Capture(bool finished) {
 }
 
 Status Coordinator::MaybeCheckpoint() {
-  if (clock_->NowMillis() < next_due_ms_) return Status::Ok();
+  const bool asked = request_.load(std::memory_order_relaxed) == kAsked;
+  if (!asked && clock_->NowMillis() < next_due_ms_) return Status::Ok();
   if (state_.load(std::memory_order_acquire) != kIdle) return Status::Ok();  // writer busy
   if (!writer_status_.ok()) {
     // The previous one failed (logged by the writer): its blocks were taken
@@ -297,8 +298,45 @@ Status Coordinator::MaybeCheckpoint() {
     writer_status_ = Status::Ok();
     next_full_ = true;
   }
+  if (asked) TakeRequest();
   next_due_ms_ = clock_->NowMillis() + options_.interval_ms;
   return Capture(/*finished=*/false);
+}
+
+bool Coordinator::TakeRequest() {
+  int asked = kAsked;
+  if (!request_.compare_exchange_strong(asked, kTaken, std::memory_order_acquire)) return false;
+  pending_savepoint_ = request_target_;
+  pending_request_ = true;
+  next_full_ = true;  // a savepoint holds all state
+  return true;
+}
+
+Status Coordinator::TakeSavepoint(CheckpointStore* target, int64_t timeout_ms,
+                                  const std::atomic<bool>* cancel, uint64_t* checkpoint) {
+  if (request_.load(std::memory_order_acquire) != kNoRequest) {
+    return InvalidArgument("a savepoint is being taken already");
+  }
+  request_target_ = target;
+  request_.store(kAsked, std::memory_order_release);
+  const int64_t deadline = MonotonicNs() + timeout_ms * 1000000;
+  for (;;) {
+    const int request = request_.load(std::memory_order_acquire);
+    if (request == kNoRequest) break;  // written (or failed)
+    if (request == kAsked &&
+        (MonotonicNs() > deadline || (cancel != nullptr && cancel->load()))) {
+      int asked = kAsked;
+      if (request_.compare_exchange_strong(asked, kNoRequest)) {
+        return Status(StatusCode::kCancelled, "the job took no savepoint within " +
+                                                  std::to_string(timeout_ms) +
+                                                  " ms (it is stopping or has stopped)");
+      }
+      continue;  // the task took it just now: wait for the write
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  *checkpoint = request_checkpoint_;
+  return request_status_;
 }
 
 void Coordinator::WaitIdle() {
@@ -310,9 +348,15 @@ void Coordinator::WaitIdle() {
 Status Coordinator::FinalCheckpoint(bool drained) {
   WaitIdle();
   if (!writer_status_.ok()) next_full_ = true;
+  if (TakeRequest()) {
+    // A savepoint asked for while the job was stopping: served first.
+    RUNNEL_RETURN_IF_ERROR(Capture(/*finished=*/false));
+    WaitIdle();
+    if (!writer_status_.ok()) next_full_ = true;
+  }
   if (savepoint_ != nullptr && !drained) {
     next_full_ = true;  // a savepoint holds all state
-    pending_savepoint_ = true;
+    pending_savepoint_ = savepoint_;
   }
   RUNNEL_RETURN_IF_ERROR(Capture(/*finished=*/drained));
   WaitIdle();
@@ -337,20 +381,27 @@ void Coordinator::WriterLoop() {
       failed_.fetch_add(1, std::memory_order_relaxed);
       RUNNEL_LOG_ERROR("%s", writer_status_.message().c_str());
     }
+    pending_savepoint_ = nullptr;
+    if (pending_request_) {
+      pending_request_ = false;
+      request_status_ = writer_status_;
+      request_checkpoint_ = pending_id_;
+      request_.store(kNoRequest, std::memory_order_release);
+    }
     state_.store(kIdle, std::memory_order_release);
   }
 }
 
-Status Coordinator::WriteSavepoint() {
-  const std::vector<CheckpointInfo> earlier = savepoint_->Checkpoints();
-  savepoint_->BeginCheckpoint(earlier.empty() ? 1 : earlier.back().id + 1, /*full=*/true);
+Status Coordinator::WriteSavepoint(CheckpointStore* target) {
+  const std::vector<CheckpointInfo> earlier = target->Checkpoints();
+  target->BeginCheckpoint(earlier.empty() ? 1 : earlier.back().id + 1, /*full=*/true);
   for (size_t s = 0; s < buffers_.size(); ++s) {
     if (spaces_[s] == kJobSpace) continue;
     buffers_[s]->ForEach([&](bool is_delete, std::string_view key, std::string_view value) {
-      if (!is_delete) savepoint_->Put(spaces_[s], key, value);
+      if (!is_delete) target->Put(spaces_[s], key, value);
     });
   }
-  Status stored = savepoint_->CommitCheckpoint(WallMs());
+  Status stored = target->CommitCheckpoint(WallMs());
   if (!stored.ok()) return Status(stored.code(), "savepoint: " + stored.message());
   RUNNEL_LOG_INFO("savepoint written (checkpoint %llu)",
                   static_cast<unsigned long long>(pending_id_));
@@ -383,7 +434,7 @@ Status Coordinator::Write() {
     }
   }
   RUNNEL_RETURN_IF_ERROR(store_->CommitCheckpoint(WallMs()));
-  if (pending_savepoint_) RUNNEL_RETURN_IF_ERROR(WriteSavepoint());
+  if (pending_savepoint_ != nullptr) RUNNEL_RETURN_IF_ERROR(WriteSavepoint(pending_savepoint_));
   for (size_t i = 0; i < task_->sink_count(); ++i) {
     Status committed = task_->sink(i)->Commit(id);
     if (!committed.ok()) {

@@ -79,6 +79,22 @@ class Coordinator : public runtime::CheckpointTrigger {
   // checkpoint stores all state, into the checkpoint store and `savepoint`.
   void set_savepoint(CheckpointStore* savepoint) { savepoint_ = savepoint; }
 
+  // A savepoint of the running job (any thread but the task's; one at a
+  // time): at the task's next batch boundary a full checkpoint is taken and
+  // its records go to `target` too. Blocks until it is written and returns
+  // its outcome, setting *checkpoint to the checkpoint's id. When the task
+  // has not taken the request after `timeout_ms` (the job is stopping or
+  // failed) or `*cancel` becomes true before then, the request is withdrawn
+  // and an error returned; once taken, the call waits for the write. A
+  // request still open when the job stops is served by its final checkpoint.
+  Status TakeSavepoint(CheckpointStore* target, int64_t timeout_ms,
+                       const std::atomic<bool>* cancel, uint64_t* checkpoint);
+  // Whether a TakeSavepoint request is open (asked for or being written);
+  // any thread.
+  bool savepoint_asked() const {
+    return request_.load(std::memory_order_acquire) != kNoRequest;
+  }
+
   // Starts the writer thread; checkpoint ids continue after the restored one.
   void Start();
 
@@ -98,13 +114,19 @@ class Coordinator : public runtime::CheckpointTrigger {
 
   Coordinator(runtime::Task* task, schema::SymbolTable* symbols, CheckpointStore* store,
               const CheckpointOptions& options, const Clock* clock);
+  // Savepoint requests (TakeSavepoint): none, asked for, taken by the task.
+  enum Request : int { kNoRequest, kAsked, kTaken };
+
+  // Task thread, writer idle: takes an asked-for savepoint into the next
+  // checkpoint (made full). False when none is asked for.
+  bool TakeRequest();
   // Task thread: copies every stage's changes into the buffers and hands
   // them to the writer; `finished` marks the job finished.
   Status Capture(bool finished);
   void WriterLoop();
   // Writer thread: stores checkpoint pending_id_ (and the savepoint).
   Status Write();
-  Status WriteSavepoint();
+  Status WriteSavepoint(CheckpointStore* target);
   // Waits until the writer is idle.
   void WaitIdle();
   // Reads checkpoint `id` of `from` (giving each stage its entries when
@@ -132,8 +154,16 @@ class Coordinator : public runtime::CheckpointTrigger {
   runtime::Wakeup wakeup_;  // the writer sleeps on it
   uint64_t pending_id_ = 0;
   bool pending_full_ = false;
-  bool pending_savepoint_ = false;
+  CheckpointStore* pending_savepoint_ = nullptr;  // where this checkpoint also goes
   CheckpointStore* savepoint_ = nullptr;
+  // TakeSavepoint's request: the requester writes request_target_, then
+  // publishes kAsked (release); the task moves it to kTaken; the writer sets
+  // the outcome, then kNoRequest (release), which the requester waits for.
+  std::atomic<int> request_{kNoRequest};
+  CheckpointStore* request_target_ = nullptr;
+  bool pending_request_ = false;  // task and writer: this checkpoint serves it
+  Status request_status_;
+  uint64_t request_checkpoint_ = 0;
   int64_t pending_pause_ns_ = 0;
   // Written by the writer before it returns to kIdle, read by the task
   // thread after it sees kIdle (acquire).

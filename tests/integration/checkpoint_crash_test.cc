@@ -351,3 +351,49 @@ TEST(CheckpointCrash, SavepointRestoresIntoAChangedGraph) {
   CHECK(all_hot.compare(all_hot.size() - hot_rows.size(), hot_rows.size(), hot_rows) == 0);
 }
 
+
+// A savepoint of a running job (runnel savepoint STATE_DIR DIR, through the
+// job's control socket): the job goes on and writes its whole output once;
+// a new job started from the savepoint writes exactly the uninterrupted
+// run's output after the savepoint (windows spanning it included, so their
+// state was in it). With no job running, runnel savepoint fails, naming the
+// socket.
+TEST(CheckpointCrash, SavepointOfARunningJobRestoresIntoANewOne) {
+  TempDir dir(/*short_path=*/true);  // the control socket's path must fit
+  dir.Write("readings.csv", GenerateReadings());
+  ProcessResult run = RunProcess({"tools/runnel", "run", dir.Write("plain.json", Graph("", "plain"))});
+  LONGS_EQUAL_TEXT(0, run.exit_code, run.err.c_str());
+  const std::string expected = ReadFile(dir.File("plain.csv"));
+
+  Process process(
+      {"tools/runnel", "run", dir.Write("first.json", Graph("state1", "first")), "--log-level", "debug"});
+  CHECK(process.started());
+  WaitForFirstCheckpoint(&process);
+  CHECK_TEXT(!process.exited(), "the job ended before its savepoint was asked for");
+  run = RunProcess({"tools/runnel", "savepoint", dir.File("state1"), dir.File("savepoint")});
+  LONGS_EQUAL_TEXT(0, run.exit_code, run.err.c_str());
+  STRCMP_CONTAINS("checkpoint", run.out.c_str());
+  CHECK(process.Wait(120000));
+  LONGS_EQUAL_TEXT(0, process.exit_code(), process.Err().c_str());
+  STRCMP_CONTAINS("asked for on the control socket", process.Err().c_str());
+  int in_progress = 0;
+  STRCMP_EQUAL("", FirstDifference(expected, CommittedParts(dir, "first.csv", &in_progress)).c_str());
+  LONGS_EQUAL(0, in_progress);
+
+  run = RunProcess({"tools/runnel", "run", dir.Write("second.json", Graph("state2", "second")),
+                    "--from-savepoint", dir.File("savepoint")});
+  LONGS_EQUAL_TEXT(0, run.exit_code, run.err.c_str());
+  const std::string resumed = CommittedParts(dir, "second.csv", &in_progress);
+  // After its header line: a non-empty proper suffix of the expected rows
+  // that starts at a line.
+  const std::string rows = resumed.substr(resumed.find('\n') + 1);
+  CHECK(!rows.empty());
+  CHECK(rows.size() < expected.size() - expected.find('\n') - 1);
+  const size_t at = expected.size() - rows.size();
+  CHECK_TEXT(expected.compare(at, rows.size(), rows) == 0 && expected[at - 1] == '\n',
+             "the resumed job's windows are not the uninterrupted run's");
+
+  run = RunProcess({"tools/runnel", "savepoint", dir.File("state1"), dir.File("savepoint2")});
+  LONGS_EQUAL_TEXT(1, run.exit_code, run.err.c_str());
+  STRCMP_CONTAINS("nothing listens on ipc://", run.err.c_str());
+}

@@ -9,8 +9,8 @@
 
 namespace runnel::testing {
 
-TempDir::TempDir() {
-  const char* base = getenv("TEST_TMPDIR");
+TempDir::TempDir(bool short_path) {
+  const char* base = short_path ? nullptr : getenv("TEST_TMPDIR");
   std::string pattern = std::string(base ? base : "/tmp") + "/runnel-XXXXXX";
   char* made = mkdtemp(pattern.data());
   path_ = made ? made : "";

@@ -8,7 +8,10 @@ namespace runnel::testing {
 
 class TempDir {
  public:
-  TempDir();
+  // Under TEST_TMPDIR, or under /tmp when `short_path`: for files whose
+  // path must fit a Unix socket address (108 bytes; Bazel's TEST_TMPDIR is
+  // about as long), such as a job's control socket.
+  explicit TempDir(bool short_path = false);
   ~TempDir();
 
   const std::string& path() const { return path_; }

@@ -4,6 +4,7 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <filesystem>
 
 #include "core/common/log.h"
 
@@ -13,6 +14,52 @@ namespace {
 
 // Savepoints are stores of their own, readable by any graph.
 constexpr char kSavepointFingerprint[] = "runnel savepoint";
+
+// How long a control request waits for the task to take a savepoint (a
+// batch boundary comes at least every idle poll of the sources), and how
+// long `runnel savepoint` waits for the whole reply (a full checkpoint of
+// a big state takes seconds to write).
+constexpr int64_t kTakeTimeoutMs = 30000;
+constexpr int kReplyTimeoutMs = 600000;
+
+constexpr char kSavepointRequest[] = "savepoint ";
+
+// The control socket's answer to "savepoint DIR": a full checkpoint of the
+// running job, also written to the savepoint store DIR.
+std::string ServeSavepoint(checkpoint::Coordinator* coordinator, const std::string& request,
+                           const std::atomic<bool>& stopping) {
+  if (request.rfind(kSavepointRequest, 0) != 0) return "error: unknown request '" + request + "'";
+  const std::string dir = request.substr(sizeof(kSavepointRequest) - 1);
+  auto savepoint = checkpoint::CheckpointStore::Open(dir, kSavepointFingerprint);
+  if (!savepoint.ok()) return "error: " + savepoint.status().message();
+  uint64_t id = 0;
+  Status taken = coordinator->TakeSavepoint(savepoint.value().get(), kTakeTimeoutMs, &stopping, &id);
+  if (!taken.ok()) {
+    RUNNEL_LOG_ERROR("savepoint to %s failed: %s", dir.c_str(), taken.message().c_str());
+    return "error: " + taken.message();
+  }
+  RUNNEL_LOG_INFO("savepoint %s written (checkpoint %" PRIu64 "), asked for on the control socket",
+                  dir.c_str(), id);
+  return "ok " + std::to_string(id);
+}
+
+// Starts the coordinator and the control socket; a socket that cannot be
+// bound is logged and the job runs without it.
+void StartCheckpoints(runtime::Job* job, const std::string& state_dir, Checkpoints* c) {
+  job->tasks()[0]->set_checkpoint_trigger(c->coordinator.get());
+  c->coordinator->Start();
+  checkpoint::Coordinator* coordinator = c->coordinator.get();
+  auto control = zmq::ControlServer::Start(
+      zmq::ControlEndpoint(state_dir),
+      [coordinator](const std::string& request, const std::atomic<bool>& stopping) {
+        return ServeSavepoint(coordinator, request, stopping);
+      });
+  if (!control.ok()) {
+    RUNNEL_LOG_WARN("%s; runnel savepoint cannot reach this job", control.status().message().c_str());
+    return;
+  }
+  c->control = std::move(control.value());
+}
 
 }  // namespace
 
@@ -57,8 +104,7 @@ Result<Checkpoints> SetUpCheckpoints(graph::PhysicalPlan* plan, const SavepointO
                     "savepoint " + savepoints.start_from + ": " + restored.message());
     }
     RUNNEL_LOG_INFO("checkpoints: starting from savepoint %s", savepoints.start_from.c_str());
-    job->tasks()[0]->set_checkpoint_trigger(c.coordinator.get());
-    c.coordinator->Start();
+    StartCheckpoints(job, settings.dir, &c);
     return c;
   }
   RUNNEL_RETURN_IF_ERROR(c.coordinator->Restore(&c.restored, &c.finished));
@@ -80,8 +126,7 @@ Result<Checkpoints> SetUpCheckpoints(graph::PhysicalPlan* plan, const SavepointO
     RUNNEL_LOG_INFO("checkpoints: resuming from checkpoint %" PRIu64 " in %s", c.restored,
                     settings.dir.c_str());
   }
-  job->tasks()[0]->set_checkpoint_trigger(c.coordinator.get());
-  c.coordinator->Start();
+  StartCheckpoints(job, settings.dir, &c);
   return c;
 }
 
@@ -113,6 +158,25 @@ int InspectSavepoint(const std::string& dir) {
   for (const auto& space : spaces.value()) {
     printf("%-32s %10" PRIu64 " %12" PRIu64 "\n", space.space.c_str(), space.entries, space.bytes);
   }
+  return 0;
+}
+
+int TakeSavepoint(const std::string& state_dir, const std::string& dir) {
+  std::error_code error;
+  std::string absolute = std::filesystem::absolute(dir, error).lexically_normal().string();
+  if (error) absolute = dir;
+  const std::string endpoint = zmq::ControlEndpoint(state_dir);
+  auto reply = zmq::ControlRequest(endpoint, kSavepointRequest + absolute, kReplyTimeoutMs);
+  if (!reply.ok()) {
+    RUNNEL_LOG_ERROR("savepoint: %s", reply.status().message().c_str());
+    return 1;
+  }
+  if (reply.value().rfind("ok ", 0) != 0) {
+    RUNNEL_LOG_ERROR("savepoint to %s: %s", absolute.c_str(), reply.value().c_str());
+    return 1;
+  }
+  printf("savepoint %s: checkpoint %s of the job in %s\n", absolute.c_str(),
+         reply.value().c_str() + 3, state_dir.c_str());
   return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "core/checkpoint/coordinator.h"
 #include "core/common/status.h"
 #include "core/graph/planner.h"
+#include "transports/zmq/control_socket.h"
 
 namespace runnel::cli {
 
@@ -24,17 +25,27 @@ struct Checkpoints {
   std::unique_ptr<checkpoint::CheckpointStore> store;
   std::unique_ptr<checkpoint::CheckpointStore> savepoint;  // --savepoint
   std::unique_ptr<checkpoint::Coordinator> coordinator;
+  // Serves `runnel savepoint STATE_DIR DIR` while the job runs; declared
+  // after the coordinator, so it stops first.
+  std::unique_ptr<zmq::ControlServer> control;
   uint64_t restored = 0;  // the checkpoint restored; 0 for a fresh start
   bool finished = false;  // it is of a job that finished: nothing to run
 };
 
 // Nothing (an empty Checkpoints) when the plan has no `checkpoint`. Logs
-// which checkpoint (or savepoint) the job resumes from. Must run before the
-// job does. Savepoint options need a plan with `checkpoint`.
+// which checkpoint (or savepoint) the job resumes from, and binds the
+// control socket (ipc://STATE_DIR/control) through which `runnel
+// savepoint` asks the running job for a savepoint. Must run before the job
+// does. Savepoint options need a plan with `checkpoint`.
 Result<Checkpoints> SetUpCheckpoints(graph::PhysicalPlan* plan, const SavepointOptions& savepoints);
 
 // `runnel savepoint inspect DIR`: prints what the savepoint holds; returns
 // the exit code.
 int InspectSavepoint(const std::string& dir);
+
+// `runnel savepoint STATE_DIR DIR`: asks the job running with state
+// directory STATE_DIR for a savepoint into DIR, waits for it and prints
+// which checkpoint it holds; returns the exit code.
+int TakeSavepoint(const std::string& state_dir, const std::string& dir);
 
 }  // namespace runnel::cli

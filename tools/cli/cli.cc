@@ -87,13 +87,20 @@ int ParseVerbArgs(int argc, char** argv, Options* options) {
       return UsageError("unknown option '" + arg + "' for " + options->verb, usage);
     } else if (options->graph_path.empty()) {
       options->graph_path = arg;
+    } else if (options->verb == "savepoint" && !options->savepoint_inspect &&
+               options->output_path.empty()) {
+      options->output_path = arg;  // runnel savepoint STATE_DIR DIR
     } else {
       return UsageError("unexpected argument '" + arg + "'", usage);
     }
   }
   if (options->help) return kExitOk;
-  if (options->verb == "savepoint" && (!options->savepoint_inspect || options->graph_path.empty())) {
-    return UsageError("savepoint takes: inspect DIR", usage);
+  if (options->verb == "savepoint" && options->graph_path.empty()) {
+    return UsageError("savepoint takes: STATE_DIR DIR, or inspect DIR", usage);
+  }
+  if (options->verb == "savepoint" && !options->savepoint_inspect &&
+      options->output_path.empty()) {
+    return UsageError("savepoint STATE_DIR needs DIR, the savepoint to write", usage);
   }
   if (options->graph_path.empty() && options->verb == "keygen") {
     return UsageError("keygen needs OUT, the key pair file to write", usage);
@@ -172,7 +179,10 @@ int Main(int argc, char** argv) {
   if (options.verb == "compile") return Compile(options.graph_path, options.output_path);
   if (options.verb == "fmt") return Fmt(options.graph_path, options.fmt);
   if (options.verb == "keygen") return Keygen(options.graph_path, options.force);
-  if (options.verb == "savepoint") return InspectSavepoint(options.graph_path);
+  if (options.verb == "savepoint") {
+    return options.savepoint_inspect ? InspectSavepoint(options.graph_path)
+                                     : TakeSavepoint(options.graph_path, options.output_path);
+  }
   return Check(options);
 }
 

@@ -36,14 +36,23 @@ constexpr const char* kRunUsage =
     "  DEVICE_ID=gw-7 runnel run /etc/runnel/graph.bin\n";
 
 constexpr const char* kSavepointUsage =
-    "Usage: runnel savepoint inspect DIR\n"
+    "Usage: runnel savepoint STATE_DIR DIR\n"
+    "       runnel savepoint inspect DIR\n"
     "\n"
-    "Lists what savepoint DIR (written by runnel run --savepoint) holds: when\n"
-    "it was taken, and per stage (source/NAME, op/NAME, sink/NAME, symbols)\n"
-    "its entries and bytes. Exit 0, or 1 if DIR is not a savepoint.\n"
+    "STATE_DIR DIR: asks the job running with checkpoint directory STATE_DIR\n"
+    "(its graph's checkpoint.dir) for a savepoint into DIR, through the job's\n"
+    "control socket (STATE_DIR/control), and waits until it is written: a\n"
+    "full checkpoint, taken at the job's next batch boundary; the job goes on.\n"
+    "Exit 0 with the checkpoint's id, or 1 if no job runs there or the\n"
+    "savepoint failed.\n"
     "\n"
-    "Example:\n"
-    "  runnel savepoint inspect /tmp/sp\n";
+    "inspect DIR: lists what savepoint DIR holds: when it was taken, and per\n"
+    "stage (source/NAME, op/NAME, sink/NAME, symbols) its entries and bytes.\n"
+    "Exit 0, or 1 if DIR is not a savepoint.\n"
+    "\n"
+    "Examples:\n"
+    "  runnel savepoint /var/lib/runnel/state /var/lib/runnel/sp-1\n"
+    "  runnel savepoint inspect /var/lib/runnel/sp-1\n";
 
 constexpr const char* kCheckUsage =
     "Usage: runnel check GRAPH\n"
@@ -143,6 +152,7 @@ const char* const kUsage =
     "  compile GRAPH -o OUT validate, then write the compiled binary form\n"
     "  fmt GRAPH [-w]       print (or rewrite) a graph file in canonical form\n"
     "  keygen OUT           write a CURVE key pair for secure ZeroMQ links\n"
+    "  savepoint STATE DIR  write a savepoint of the job running in STATE\n"
     "  savepoint inspect DIR  list what a savepoint holds\n"
     "\n"
     "Options:\n"

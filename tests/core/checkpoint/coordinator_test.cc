@@ -25,6 +25,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -600,6 +601,49 @@ TEST(Coordinator, FullDiskIsLoggedAndTheJobGoesOnWithAFullCheckpointAfterIt) {
   UNSIGNED_LONGS_EQUAL(5, second->restored);
   UNSIGNED_LONGS_EQUAL(before, second->log.restored_rows);
   CheckResumedOutput(want, first_rows, before, second->log.rows);
+}
+
+// A savepoint asked for while the job runs (TakeSavepoint, as the control
+// socket does) is taken at a batch boundary as a full checkpoint: the
+// target store holds the windows' state and the checkpoint's id is the
+// job's. Asked for of a job whose task is not running, it is withdrawn
+// after its timeout, and can be asked for again.
+TEST(Coordinator, SavepointAskedForWhileRunningHoldsAllStateAndIsWithdrawnWhenNotTaken) {
+  auto target = CheckpointStore::Open(temp.File("savepoint"), "savepoint");
+  if (!target.ok()) FAIL(target.status().message().c_str());
+  Status taken = Status::Ok();
+  uint64_t id = 0;
+  std::thread asker;
+  auto job = StartJob(dir(), &rows, {1500, 3000}, [&](CheckpointedJob* j, size_t k) {
+    if (k == 0) {
+      asker = std::thread([&, j] {
+        taken = j->coordinator->TakeSavepoint(target.value().get(), 60000, nullptr, &id);
+      });
+      // Taken at the next batch boundary, once asked for.
+      while (!j->coordinator->savepoint_asked()) usleep(200);
+    }
+    if (k == 1) j->RequestStop();
+  });
+  const Status run = RestoreAndRun(job.get());
+  if (!run.ok()) FAIL(run.message().c_str());
+  asker.join();
+  if (!taken.ok()) FAIL(taken.message().c_str());
+  UNSIGNED_LONGS_EQUAL(job->coordinator->times().front().id, id);
+  auto spaces = target.value()->Spaces(target.value()->Checkpoints().back().id);
+  if (!spaces.ok()) FAIL(spaces.status().message().c_str());
+  uint64_t window_entries = 0;
+  for (const auto& space : spaces.value()) {
+    if (space.space == "op/windows") window_entries = space.entries;
+  }
+  CHECK(window_entries > 1);  // the layout record and blocks
+
+  auto idle = StartJob(temp.File("idle"), &rows, {}, [](CheckpointedJob*, size_t) {});
+  idle->coordinator->Start();  // its task never runs
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const Status refused = idle->coordinator->TakeSavepoint(target.value().get(), 20, nullptr, &id);
+    CHECK(refused.code() == runnel::StatusCode::kCancelled);
+    STRCMP_CONTAINS("took no savepoint", refused.message().c_str());
+  }
 }
 
 namespace {
