@@ -89,7 +89,7 @@ Coordinator::~Coordinator() {
 }
 
 Status Coordinator::ReadState(const CheckpointStore& from, uint64_t id, bool apply,
-                              bool lenient, bool* finished) {
+                              bool lenient, bool* finished, bool* applied) {
   const size_t sources = task_->source_count();
   const size_t operators = task_->operator_count();
   const size_t sinks = task_->sink_count();
@@ -108,6 +108,7 @@ Status Coordinator::ReadState(const CheckpointStore& from, uint64_t id, bool app
         return;
       }
       if (!apply || !entry_status.ok() || skip) return;
+      *applied = true;
       if (is_symbols) {
         entry_status = RestoreSymbol(key, value, &next_symbol);
         return;
@@ -174,23 +175,24 @@ Status Coordinator::RestoreSymbol(std::string_view key, std::string_view value,
   return Status::Ok();
 }
 
-Status Coordinator::Restore(uint64_t* restored, bool* finished) {
+Status Coordinator::Restore(uint64_t* restored, bool* finished, uint64_t* spoiled,
+                            uint64_t below) {
   *restored = 0;
   *finished = false;
+  *spoiled = 0;
   const std::vector<CheckpointInfo> checkpoints = store_->Checkpoints();
   for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
-    // Read everything once before giving any stage an entry, so a corrupt
-    // checkpoint is skipped before it half-restores the job.
-    Status readable = ReadState(*store_, it->id, /*apply=*/false, /*lenient=*/false, finished);
-    if (!readable.ok()) {
+    if (it->id >= below) continue;  // spoiled a job planned before this one
+    bool applied = false;
+    Status read = ReadState(*store_, it->id, /*apply=*/true, /*lenient=*/false, finished, &applied);
+    if (!read.ok()) {
       RUNNEL_LOG_WARN("checkpoint %llu cannot be read (%s); trying the one before it",
-                      static_cast<unsigned long long>(it->id), readable.message().c_str());
-      continue;
-    }
-    Status applied = ReadState(*store_, it->id, /*apply=*/true, /*lenient=*/false, finished);
-    if (!applied.ok()) {
-      return Status(applied.code(), "restoring checkpoint " + std::to_string(it->id) + ": " +
-                                        applied.message());
+                      static_cast<unsigned long long>(it->id), read.message().c_str());
+      if (!applied) continue;
+      *spoiled = it->id;
+      return Status(read.code(), "checkpoint " + std::to_string(it->id) +
+                                     " was restored in part; plan the job again: " +
+                                     read.message());
     }
     *restored = it->id;
     // Ids continue after the newest checkpoint in the store, also when it
@@ -199,7 +201,7 @@ Status Coordinator::Restore(uint64_t* restored, bool* finished) {
     // newer checkpoints were skipped: their versions would show through an
     // incremental one, so it must be full.
     last_id_ = checkpoints.back().id;
-    next_full_ = options_.always_full || it != checkpoints.rbegin();
+    next_full_ = options_.always_full || it->id != checkpoints.back().id;
     return Status::Ok();
   }
   if (!checkpoints.empty()) {
@@ -231,9 +233,13 @@ Status Coordinator::RestoreSavepoint(const CheckpointStore& savepoint, bool allo
     RUNNEL_LOG_WARN("savepoint state of '%s' left out: this graph does not have it",
                     space.space.c_str());
   }
+  // Read twice (a savepoint is restored rarely): first everything, so an
+  // unreadable savepoint is refused before it half-restores the job.
   bool finished = false;
-  RUNNEL_RETURN_IF_ERROR(ReadState(savepoint, id, /*apply=*/false, false, &finished));
-  RUNNEL_RETURN_IF_ERROR(ReadState(savepoint, id, /*apply=*/true, allow_non_restored, &finished));
+  bool applied = false;
+  RUNNEL_RETURN_IF_ERROR(ReadState(savepoint, id, /*apply=*/false, false, &finished, &applied));
+  RUNNEL_RETURN_IF_ERROR(
+      ReadState(savepoint, id, /*apply=*/true, allow_non_restored, &finished, &applied));
   last_id_ = 0;
   next_full_ = true;  // the checkpoint store holds nothing of it yet
   return Status::Ok();

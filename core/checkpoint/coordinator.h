@@ -14,9 +14,10 @@
 // full one.
 //
 // Restore, before the job runs, reads the newest checkpoint that reads
-// without error (older ones are tried when a newer one cannot be read; see
-// docs/STATE.md for what corruption does) and gives each stage its
-// entries; the task's stages then resume from there.
+// without error once, giving each stage its entries as they come (older
+// ones are tried when a newer one cannot be read, the job planned anew when
+// one failed part-way; see docs/STATE.md for what corruption does); the
+// task's stages then resume from there.
 #pragma once
 
 #include <atomic>
@@ -64,11 +65,18 @@ class Coordinator : public runtime::CheckpointTrigger {
   ~Coordinator() override;
 
   // Before Start and before the task opens its stages: restores the newest
-  // readable checkpoint into the stages and the symbol table and sets
-  // *restored to its id (0: there is none, a fresh start) and *finished to
-  // whether the job had finished (its inputs ended and it was drained):
-  // then there is nothing left to run.
-  Status Restore(uint64_t* restored, bool* finished);
+  // checkpoint with an id below `below` that reads without error into the
+  // stages and the symbol table, and sets *restored to its id (0: there is
+  // none, a fresh start) and *finished to whether the job had finished (its
+  // inputs ended and it was drained): then there is nothing left to run.
+  // Each checkpoint is read once, its entries given to the stages as they
+  // come. One that fails before any entry was given is logged and the next
+  // older one tried. One that fails part-way (a corrupt block) leaves the
+  // stages holding part of it: *spoiled is set to its id and an error
+  // returned, and the caller must plan the job anew and call Restore on the
+  // new job's coordinator with below = *spoiled (cli/checkpoints.cc does).
+  Status Restore(uint64_t* restored, bool* finished, uint64_t* spoiled,
+                 uint64_t below = UINT64_MAX);
   // Savepoints (docs/STATE.md): instead of Restore, restores the state a
   // savepoint store holds into the stages of the same names (Flink's uids:
   // a graph's operator names). Stages it has no state for start empty.
@@ -130,9 +138,10 @@ class Coordinator : public runtime::CheckpointTrigger {
   // Waits until the writer is idle.
   void WaitIdle();
   // Reads checkpoint `id` of `from` (giving each stage its entries when
-  // `apply`); `lenient`: a stage whose first entry it refuses starts empty.
+  // `apply`; *applied turns true with the first one given); `lenient`: a
+  // stage whose first entry it refuses starts empty.
   Status ReadState(const CheckpointStore& from, uint64_t id, bool apply, bool lenient,
-                   bool* finished);
+                   bool* finished, bool* applied);
   // Interns (or, for ids the plan interned, compares) symbol *next.
   Status RestoreSymbol(std::string_view key, std::string_view value, uint32_t* next);
 

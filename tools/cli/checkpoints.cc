@@ -61,35 +61,43 @@ void StartCheckpoints(runtime::Job* job, const std::string& state_dir, Checkpoin
   c->control = std::move(control.value());
 }
 
+// The coordinator of the plan's one task, into c->coordinator.
+Status MakeCoordinator(graph::PhysicalPlan* plan, const checkpoint::CheckpointOptions& options,
+                       Checkpoints* c) {
+  runtime::Job* job = plan->job.get();
+  auto coordinator = checkpoint::Coordinator::Make(job->tasks()[0].get(), job->symbols(),
+                                                   c->store.get(), options);
+  if (!coordinator.ok()) return coordinator.status();
+  c->coordinator = std::move(coordinator.value());
+  if (c->savepoint != nullptr) c->coordinator->set_savepoint(c->savepoint.get());
+  return Status::Ok();
+}
+
 }  // namespace
 
-Result<Checkpoints> SetUpCheckpoints(graph::PhysicalPlan* plan, const SavepointOptions& savepoints) {
+Result<Checkpoints> SetUpCheckpoints(graph::PhysicalPlan* plan, const SavepointOptions& savepoints,
+                                     const std::function<graph::PhysicalPlan()>& replan) {
   Checkpoints c;
-  const graph::CheckpointPlan& settings = plan->checkpoint;
-  if (!settings.enabled) {
+  if (!plan->checkpoint.enabled) {
     if (savepoints.write_to.empty() && savepoints.start_from.empty()) return c;
     return InvalidArgument("savepoints need checkpoints: add \"checkpoint\" to the graph "
                            "(docs/STATE.md)");
   }
+  const graph::CheckpointPlan settings = plan->checkpoint;
   checkpoint::StoreOptions store_options;
   store_options.retained = settings.retained;
   auto store = checkpoint::CheckpointStore::Open(settings.dir, settings.fingerprint, store_options);
   if (!store.ok()) return store.status();
   c.store = std::move(store.value());
-  runtime::Job* job = plan->job.get();
-  checkpoint::CheckpointOptions options;
-  options.interval_ms = settings.interval_ms;
-  options.always_full = settings.always_full;
-  auto coordinator = checkpoint::Coordinator::Make(job->tasks()[0].get(), job->symbols(),
-                                                   c.store.get(), options);
-  if (!coordinator.ok()) return coordinator.status();
-  c.coordinator = std::move(coordinator.value());
   if (!savepoints.write_to.empty()) {
     auto savepoint = checkpoint::CheckpointStore::Open(savepoints.write_to, kSavepointFingerprint);
     if (!savepoint.ok()) return savepoint.status();
     c.savepoint = std::move(savepoint.value());
-    c.coordinator->set_savepoint(c.savepoint.get());
   }
+  checkpoint::CheckpointOptions options;
+  options.interval_ms = settings.interval_ms;
+  options.always_full = settings.always_full;
+  RUNNEL_RETURN_IF_ERROR(MakeCoordinator(plan, options, &c));
   if (!savepoints.start_from.empty()) {
     if (!c.store->Checkpoints().empty()) {
       return InvalidArgument("--from-savepoint starts a job afresh, but " + settings.dir +
@@ -104,10 +112,26 @@ Result<Checkpoints> SetUpCheckpoints(graph::PhysicalPlan* plan, const SavepointO
                     "savepoint " + savepoints.start_from + ": " + restored.message());
     }
     RUNNEL_LOG_INFO("checkpoints: starting from savepoint %s", savepoints.start_from.c_str());
-    StartCheckpoints(job, settings.dir, &c);
+    StartCheckpoints(plan->job.get(), settings.dir, &c);
     return c;
   }
-  RUNNEL_RETURN_IF_ERROR(c.coordinator->Restore(&c.restored, &c.finished));
+  // A checkpoint that fails part-way leaves the job holding part of it: the
+  // job is planned anew for the next older one.
+  uint64_t below = UINT64_MAX;
+  for (;;) {
+    uint64_t spoiled = 0;
+    Status restored = c.coordinator->Restore(&c.restored, &c.finished, &spoiled, below);
+    if (spoiled == 0) {
+      RUNNEL_RETURN_IF_ERROR(restored);
+      break;
+    }
+    c.coordinator.reset();
+    *plan = replan();
+    if (!plan->job) return InvalidArgument("the graph could not be planned again");
+    RUNNEL_RETURN_IF_ERROR(MakeCoordinator(plan, options, &c));
+    below = spoiled;
+  }
+  runtime::Job* job = plan->job.get();
   if (c.restored == 0) {
     RUNNEL_LOG_INFO("checkpoints: none in %s; starting afresh", settings.dir.c_str());
   } else if (c.finished) {

@@ -3,6 +3,7 @@
 // coordinator that takes the next ones (docs/STATE.md).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -36,8 +37,11 @@ struct Checkpoints {
 // which checkpoint (or savepoint) the job resumes from, and binds the
 // control socket (ipc://STATE_DIR/control) through which `runnel
 // savepoint` asks the running job for a savepoint. Must run before the job
-// does. Savepoint options need a plan with `checkpoint`.
-Result<Checkpoints> SetUpCheckpoints(graph::PhysicalPlan* plan, const SavepointOptions& savepoints);
+// does. Savepoint options need a plan with `checkpoint`. `replan` plans the
+// graph again: a checkpoint that fails to read part-way spoils the job,
+// which is then replaced in *plan for the next older checkpoint.
+Result<Checkpoints> SetUpCheckpoints(graph::PhysicalPlan* plan, const SavepointOptions& savepoints,
+                                     const std::function<graph::PhysicalPlan()>& replan);
 
 // `runnel savepoint inspect DIR`: prints what the savepoint holds; returns
 // the exit code.

@@ -137,7 +137,9 @@ int PrintPlan(const Options& options) {
 int Run(const Options& options) {
   graph::PhysicalPlan plan = LoadAndPlan(options.graph_path, CsvOverridesFrom(options));
   if (!plan.job) return kExitUsage;
-  auto checkpoints = SetUpCheckpoints(&plan, options.savepoints);
+  auto checkpoints = SetUpCheckpoints(&plan, options.savepoints, [&options] {
+    return LoadAndPlan(options.graph_path, CsvOverridesFrom(options));
+  });
   if (!checkpoints.ok()) {
     RUNNEL_LOG_ERROR("%s", checkpoints.status().message().c_str());
     return kExitFailure;
