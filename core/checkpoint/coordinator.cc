@@ -216,6 +216,21 @@ Status Coordinator::Restore(uint64_t* restored, bool* finished, uint64_t* spoile
   return Status::Ok();
 }
 
+Status RestoreNewest(Coordinator* first, const std::function<Result<Coordinator*>()>& rebuild,
+                     uint64_t* restored, bool* finished) {
+  Coordinator* coordinator = first;
+  uint64_t below = UINT64_MAX;
+  for (;;) {
+    uint64_t spoiled = 0;
+    Status status = coordinator->Restore(restored, finished, &spoiled, below);
+    if (spoiled == 0) return status;
+    Result<Coordinator*> next = rebuild();
+    if (!next.ok()) return next.status();
+    coordinator = next.value();
+    below = spoiled;
+  }
+}
+
 Status Coordinator::RestoreSavepoint(const CheckpointStore& savepoint, bool allow_non_restored) {
   const std::vector<CheckpointInfo> saved = savepoint.Checkpoints();
   if (saved.empty()) return InvalidArgument("the savepoint holds no state");

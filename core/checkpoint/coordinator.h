@@ -22,6 +22,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -181,5 +182,12 @@ class Coordinator : public runtime::CheckpointTrigger {
   std::atomic<uint64_t> failed_{0};
   std::thread writer_;
 };
+
+// Restores the newest readable checkpoint as a job must: starting with
+// `first`, and after a checkpoint that failed part-way (Restore's
+// *spoiled) with the coordinator of a job planned anew by `rebuild`, for
+// the checkpoints below it. Returns the last Restore's status.
+Status RestoreNewest(Coordinator* first, const std::function<Result<Coordinator*>()>& rebuild,
+                     uint64_t* restored, bool* finished);
 
 }  // namespace runnel::checkpoint

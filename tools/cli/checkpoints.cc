@@ -117,20 +117,16 @@ Result<Checkpoints> SetUpCheckpoints(graph::PhysicalPlan* plan, const SavepointO
   }
   // A checkpoint that fails part-way leaves the job holding part of it: the
   // job is planned anew for the next older one.
-  uint64_t below = UINT64_MAX;
-  for (;;) {
-    uint64_t spoiled = 0;
-    Status restored = c.coordinator->Restore(&c.restored, &c.finished, &spoiled, below);
-    if (spoiled == 0) {
-      RUNNEL_RETURN_IF_ERROR(restored);
-      break;
-    }
-    c.coordinator.reset();
-    *plan = replan();
-    if (!plan->job) return InvalidArgument("the graph could not be planned again");
-    RUNNEL_RETURN_IF_ERROR(MakeCoordinator(plan, options, &c));
-    below = spoiled;
-  }
+  RUNNEL_RETURN_IF_ERROR(checkpoint::RestoreNewest(
+      c.coordinator.get(),
+      [&]() -> Result<checkpoint::Coordinator*> {
+        c.coordinator.reset();
+        *plan = replan();
+        if (!plan->job) return InvalidArgument("the graph could not be planned again");
+        RUNNEL_RETURN_IF_ERROR(MakeCoordinator(plan, options, &c));
+        return c.coordinator.get();
+      },
+      &c.restored, &c.finished));
   runtime::Job* job = plan->job.get();
   if (c.restored == 0) {
     RUNNEL_LOG_INFO("checkpoints: none in %s; starting afresh", settings.dir.c_str());

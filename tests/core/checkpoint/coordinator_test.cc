@@ -312,20 +312,23 @@ Status RestoreAndRun(CheckpointedJob* job) {
   return RunRestored(job);
 }
 
-// Restores as runnel run does (cli/checkpoints.cc): a checkpoint that fails
+// Restores as runnel run does (RestoreNewest): a checkpoint that fails
 // part-way spoils the job, which `start` builds again for the next older one.
 Status RestoreReplanning(std::unique_ptr<CheckpointedJob>* job,
                          const std::function<std::unique_ptr<CheckpointedJob>()>& start) {
-  uint64_t below = UINT64_MAX;
-  for (;;) {
-    uint64_t spoiled = 0;
-    Status restored =
-        (*job)->coordinator->Restore(&(*job)->restored, &(*job)->finished, &spoiled, below);
-    if (spoiled == 0) return restored;
-    job->reset();  // closes its store before the next job opens it
-    *job = start();
-    below = spoiled;
-  }
+  uint64_t restored = 0;
+  bool finished = false;
+  const Status status = runnel::checkpoint::RestoreNewest(
+      (*job)->coordinator.get(),
+      [&]() -> runnel::Result<Coordinator*> {
+        job->reset();  // closes its store before the next job opens it
+        *job = start();
+        return (*job)->coordinator.get();
+      },
+      &restored, &finished);
+  (*job)->restored = restored;
+  (*job)->finished = finished;
+  return status;
 }
 
 // The uninterrupted run without checkpoints.
