@@ -16,8 +16,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <memory>
 #include <string_view>
+
+#include "core/state/state_memory.h"
 
 namespace runnel::runtime {
 
@@ -28,8 +29,10 @@ class StateBuffer {
     return kHeaderBytes + key_len + value_len;
   }
 
-  explicit StateBuffer(size_t capacity)
-      : data_(new char[capacity]), capacity_(capacity) {}
+  // In state memory (core/state/state_memory.h): a full snapshot's buffer is
+  // as big as the state, and its pages are first touched in a checkpoint's
+  // pause.
+  explicit StateBuffer(size_t capacity) : data_(capacity), capacity_(capacity) {}
 
   // Appends a record; false (nothing appended) when it does not fit.
   bool Put(std::string_view key, std::string_view value) {
@@ -84,7 +87,7 @@ class StateBuffer {
     return true;
   }
 
-  std::unique_ptr<char[]> data_;
+  state::StateArray<char> data_;
   size_t capacity_;
   size_t size_ = 0;
   uint64_t records_ = 0;

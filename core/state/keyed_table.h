@@ -98,6 +98,7 @@ class KeyedTable {
     if (b.entry == kNil) return;
     __builtin_prefetch(KeyOf(b.entry));
     __builtin_prefetch(ValueOf(b.entry), 1);
+    values_.PrefetchMark(size_t{b.entry} * value_slots_ * sizeof(schema::Slot));
   }
 
   // Hints that the live entry at `cursor` is about to be read and erased.
