@@ -89,7 +89,8 @@ Coordinator::~Coordinator() {
 }
 
 Status Coordinator::ReadState(const CheckpointStore& from, uint64_t id, bool apply,
-                              bool lenient, bool* finished, bool* applied) {
+                              bool lenient, bool* finished, bool* applied, bool* refused) {
+  *refused = false;
   const size_t sources = task_->source_count();
   const size_t operators = task_->operator_count();
   const size_t sinks = task_->sink_count();
@@ -134,16 +135,20 @@ Status Coordinator::ReadState(const CheckpointStore& from, uint64_t id, bool app
       first = false;
       entry_status = status;
     });
-    if (!read.ok()) return read;
     if (!entry_status.ok()) {
+      *refused = true;
       return Status(entry_status.code(), spaces_[s] + ": " + entry_status.message());
     }
+    if (!read.ok()) return read;
   }
   if (apply) {
     for (size_t i = 0; i < operators; ++i) {
       if (!restored_ops[i]) continue;
       Status done = task_->op(i)->FinishRestore();
-      if (!done.ok()) return Status(done.code(), spaces_[sources + i] + ": " + done.message());
+      if (!done.ok()) {
+        *refused = true;
+        return Status(done.code(), spaces_[sources + i] + ": " + done.message());
+      }
     }
     symbols_saved_ = symbols_->size();
   }
@@ -184,7 +189,13 @@ Status Coordinator::Restore(uint64_t* restored, bool* finished, uint64_t* spoile
   for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
     if (it->id >= below) continue;  // spoiled a job planned before this one
     bool applied = false;
-    Status read = ReadState(*store_, it->id, /*apply=*/true, /*lenient=*/false, finished, &applied);
+    bool refused = false;
+    Status read = ReadState(*store_, it->id, /*apply=*/true, /*lenient=*/false, finished, &applied,
+                            &refused);
+    if (refused) {
+      return Status(read.code(), "restoring checkpoint " + std::to_string(it->id) + ": " +
+                                     read.message());
+    }
     if (!read.ok()) {
       RUNNEL_LOG_WARN("checkpoint %llu cannot be read (%s); trying the one before it",
                       static_cast<unsigned long long>(it->id), read.message().c_str());
@@ -252,9 +263,11 @@ Status Coordinator::RestoreSavepoint(const CheckpointStore& savepoint, bool allo
   // unreadable savepoint is refused before it half-restores the job.
   bool finished = false;
   bool applied = false;
-  RUNNEL_RETURN_IF_ERROR(ReadState(savepoint, id, /*apply=*/false, false, &finished, &applied));
+  bool refused = false;
   RUNNEL_RETURN_IF_ERROR(
-      ReadState(savepoint, id, /*apply=*/true, allow_non_restored, &finished, &applied));
+      ReadState(savepoint, id, /*apply=*/false, false, &finished, &applied, &refused));
+  RUNNEL_RETURN_IF_ERROR(
+      ReadState(savepoint, id, /*apply=*/true, allow_non_restored, &finished, &applied, &refused));
   last_id_ = 0;
   next_full_ = true;  // the checkpoint store holds nothing of it yet
   return Status::Ok();
@@ -321,7 +334,23 @@ Status Coordinator::MaybeCheckpoint() {
   }
   if (asked) TakeRequest();
   next_due_ms_ = clock_->NowMillis() + options_.interval_ms;
-  return Capture(/*finished=*/false);
+  return CaptureOrFailRequest(/*finished=*/false);
+}
+
+Status Coordinator::CaptureOrFailRequest(bool finished) {
+  Status captured = Capture(finished);
+  if (!captured.ok() && pending_request_) {
+    pending_savepoint_ = nullptr;
+    FinishRequest(captured, 0);
+  }
+  return captured;
+}
+
+void Coordinator::FinishRequest(const Status& status, uint64_t checkpoint) {
+  pending_request_ = false;
+  request_status_ = status;
+  request_checkpoint_ = checkpoint;
+  request_.store(kNoRequest, std::memory_order_release);
 }
 
 bool Coordinator::TakeRequest() {
@@ -335,7 +364,8 @@ bool Coordinator::TakeRequest() {
 
 Status Coordinator::TakeSavepoint(CheckpointStore* target, int64_t timeout_ms,
                                   const std::atomic<bool>* cancel, uint64_t* checkpoint) {
-  if (request_.load(std::memory_order_acquire) != kNoRequest) {
+  int none = kNoRequest;
+  if (!request_.compare_exchange_strong(none, kClaimed, std::memory_order_acquire)) {
     return InvalidArgument("a savepoint is being taken already");
   }
   request_target_ = target;
@@ -348,9 +378,9 @@ Status Coordinator::TakeSavepoint(CheckpointStore* target, int64_t timeout_ms,
         (MonotonicNs() > deadline || (cancel != nullptr && cancel->load()))) {
       int asked = kAsked;
       if (request_.compare_exchange_strong(asked, kNoRequest)) {
-        return Status(StatusCode::kCancelled, "the job took no savepoint within " +
-                                                  std::to_string(timeout_ms) +
-                                                  " ms (it is stopping or has stopped)");
+        return Status(StatusCode::kCancelled,
+                      "the job took no savepoint within " + std::to_string(timeout_ms) +
+                          " ms (it is stopping, has stopped, or is writing a long checkpoint)");
       }
       continue;  // the task took it just now: wait for the write
     }
@@ -371,7 +401,7 @@ Status Coordinator::FinalCheckpoint(bool drained) {
   if (!writer_status_.ok()) next_full_ = true;
   if (TakeRequest()) {
     // A savepoint asked for while the job was stopping: served first.
-    RUNNEL_RETURN_IF_ERROR(Capture(/*finished=*/false));
+    RUNNEL_RETURN_IF_ERROR(CaptureOrFailRequest(/*finished=*/false));
     WaitIdle();
     if (!writer_status_.ok()) next_full_ = true;
   }
@@ -404,10 +434,7 @@ void Coordinator::WriterLoop() {
     }
     pending_savepoint_ = nullptr;
     if (pending_request_) {
-      pending_request_ = false;
-      request_status_ = writer_status_;
-      request_checkpoint_ = pending_id_;
-      request_.store(kNoRequest, std::memory_order_release);
+      FinishRequest(writer_status_.ok() ? savepoint_status_ : writer_status_, pending_id_);
     }
     state_.store(kIdle, std::memory_order_release);
   }
@@ -455,7 +482,6 @@ Status Coordinator::Write() {
     }
   }
   RUNNEL_RETURN_IF_ERROR(store_->CommitCheckpoint(WallMs()));
-  if (pending_savepoint_ != nullptr) RUNNEL_RETURN_IF_ERROR(WriteSavepoint(pending_savepoint_));
   for (size_t i = 0; i < task_->sink_count(); ++i) {
     Status committed = task_->sink(i)->Commit(id);
     if (!committed.ok()) {
@@ -465,6 +491,16 @@ Status Coordinator::Write() {
     }
   }
   times_.push_back({id, pending_pause_ns_, MonotonicNs() - start, bytes});
+  // After the checkpoint is stored and committed: a savepoint that cannot
+  // be written fails only itself (a requested one) or the stop (--savepoint).
+  if (pending_savepoint_ != nullptr) {
+    Status saved = WriteSavepoint(pending_savepoint_);
+    if (pending_request_) {
+      savepoint_status_ = saved;
+    } else {
+      RUNNEL_RETURN_IF_ERROR(saved);
+    }
+  }
   RUNNEL_LOG_DEBUG("checkpoint %llu stored (%llu bytes)", static_cast<unsigned long long>(id),
                    static_cast<unsigned long long>(bytes));
   return Status::Ok();

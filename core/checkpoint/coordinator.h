@@ -71,11 +71,13 @@ class Coordinator : public runtime::CheckpointTrigger {
   // none, a fresh start) and *finished to whether the job had finished (its
   // inputs ended and it was drained): then there is nothing left to run.
   // Each checkpoint is read once, its entries given to the stages as they
-  // come. One that fails before any entry was given is logged and the next
-  // older one tried. One that fails part-way (a corrupt block) leaves the
-  // stages holding part of it: *spoiled is set to its id and an error
-  // returned, and the caller must plan the job anew and call Restore on the
-  // new job's coordinator with below = *spoiled (cli/checkpoints.cc does).
+  // come. One the store fails to read before any entry was given is logged
+  // and the next older one tried. One it fails to read part-way (a corrupt
+  // block) leaves the stages holding part of it: *spoiled is set to its id
+  // and an error returned, and the caller must plan the job anew and call
+  // Restore on the new job's coordinator with below = *spoiled
+  // (RestoreNewest does). A stage refusing its state (another layout) is an
+  // error, no fallback.
   Status Restore(uint64_t* restored, bool* finished, uint64_t* spoiled,
                  uint64_t below = UINT64_MAX);
   // Savepoints (docs/STATE.md): instead of Restore, restores the state a
@@ -124,11 +126,16 @@ class Coordinator : public runtime::CheckpointTrigger {
   Coordinator(runtime::Task* task, schema::SymbolTable* symbols, CheckpointStore* store,
               const CheckpointOptions& options, const Clock* clock);
   // Savepoint requests (TakeSavepoint): none, asked for, taken by the task.
-  enum Request : int { kNoRequest, kAsked, kTaken };
+  enum Request : int { kNoRequest, kClaimed, kAsked, kTaken };
 
   // Task thread, writer idle: takes an asked-for savepoint into the next
   // checkpoint (made full). False when none is asked for.
   bool TakeRequest();
+  // Task thread: captures a checkpoint (as Capture); when that fails, a
+  // savepoint request it was to serve gets the error.
+  Status CaptureOrFailRequest(bool finished);
+  // Hands the outcome of the request being served to its requester.
+  void FinishRequest(const Status& status, uint64_t checkpoint);
   // Task thread: copies every stage's changes into the buffers and hands
   // them to the writer; `finished` marks the job finished.
   Status Capture(bool finished);
@@ -140,9 +147,10 @@ class Coordinator : public runtime::CheckpointTrigger {
   void WaitIdle();
   // Reads checkpoint `id` of `from` (giving each stage its entries when
   // `apply`; *applied turns true with the first one given); `lenient`: a
-  // stage whose first entry it refuses starts empty.
+  // stage whose first entry it refuses starts empty. *refused: the error is
+  // a stage refusing its state, not the store failing to read it.
   Status ReadState(const CheckpointStore& from, uint64_t id, bool apply, bool lenient,
-                   bool* finished, bool* applied);
+                   bool* finished, bool* applied, bool* refused);
   // Interns (or, for ids the plan interned, compares) symbol *next.
   Status RestoreSymbol(std::string_view key, std::string_view value, uint32_t* next);
 
@@ -166,13 +174,15 @@ class Coordinator : public runtime::CheckpointTrigger {
   bool pending_full_ = false;
   CheckpointStore* pending_savepoint_ = nullptr;  // where this checkpoint also goes
   CheckpointStore* savepoint_ = nullptr;
-  // TakeSavepoint's request: the requester writes request_target_, then
-  // publishes kAsked (release); the task moves it to kTaken; the writer sets
-  // the outcome, then kNoRequest (release), which the requester waits for.
+  // TakeSavepoint's request: the requester claims it (kClaimed), writes
+  // request_target_, then publishes kAsked (release); the task moves it to
+  // kTaken; the writer (or the task, when the capture fails) sets the
+  // outcome, then kNoRequest (release), which the requester waits for.
   std::atomic<int> request_{kNoRequest};
   CheckpointStore* request_target_ = nullptr;
   bool pending_request_ = false;  // task and writer: this checkpoint serves it
   Status request_status_;
+  Status savepoint_status_;  // writer: the requested savepoint's write
   uint64_t request_checkpoint_ = 0;
   int64_t pending_pause_ns_ = 0;
   // Written by the writer before it returns to kIdle, read by the task

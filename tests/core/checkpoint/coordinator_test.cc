@@ -674,6 +674,38 @@ TEST(Coordinator, SavepointAskedForWhileRunningHoldsAllStateAndIsWithdrawnWhenNo
   }
 }
 
+// A requested savepoint that cannot be written (its disk is full) fails
+// only itself: the requester gets the error, while the checkpoint that
+// served it is stored and committed and the job goes on.
+TEST(Coordinator, SavepointThatCannotBeWrittenFailsOnlyItself) {
+  runnel::testing::FaultyEnv env;
+  StoreOptions options;
+  options.env = &env;
+  auto target = CheckpointStore::Open(temp.File("savepoint"), "savepoint", options);
+  if (!target.ok()) FAIL(target.status().message().c_str());
+  env.set_fault(runnel::testing::FaultyEnv::Fault::kWrite);
+  Status taken = Status::Ok();
+  uint64_t id = 0;
+  std::thread asker;
+  auto job = StartJob(dir(), &rows, {1500, 3000}, [&](CheckpointedJob* j, size_t k) {
+    if (k == 0) {
+      asker = std::thread([&, j] {
+        taken = j->coordinator->TakeSavepoint(target.value().get(), 60000, nullptr, &id);
+      });
+      while (!j->coordinator->savepoint_asked()) usleep(200);
+    }
+    if (k == 1) j->RequestStop();
+  });
+  const Status run = RestoreAndRun(job.get());
+  if (!run.ok()) FAIL(run.message().c_str());
+  asker.join();
+  CHECK_FALSE(taken.ok());
+  STRCMP_CONTAINS("savepoint", taken.message().c_str());
+  UNSIGNED_LONGS_EQUAL(0, job->coordinator->failed());
+  UNSIGNED_LONGS_EQUAL(2, job->coordinator->times().size());  // served, then the final one
+  UNSIGNED_LONGS_EQUAL(2, job->log.committed.load());
+}
+
 namespace {
 
 std::unique_ptr<Planned> PlanOnly(const std::string& json) {
