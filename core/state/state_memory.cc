@@ -1,6 +1,7 @@
 #include "core/state/state_memory.h"
 
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <cstdlib>
@@ -12,7 +13,13 @@ constexpr size_t kHugePage = size_t{2} << 20;
 
 bool Mapped(size_t bytes) { return bytes >= kHugePage; }
 
-size_t MappedBytes(size_t bytes) { return (bytes + kHugePage - 1) / kHugePage * kHugePage; }
+// The mapping: whole pages (4 KiB on most boards, 16 KiB on some), so
+// nothing past the array can become resident; only its whole huge pages
+// are offered as such.
+size_t MappedBytes(size_t bytes) {
+  static const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  return (bytes + page - 1) / page * page;
+}
 
 }  // namespace
 
@@ -35,7 +42,10 @@ void* AllocateState(size_t bytes, bool zeroed) {
   const uintptr_t end = start + length + kHugePage;
   if (end > aligned + length) munmap(reinterpret_cast<void*>(aligned + length), end - aligned - length);
   void* p = reinterpret_cast<void*>(aligned);
-  madvise(p, length, MADV_HUGEPAGE);  // a hint: EINVAL without THP is fine
+  // A hint for the whole huge pages only (EINVAL without THP is fine): a
+  // partial last one would make up to 2 MiB resident beyond the array,
+  // which the plan's memory budget does not count.
+  madvise(p, bytes / kHugePage * kHugePage, MADV_HUGEPAGE);
   return p;
 }
 

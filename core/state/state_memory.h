@@ -1,12 +1,12 @@
 // State memory: where the arrays of keyed tables and timer heaps live.
 //
 // Small arrays come from malloc/calloc. Arrays of 2 MiB and more are
-// anonymous mappings aligned to 2 MiB and offered to the kernel for
-// transparent huge pages (madvise; a kernel without them keeps 4 KiB
-// pages): a table of a million keys is then touched in a few hundred page
-// faults instead of tens of thousands — at start, when a checkpoint restore
-// writes it, and on the hot path's TLB. Mapped memory is always zeroed, so a
-// `zeroed` array costs nothing until it is written.
+// anonymous mappings aligned to 2 MiB whose whole 2 MiB pages are offered
+// to the kernel for transparent huge pages (madvise; a kernel without them
+// keeps small pages): a table of a million keys is then touched in a few
+// hundred page faults instead of tens of thousands — at start, when a
+// checkpoint restore writes it, and on the hot path's TLB. Mapped memory is
+// always zeroed, so a `zeroed` array costs nothing until it is written.
 #pragma once
 
 #include <cstddef>
