@@ -631,30 +631,43 @@ TEST(Coordinator, FullDiskIsLoggedAndTheJobGoesOnWithAFullCheckpointAfterIt) {
   CheckResumedOutput(want, first_rows, before, second->log.rows);
 }
 
-// A savepoint asked for while the job runs (TakeSavepoint, as the control
-// socket does) is taken at a batch boundary as a full checkpoint: the
-// target store holds the windows' state and the checkpoint's id is the
-// job's. Asked for of a job whose task is not running, it is withdrawn
-// after its timeout, and can be asked for again.
-TEST(Coordinator, SavepointAskedForWhileRunningHoldsAllStateAndIsWithdrawnWhenNotTaken) {
-  auto target = CheckpointStore::Open(temp.File("savepoint"), "savepoint");
-  if (!target.ok()) FAIL(target.status().message().c_str());
-  Status taken = Status::Ok();
-  uint64_t id = 0;
+namespace {
+
+// Runs a job that, after its first point, asks for a savepoint into
+// `target` from another thread (as the control socket does) and stops at
+// its second; sets *taken and *id to what TakeSavepoint returned.
+std::unique_ptr<CheckpointedJob> RunAskingForASavepoint(const std::string& dir,
+                                                        const std::vector<Reading>* rows,
+                                                        CheckpointStore* target, Status* taken,
+                                                        uint64_t* id) {
   std::thread asker;
-  auto job = StartJob(dir(), &rows, {1500, 3000}, [&](CheckpointedJob* j, size_t k) {
+  auto job = StartJob(dir, rows, {1500, 3000}, [&](CheckpointedJob* j, size_t k) {
     if (k == 0) {
-      asker = std::thread([&, j] {
-        taken = j->coordinator->TakeSavepoint(target.value().get(), 60000, nullptr, &id);
-      });
+      asker = std::thread(
+          [=] { *taken = j->coordinator->TakeSavepoint(target, 60000, nullptr, id); });
       // Taken at the next batch boundary, once asked for.
       while (!j->coordinator->savepoint_asked()) usleep(200);
     }
     if (k == 1) j->RequestStop();
   });
   const Status run = RestoreAndRun(job.get());
-  if (!run.ok()) FAIL(run.message().c_str());
   asker.join();
+  if (!run.ok()) FAIL(run.message().c_str());
+  return job;
+}
+
+}  // namespace
+
+// A savepoint asked for while the job runs is taken at a batch boundary as
+// a full checkpoint: the target store holds the windows' state and the
+// checkpoint's id is the job's. Asked for of a job whose task is not
+// running, it is withdrawn after its timeout, and can be asked for again.
+TEST(Coordinator, SavepointAskedForWhileRunningHoldsAllStateAndIsWithdrawnWhenNotTaken) {
+  auto target = CheckpointStore::Open(temp.File("savepoint"), "savepoint");
+  if (!target.ok()) FAIL(target.status().message().c_str());
+  Status taken = Status::Ok();
+  uint64_t id = 0;
+  auto job = RunAskingForASavepoint(dir(), &rows, target.value().get(), &taken, &id);
   if (!taken.ok()) FAIL(taken.message().c_str());
   UNSIGNED_LONGS_EQUAL(job->coordinator->times().front().id, id);
   auto spaces = target.value()->Spaces(target.value()->Checkpoints().back().id);
@@ -686,19 +699,7 @@ TEST(Coordinator, SavepointThatCannotBeWrittenFailsOnlyItself) {
   env.set_fault(runnel::testing::FaultyEnv::Fault::kWrite);
   Status taken = Status::Ok();
   uint64_t id = 0;
-  std::thread asker;
-  auto job = StartJob(dir(), &rows, {1500, 3000}, [&](CheckpointedJob* j, size_t k) {
-    if (k == 0) {
-      asker = std::thread([&, j] {
-        taken = j->coordinator->TakeSavepoint(target.value().get(), 60000, nullptr, &id);
-      });
-      while (!j->coordinator->savepoint_asked()) usleep(200);
-    }
-    if (k == 1) j->RequestStop();
-  });
-  const Status run = RestoreAndRun(job.get());
-  if (!run.ok()) FAIL(run.message().c_str());
-  asker.join();
+  auto job = RunAskingForASavepoint(dir(), &rows, target.value().get(), &taken, &id);
   CHECK_FALSE(taken.ok());
   STRCMP_CONTAINS("savepoint", taken.message().c_str());
   UNSIGNED_LONGS_EQUAL(0, job->coordinator->failed());
