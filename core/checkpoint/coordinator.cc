@@ -279,6 +279,9 @@ void Coordinator::Start() {
 }
 
 Status Coordinator::Capture(bool finished) {
+  // Sources acknowledge what their last SavePosition wrote: that must be
+  // of the checkpoint they are told about.
+  AnnounceCompleted();
   const int64_t start = MonotonicNs();
   const uint64_t id = last_id_ + 1;
   const bool full = next_full_ || options_.always_full;
@@ -292,7 +295,7 @@ Status Coordinator::Capture(bool finished) {
     fits = task_->op(i)->Snapshot(full, buffers_[b++].get());
   }
   for (size_t i = 0; i < task_->sink_count() && fits; ++i) {
-    Status prepared = task_->sink(i)->PrepareCommit(id, buffers_[b++].get());
+    Status prepared = task_->sink(i)->PrepareCommit(id, full, buffers_[b++].get());
     if (!prepared.ok()) return prepared;
   }
   if (!fits) {
@@ -322,7 +325,17 @@ Status Coordinator::Capture(bool finished) {
   return Status::Ok();
 }
 
+void Coordinator::AnnounceCompleted() {
+  const uint64_t completed = completed_.load(std::memory_order_acquire);
+  if (completed == announced_) return;
+  announced_ = completed;
+  for (size_t i = 0; i < task_->source_count(); ++i) {
+    task_->source(i)->CheckpointCompleted(completed);
+  }
+}
+
 Status Coordinator::MaybeCheckpoint() {
+  AnnounceCompleted();
   const bool asked = request_.load(std::memory_order_relaxed) == kAsked;
   if (!asked && clock_->NowMillis() < next_due_ms_) return Status::Ok();
   if (state_.load(std::memory_order_acquire) != kIdle) return Status::Ok();  // writer busy
@@ -411,6 +424,7 @@ Status Coordinator::FinalCheckpoint(bool drained) {
   }
   RUNNEL_RETURN_IF_ERROR(Capture(/*finished=*/drained));
   WaitIdle();
+  AnnounceCompleted();
   return writer_status_;
 }
 
@@ -491,6 +505,7 @@ Status Coordinator::Write() {
     }
   }
   times_.push_back({id, pending_pause_ns_, MonotonicNs() - start, bytes});
+  completed_.store(id, std::memory_order_release);
   // After the checkpoint is stored and committed: a savepoint that cannot
   // be written fails only itself (a requested one) or the stop (--savepoint).
   if (pending_savepoint_ != nullptr) {

@@ -145,6 +145,9 @@ class Coordinator : public runtime::CheckpointTrigger {
   Status WriteSavepoint(CheckpointStore* target);
   // Waits until the writer is idle.
   void WaitIdle();
+  // Task thread: tells the sources about a checkpoint stored since the
+  // last call (Source::CheckpointCompleted).
+  void AnnounceCompleted();
   // Reads checkpoint `id` of `from` (giving each stage its entries when
   // `apply`; *applied turns true with the first one given); `lenient`: a
   // stage whose first entry it refuses starts empty. *refused: the error is
@@ -189,6 +192,10 @@ class Coordinator : public runtime::CheckpointTrigger {
   // thread after it sees kIdle (acquire).
   Status writer_status_;
   std::vector<CheckpointTimes> times_;
+  // The latest checkpoint stored (writer, release), and the latest the
+  // sources were told about (task thread).
+  std::atomic<uint64_t> completed_{0};
+  uint64_t announced_ = 0;
   std::atomic<uint64_t> failed_{0};
   std::thread writer_;
 };

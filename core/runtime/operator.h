@@ -61,6 +61,11 @@ class Source {
     (void)out;
     return true;
   }
+  // Task thread, between batches: checkpoint `id` (the latest whose
+  // SavePosition this source wrote) is stored. A source whose producers
+  // keep rows until the receiver's checkpoint holds them (an exactly-once
+  // ZeroMQ link) tells them so here.
+  virtual void CheckpointCompleted(uint64_t id) { (void)id; }
   // Before Open: one entry SavePosition wrote; Open resumes there.
   virtual Status RestoreEntry(std::string_view key, std::string_view value) {
     (void)key;
@@ -177,11 +182,19 @@ class Sink {
   // (two-phase commit); any other sink is at-least-once (rows after the
   // restored checkpoint are written again).
   virtual bool transactional() const { return false; }
+  // Task thread, once the inputs have ended and the operators are drained,
+  // before the job's final checkpoint marks it finished: a sink whose rows
+  // are safe only once a peer confirms them (an exactly-once ZeroMQ link)
+  // waits for that here. An error leaves the job unfinished: the next run
+  // resumes from the latest checkpoint.
+  virtual Status Finish() { return Status::Ok(); }
   // Task thread, at checkpoint `id`, after every row before it was
   // written: stages those rows for commit (e.g. flushes and closes the part
-  // file being written) and writes what recovery needs.
-  virtual Status PrepareCommit(uint64_t id, StateBuffer* out) {
+  // file being written) and writes what recovery needs. A `full`
+  // checkpoint keeps only the records written into it.
+  virtual Status PrepareCommit(uint64_t id, bool full, StateBuffer* out) {
     (void)id;
+    (void)full;
     (void)out;
     return Status::Ok();
   }

@@ -136,6 +136,14 @@ Status Task::FireProcessingTime() {
   return Status::Ok();
 }
 
+Status Task::FinishSinks() {
+  for (SinkStage& s : sinks_) {
+    Status status = s.sink->Finish();
+    if (!status.ok()) return Named("sink", s.name, status);
+  }
+  return Status::Ok();
+}
+
 Status Task::CloseSinks() {
   Status first;
   for (SinkStage& s : sinks_) {
@@ -181,6 +189,7 @@ Status Task::Run() {
   // instead of draining it; inputs that ended by themselves are drained.
   const bool drain = trigger_ == nullptr || !signals_->stop.load(std::memory_order_relaxed);
   if (status.ok() && drain) status = DrainOperators();
+  if (status.ok() && drain) status = FinishSinks();
   if (status.ok() && trigger_ != nullptr) status = trigger_->FinalCheckpoint(drain);
   // Rows already processed are flushed even when a stage failed.
   Status closed = CloseSinks();

@@ -130,6 +130,8 @@ class Task {
   // Lets operators and sinks whose processing-time work is due run it.
   Status FireProcessingTime();
   // Closes every sink; returns the first failure.
+  // Sink::Finish on every sink, once the inputs ended and were drained.
+  Status FinishSinks();
   Status CloseSinks();
 
   std::string name_;

@@ -59,7 +59,7 @@ class CsvSink : public runtime::Sink {
   static uint64_t FootprintBytes() { return FileWriter::kDefaultBufferBytes; }
 
   bool transactional() const override { return transactional_; }
-  Status PrepareCommit(uint64_t id, runtime::StateBuffer* out) override;
+  Status PrepareCommit(uint64_t id, bool full, runtime::StateBuffer* out) override;
   Status SyncPrepared(uint64_t id) override;
   Status Commit(uint64_t id) override;
   // One record, key "parts", value 16 bytes: u64 checkpoint id, u64 count

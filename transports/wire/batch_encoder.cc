@@ -117,6 +117,7 @@ void BatchEncoder::EncodeBatch(const BatchHeader& header, const schema::RowBatch
   if (!name.IsNull()) batch.add_producer_name(name);
   batch.add_row_count(count);
   batch.add_width(width_);
+  if (header.first_row != 0) batch.add_first_row(header.first_row);
   auto message = batch.Finish();
   fb::FinishEnvelopeBuffer(
       b, fb::CreateEnvelope(b, 1, fb::Message::Batch, message.Union()));
@@ -153,7 +154,7 @@ void BatchEncoder::EncodeHeartbeat(const HeartbeatInfo& h) {
   flatbuffers::FlatBufferBuilder& b = *builder_;
   b.Clear();
   auto message = fb::CreateHeartbeat(b, h.producer, h.epoch, h.last_sequence, h.watermark,
-                                     h.sent_at_ns, h.closing);
+                                     h.sent_at_ns, h.closing, h.last_row);
   fb::FinishEnvelopeBuffer(b,
                            fb::CreateEnvelope(b, 1, fb::Message::Heartbeat, message.Union()));
 }

@@ -32,6 +32,7 @@ struct BatchHeader {
   uint64_t epoch = 0;
   uint64_t sequence = 0;
   int64_t watermark = schema::RowBatch::kNoWatermark;
+  uint64_t first_row = 0;  // exactly-once links: the first row's position
 };
 
 struct HeartbeatInfo {
@@ -41,6 +42,7 @@ struct HeartbeatInfo {
   int64_t watermark = schema::RowBatch::kNoWatermark;
   int64_t sent_at_ns = 0;
   bool closing = false;
+  uint64_t last_row = 0;  // exactly-once links: the last row's position
 };
 
 class BatchEncoder {

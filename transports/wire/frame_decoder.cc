@@ -85,9 +85,10 @@ Status FrameDecoder::Decode(const uint8_t* data, size_t size, DecodedMessage* me
       message->sequence = heartbeat->last_sequence();
       message->watermark = heartbeat->watermark();
       message->closing = heartbeat->closing();
+      message->row = heartbeat->last_row();
       return Status::Ok();
     }
-    case fb::Message::Ack:
+    case fb::Message::Ack:  // back-channel messages (back_channel.h)
       message->kind = MessageKind::kAck;
       return Status::Ok();
     case fb::Message::ReplayRequest:
@@ -161,6 +162,7 @@ Status FrameDecoder::DecodeBatch(const void* batch_table, DecodedMessage* messag
   message->producer = batch->producer();
   message->epoch = batch->epoch();
   message->sequence = batch->sequence();
+  message->row = batch->first_row();
   message->watermark = batch->watermark();
   message->fingerprint = batch->schema_fingerprint();
   message->row_count = rows;

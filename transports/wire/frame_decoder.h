@@ -42,6 +42,9 @@ struct DecodedMessage {
   int64_t watermark = schema::RowBatch::kNoWatermark;
   uint64_t fingerprint = 0;  // Batch and Hello
   bool closing = false;      // Heartbeat
+  // Exactly-once links (0 on others): Batch its first row's position,
+  // Heartbeat the last row's.
+  uint64_t row = 0;
   uint32_t row_count = 0;
   const uint8_t* slots = nullptr;
   const fb::Reading* reading = nullptr;  // Reading: the verified table (ReadingDecoder)

@@ -61,6 +61,71 @@ SequenceTracker::Verdict SequenceTracker::OnBatch(uint64_t producer, uint64_t ch
   return v;
 }
 
+SequenceTracker::Verdict SequenceTracker::OnRows(uint64_t producer, uint64_t channel,
+                                                 uint64_t first_row, uint32_t count,
+                                                 int64_t now_ms) {
+  Verdict v;
+  v.track = Find(producer, channel, 0, now_ms);
+  Track& t = tracks_[v.track];
+  const uint64_t last_row = first_row + count - 1;
+  if (count == 0 || last_row <= t.last_sequence) {
+    v.kind = Verdict::kDuplicate;
+    return v;
+  }
+  if (first_row > t.last_sequence + 1) {
+    v.kind = Verdict::kGap;
+    v.lost = first_row - t.last_sequence - 1;
+    return v;
+  }
+  v.skip = static_cast<uint32_t>(t.last_sequence + 1 - first_row);
+  t.last_sequence = last_row;
+  return v;
+}
+
+SequenceTracker::Verdict SequenceTracker::OnRowsHeartbeat(uint64_t producer, uint64_t channel,
+                                                          uint64_t last_row, int64_t watermark,
+                                                          bool closing, int64_t now_ms) {
+  Verdict v;
+  v.track = Find(producer, channel, 0, now_ms);
+  Track& t = tracks_[v.track];
+  if (last_row > t.last_sequence) {
+    v.kind = Verdict::kGap;
+    v.lost = last_row - t.last_sequence;
+    return v;
+  }
+  SetWatermark(v.track, watermark);
+  if (closing && !t.closed) {
+    t.closed = true;
+    ++closed_;
+  }
+  return v;
+}
+
+bool SequenceTracker::AskReplay(uint32_t track, int64_t now_ms, int64_t interval_ms) {
+  Track& t = tracks_[track];
+  if (t.replay_asked_ms != INT64_MIN && now_ms - t.replay_asked_ms < interval_ms) return false;
+  t.replay_asked_ms = now_ms;
+  return true;
+}
+
+uint32_t SequenceTracker::Positions(Position* out) const {
+  uint32_t n = 0;
+  for (const Track& t : tracks_) {
+    if (!t.used) continue;
+    out[n++] = Position{t.producer, t.channel, t.last_sequence, t.closed};
+  }
+  return n;
+}
+
+void SequenceTracker::RestorePosition(const Position& position, int64_t now_ms) {
+  Track& t = tracks_[Find(position.producer, position.channel, 0, now_ms)];
+  t.last_sequence = position.rows;
+  if (position.closed && !t.closed) {
+    t.closed = true;
+    ++closed_;
+  }
+}
+
 void SequenceTracker::SetWatermark(uint32_t track, int64_t watermark) {
   Track& t = tracks_[track];
   if (watermark > t.watermark) t.watermark = watermark;

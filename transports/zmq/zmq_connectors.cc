@@ -59,6 +59,41 @@ bool Positive(uint64_t value, const std::string& path, graph::Diagnostics* diagn
   return false;
 }
 
+// The back channel of an exactly-once link (docs/WIRE.md): endpoints only
+// with exactly_once, then at least one; the graph must checkpoint.
+template <typename Def>
+bool CheckExactlyOnce(const graph::GraphFile& file, const Def& def, const std::string& path,
+                      std::vector<std::string>* bind, std::vector<std::string>* connect,
+                      graph::Diagnostics* diagnostics) {
+  *bind = Strings(def.back_channel_bind());
+  *connect = Strings(def.back_channel_connect());
+  if (!def.exactly_once()) {
+    if (bind->empty() && connect->empty()) return true;
+    diagnostics->Add(path + ".back_channel_bind",
+                     "a back channel is used with exactly_once only");
+    return false;
+  }
+  bool ok = true;
+  if (file.graph().checkpoint() == nullptr) {
+    diagnostics->Add(path + ".exactly_once",
+                     "needs the graph's checkpoint section (positions and kept batches are "
+                     "part of checkpoints)");
+    ok = false;
+  }
+  if (bind->empty() && connect->empty()) {
+    diagnostics->Add(path + ".exactly_once",
+                     "needs a back channel: back_channel_bind or back_channel_connect");
+    return false;
+  }
+  if (def.curve() != nullptr && bind->empty() != Strings(def.bind()).empty()) {
+    diagnostics->Add(path + ".back_channel_bind",
+                     "with curve the back channel binds where the data socket binds (its "
+                     "keys serve both: one side is the server of both)");
+    ok = false;
+  }
+  return CheckEndpoints(*bind, *connect, path + ".back_channel", diagnostics) && ok;
+}
+
 }  // namespace
 
 std::unique_ptr<runtime::Source> MakeZmqSource(const graph::GraphFile& file,
@@ -86,7 +121,15 @@ std::unique_ptr<runtime::Source> MakeZmqSource(const graph::GraphFile& file,
   options.format = static_cast<ZmqFormat>(def.format());
   options.csv_header = def.csv_header();
   options.max_line_bytes = def.max_line_bytes();
+  options.exactly_once = def.exactly_once();
   bool ok = CheckEndpoints(options.bind, options.connect, path, diagnostics);
+  ok = CheckExactlyOnce(file, def, path, &options.back_bind, &options.back_connect,
+                        diagnostics) && ok;
+  if (options.exactly_once && options.format != ZmqFormat::kBatch) {
+    diagnostics->Add(path + ".exactly_once", "takes format batch only (sensors' readings and "
+                                             "text frames carry no row positions)");
+    ok = false;
+  }
   if (options.csv_header && options.format != ZmqFormat::kCsv) {
     diagnostics->Add(path + ".csv_header", "applies to format csv only");
     ok = false;
@@ -138,7 +181,28 @@ std::unique_ptr<runtime::Sink> MakeZmqSink(const graph::GraphFile& file,
   } else if (file.graph().name()) {
     options.producer_name = file.graph().name()->str();
   }
+  options.exactly_once = def.exactly_once();
+  options.replay_buffer_bytes = def.replay_buffer_bytes();
   bool ok = CheckEndpoints(options.bind, options.connect, path, diagnostics);
+  ok = CheckExactlyOnce(file, def, path, &options.back_bind, &options.back_connect,
+                        diagnostics) && ok;
+  if (options.exactly_once) {
+    if (options.publish) {
+      diagnostics->Add(path + ".exactly_once", "needs socket push (pub drops batches, and "
+                                               "any one subscriber would release them)");
+      ok = false;
+    }
+    if (def.producer_name() == nullptr || def.producer_name()->size() == 0) {
+      diagnostics->Add(path + ".producer_name",
+                       "exactly_once needs a producer_name unique among the receiver's "
+                       "producers: it names this sender across restarts");
+      ok = false;
+    }
+    if (options.replay_buffer_bytes < (1u << 16)) {
+      diagnostics->Add(path + ".replay_buffer_bytes", "must be at least 65536");
+      ok = false;
+    }
+  }
   if (options.channel.empty() || options.channel.size() > 255) {
     diagnostics->Add(path + ".channel", "must be 1 to 255 bytes, found " +
                                             std::to_string(options.channel.size()));
@@ -160,9 +224,14 @@ uint64_t ZmqSourceBytes(const graph::LogicalSource& source) {
 }
 
 uint64_t ZmqSinkBytes(const graph::LogicalSink& sink, uint32_t width) {
-  uint32_t rows = sink.def->zmq() ? sink.def->zmq()->batch_rows() : 0;
+  const graph::fb::ZmqSink* def = sink.def->zmq();
+  uint32_t rows = def ? def->batch_rows() : 0;
   // Ring of 8 batches, a staging batch, the encoder's builder (about one).
-  return SaturatingMul(10, schema::RowBatch::SlotBytes(width, rows));
+  const uint64_t batches = SaturatingMul(10, schema::RowBatch::SlotBytes(width, rows));
+  // Exactly-once: the replay buffer, and the checkpoint buffer its batches
+  // are copied into (about as large).
+  if (def == nullptr || !def->exactly_once()) return batches;
+  return SaturatingAdd(batches, SaturatingMul(2, def->replay_buffer_bytes()));
 }
 
 }  // namespace runnel::zmq

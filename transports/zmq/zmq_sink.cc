@@ -8,6 +8,7 @@
 
 #include "core/common/byte_count.h"
 #include "core/common/log.h"
+#include "transports/wire/back_channel.h"
 
 namespace runnel::zmq {
 namespace {
@@ -20,6 +21,19 @@ uint64_t RandomProducerId() {
 // How long a blocked send waits for room before it checks again whether
 // to give up.
 constexpr int kSendPollMs = 20;
+// Exactly-once: how often an idle sink looks for Acks and ReplayRequests.
+constexpr int64_t kBackPollMs = 20;
+
+// Checkpoint records of an exactly-once sink (docs/STATE.md): its position,
+// and one record per kept batch, keyed 'b' + the entry number (big-endian).
+constexpr std::string_view kPositionKey = "position";
+constexpr size_t kPositionBytes = 16;  // next row, epoch
+constexpr size_t kEntryKeyBytes = 9;
+
+void EntryKey(uint64_t number, char* key) {
+  key[0] = 'b';
+  for (int i = 0; i < 8; ++i) key[1 + i] = static_cast<char>(number >> (56 - 8 * i));
+}
 
 }  // namespace
 
@@ -30,7 +44,13 @@ ZmqSink::ZmqSink(ZmqSinkOptions options, const schema::Schema& schema,
       clock_(clock),
       staging_(schema.size(), options_.batch_rows),
       encoder_(schema, symbols, options_.batch_rows),
-      producer_(RandomProducerId()) {}
+      producer_(options_.exactly_once ? wire::NameHash(options_.producer_name)
+                                      : RandomProducerId()) {
+  if (options_.exactly_once) {
+    replay_ = std::make_unique<ReplayBuffer>(options_.replay_buffer_bytes);
+    channel_hash_ = wire::NameHash(options_.channel);
+  }
+}
 
 uint64_t ZmqSink::footprint_bytes() const {
   return SaturatingAdd(schema::RowBatch::SlotBytes(staging_.width(), staging_.capacity()),
@@ -41,6 +61,22 @@ Status ZmqSink::Open() {
   Status status = socket_.Open(options_.publish ? ZMQ_PUB : ZMQ_PUSH, options_.high_water_mark,
                                options_.bind, options_.connect, options_.curve);
   if (!status.ok()) return IoError("sink " + options_.name + ": " + status.message());
+  if (options_.exactly_once) {
+    status = back_.Open(ZMQ_SUB, options_.high_water_mark, options_.back_bind,
+                        options_.back_connect, options_.curve);
+    char topic[wire::kProducerTopicBytes];
+    wire::ProducerTopic(producer_, topic);
+    if (status.ok()) status = back_.Subscribe(std::string(topic, sizeof(topic)));
+    if (!status.ok()) {
+      return IoError("sink " + options_.name + ": back channel: " + status.message());
+    }
+    // Rows before the oldest batch kept were acknowledged before a restart.
+    acked_rows_ = next_row_ - 1;
+    replay_->ForEach([&](const ReplayBuffer::Entry& e) {
+      acked_rows_ = e.first_row - 1;
+      return false;
+    });
+  }
   open_ = true;
   heartbeat_due_ms_ = clock_->NowMillis() + options_.heartbeat_ms;
   encoder_.EncodeHello(producer_, options_.producer_name, epoch_, 1);
@@ -53,6 +89,7 @@ Status ZmqSink::Open() {
 }
 
 Status ZmqSink::Write(const schema::RowBatch& batch) {
+  if (replay_) PollBackChannel();
   const uint32_t rows = batch.size();
   const uint32_t batch_rows = options_.batch_rows;
   // The batch's watermark holds after its last row; rows before it carry
@@ -91,13 +128,17 @@ Status ZmqSink::Write(const schema::RowBatch& batch) {
 
 int64_t ZmqSink::next_processing_time_ms() const {
   if (!open_ || failed_) return INT64_MAX;
-  if (!staging_.empty()) {
-    return std::min(heartbeat_due_ms_, first_row_ms_ + options_.max_latency_ms);
-  }
-  return heartbeat_due_ms_;
+  int64_t due = heartbeat_due_ms_;
+  if (!staging_.empty()) due = std::min(due, first_row_ms_ + options_.max_latency_ms);
+  if (replay_) due = std::min(due, back_poll_due_ms_);
+  return due;
 }
 
 Status ZmqSink::OnProcessingTime(int64_t now_ms) {
+  if (replay_ && now_ms >= back_poll_due_ms_) {
+    PollBackChannel();
+    back_poll_due_ms_ = now_ms + kBackPollMs;
+  }
   if (!staging_.empty() && now_ms - first_row_ms_ >= options_.max_latency_ms) Flush();
   if (now_ms >= heartbeat_due_ms_) {
     if (!sent_in_period_) SendHeartbeat(false);
@@ -124,14 +165,16 @@ Status ZmqSink::Close() {
   return Status::Ok();
 }
 
-bool ZmqSink::Send() {
+bool ZmqSink::Send() { return SendMessage(encoder_.data(), encoder_.size()); }
+
+bool ZmqSink::SendMessage(const uint8_t* data, size_t size) {
   int64_t waiting_since = -1;
   int64_t warned_at = 0;
   while (true) {
     if (zmq_send(socket_.get(), options_.channel.data(), options_.channel.size(),
                  ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0) {
       // Once the first frame is queued, the rest of the message is too.
-      zmq_send(socket_.get(), encoder_.data(), encoder_.size(), 0);
+      zmq_send(socket_.get(), data, size, 0);
       if (waiting_since >= 0 && warned_at > 0) {
         RUNNEL_LOG_INFO("sink %s: a peer takes batches again", options_.name.c_str());
       }
@@ -182,13 +225,206 @@ void ZmqSink::SendRows(const schema::RowBatch& rows, uint32_t first, uint32_t co
   header.epoch = epoch_;
   header.sequence = sequence_.load(std::memory_order_relaxed) + 1;
   header.watermark = watermark;
+  if (replay_) header.first_row = next_row_;
   encoder_.EncodeBatch(header, rows, first, count);
-  if (Send()) {
+  if (replay_) {
+    if (!Keep(header.first_row, count)) {
+      failed_ = true;  // the rows are neither sent nor kept: the job must not go on
+      rows_dropped_.fetch_add(count, std::memory_order_relaxed);
+      return;
+    }
+    next_row_ += count;
+  }
+  const bool sent = Send();
+  // Exactly-once: a batch kept but not sent goes with the checkpoint.
+  if (sent || replay_) {
     sequence_.store(header.sequence, std::memory_order_relaxed);
     watermark_ = watermark;
   } else {
     rows_dropped_.fetch_add(count, std::memory_order_relaxed);
   }
+}
+
+bool ZmqSink::Keep(uint64_t first_row, uint32_t rows) {
+  const std::string_view message(reinterpret_cast<const char*>(encoder_.data()),
+                                 encoder_.size());
+  if (!replay_->Fits(message.size())) {
+    RUNNEL_LOG_ERROR("sink %s: a batch of %zu bytes is larger than replay_buffer_bytes (%zu)",
+                     options_.name.c_str(), message.size(), replay_->capacity());
+    return false;
+  }
+  int64_t waiting_since = -1;
+  int64_t warned_at = 0;
+  while (!replay_->Append(first_row, rows, message)) {
+    const int64_t now = clock_->NowMillis();
+    if (waiting_since < 0) waiting_since = now;
+    if (GiveUp(now)) {
+      RUNNEL_LOG_ERROR("sink %s: the replay buffer is full (%llu rows unacknowledged) and the "
+                       "job is stopping: rows from %llu on are not kept",
+                       options_.name.c_str(),
+                       static_cast<unsigned long long>(next_row_ - 1 - acked_rows_),
+                       static_cast<unsigned long long>(first_row));
+      return false;
+    }
+    if (now - waiting_since >= options_.peer_timeout_ms &&
+        now - warned_at >= options_.peer_timeout_ms) {
+      warned_at = now;
+      RUNNEL_LOG_WARN("sink %s: replay buffer full for %lld ms: the receiver has not "
+                      "acknowledged rows %llu on (waiting for its checkpoints; rows back up "
+                      "to the sources)",
+                      options_.name.c_str(), static_cast<long long>(now - waiting_since),
+                      static_cast<unsigned long long>(acked_rows_ + 1));
+    }
+    zmq_pollitem_t item = {back_.get(), 0, ZMQ_POLLIN, 0};
+    zmq_poll(&item, 1, kSendPollMs);
+    PollBackChannel();
+  }
+  return true;
+}
+
+void ZmqSink::PollBackChannel() {
+  alignas(8) uint8_t message[256];
+  char topic[wire::kProducerTopicBytes];
+  for (;;) {
+    if (zmq_recv(back_.get(), topic, sizeof(topic), ZMQ_DONTWAIT) < 0) return;
+    int more = 0;
+    size_t more_size = sizeof(more);
+    zmq_getsockopt(back_.get(), ZMQ_RCVMORE, &more, &more_size);
+    if (!more) continue;
+    const int size = zmq_recv(back_.get(), message, sizeof(message), ZMQ_DONTWAIT);
+    if (size < 0 || static_cast<size_t>(size) > sizeof(message)) continue;  // truncated
+    wire::BackChannelMessage m;
+    if (!wire::DecodeBackChannel(message, static_cast<size_t>(size), &m) ||
+        m.producer != producer_ || m.channel != channel_hash_) {
+      continue;
+    }
+    if (m.kind == wire::BackChannelMessage::kAck) {
+      if (m.row >= acked_rows_) {
+        acked_rows_ = m.row < next_row_ ? m.row : next_row_ - 1;
+        acked_closed_ = m.closed;
+        replay_->Release(acked_rows_);
+      }
+    } else {
+      Resend(m.row);
+    }
+  }
+}
+
+void ZmqSink::Resend(uint64_t from_row) {
+  if (from_row >= next_row_) return;  // it has everything
+  uint64_t first_kept = next_row_;
+  replay_->ForEach([&](const ReplayBuffer::Entry& e) {
+    first_kept = e.first_row;
+    return false;
+  });
+  if (from_row < first_kept) {
+    RUNNEL_LOG_ERROR("sink %s: the receiver asks for rows from %llu, but rows before %llu "
+                     "were acknowledged and are not kept (did it restore an older checkpoint?)",
+                     options_.name.c_str(), static_cast<unsigned long long>(from_row),
+                     static_cast<unsigned long long>(first_kept));
+  }
+  RUNNEL_LOG_INFO("sink %s: sending rows %llu to %llu again (the receiver asked)",
+                  options_.name.c_str(), static_cast<unsigned long long>(from_row),
+                  static_cast<unsigned long long>(next_row_ - 1));
+  replay_->ForEach([&](const ReplayBuffer::Entry& e) {
+    if (e.last_row() < from_row) return true;
+    return SendMessage(reinterpret_cast<const uint8_t*>(e.message.data()), e.message.size());
+  });
+}
+
+Status ZmqSink::Finish() {
+  if (!replay_ || !open_) return Status::Ok();
+  Flush();
+  int64_t next_heartbeat = 0;
+  int64_t waiting_since = clock_->NowMillis();
+  int64_t warned_at = waiting_since;
+  while (!failed_) {
+    PollBackChannel();
+    if (AllAcknowledged()) return Status::Ok();
+    const int64_t now = clock_->NowMillis();
+    if (GiveUp(now)) break;
+    if (now >= next_heartbeat) {
+      SendHeartbeat(/*closing=*/true);  // repeated until acknowledged
+      next_heartbeat = now + options_.heartbeat_ms;
+    }
+    if (now - warned_at >= options_.peer_timeout_ms) {
+      warned_at = now;
+      RUNNEL_LOG_WARN("sink %s: the input has ended; waiting %lld ms so far for the receiver "
+                      "to confirm rows %llu to %llu and the close",
+                      options_.name.c_str(), static_cast<long long>(now - waiting_since),
+                      static_cast<unsigned long long>(acked_rows_ + 1),
+                      static_cast<unsigned long long>(next_row_ - 1));
+    }
+    zmq_pollitem_t item = {back_.get(), 0, ZMQ_POLLIN, 0};
+    zmq_poll(&item, 1, kSendPollMs);
+  }
+  return IoError("sink " + options_.name + ": the receiver has not confirmed rows " +
+                 std::to_string(acked_rows_ + 1) + " to " + std::to_string(next_row_ - 1) +
+                 " and the close; the job is left unfinished (the next run sends them again)");
+}
+
+Status ZmqSink::PrepareCommit(uint64_t id, bool full, runtime::StateBuffer* out) {
+  (void)id;
+  if (!replay_) return Status::Ok();
+  Flush();  // staged rows belong before the checkpoint
+  const auto full_buffer = [&] {
+    return ResourceExhausted("sink " + options_.name + ": the checkpoint buffer is full");
+  };
+  char position[kPositionBytes];
+  runtime::PutU64(next_row_, position);
+  runtime::PutU64(epoch_, position + 8);
+  if (!out->Put(kPositionKey, std::string_view(position, sizeof(position)))) return full_buffer();
+  char key[kEntryKeyBytes];
+  // Records of batches acknowledged since the last checkpoint go.
+  const uint64_t oldest = replay_->empty() ? replay_->next_number() : replay_->oldest_number();
+  for (uint64_t n = saved_low_; n <= saved_high_ && n < oldest; ++n) {
+    EntryKey(n, key);
+    if (!out->Delete(std::string_view(key, sizeof(key)))) return full_buffer();
+  }
+  // Batches kept since then come (all of them in a full checkpoint).
+  bool fits = true;
+  replay_->ForEach([&](const ReplayBuffer::Entry& e) {
+    if (!full && e.number <= saved_high_) return true;
+    EntryKey(e.number, key);
+    fits = out->Put(std::string_view(key, sizeof(key)), e.record);
+    return fits;
+  });
+  if (!fits) return full_buffer();
+  saved_low_ = oldest;
+  saved_high_ = replay_->next_number() - 1;
+  return Status::Ok();
+}
+
+Status ZmqSink::RestoreEntry(std::string_view key, std::string_view value) {
+  const auto bad = [&](const std::string& what) {
+    return DataError("sink " + options_.name + ": " + what);
+  };
+  if (!replay_) return bad("state of an exactly-once link, but exactly_once is off");
+  if (key == kPositionKey) {
+    if (value.size() != kPositionBytes) return bad("a position record of another layout");
+    next_row_ = runtime::GetU64(value.data());
+    epoch_ = runtime::GetU64(value.data() + 8) + 1;  // a restart from a checkpoint
+    return Status::Ok();
+  }
+  if (key.size() != kEntryKeyBytes || key[0] != 'b') return bad("an unknown record");
+  uint64_t number = 0;
+  for (int i = 1; i < 9; ++i) number = (number << 8) | static_cast<unsigned char>(key[i]);
+  if (!replay_->Restore(number, value)) {
+    return bad("kept batch " + std::to_string(number) +
+               " is malformed, out of order or larger than replay_buffer_bytes");
+  }
+  if (replay_->entries() == 1) saved_low_ = number;
+  saved_high_ = number;
+  return Status::Ok();
+}
+
+size_t ZmqSink::checkpoint_bytes() const {
+  if (!replay_) return 0;
+  // Every kept batch as a put (its record is at most 10 bytes longer than
+  // its entry) and as a delete, and the position.
+  return replay_->capacity() +
+         replay_->max_entries() * (10 + runtime::StateBuffer::RecordBytes(kEntryKeyBytes, 0)) +
+         runtime::StateBuffer::RecordBytes(kPositionKey.size(), kPositionBytes);
 }
 
 void ZmqSink::Flush() {
@@ -208,6 +444,7 @@ void ZmqSink::SendHeartbeat(bool closing) {
   h.watermark = watermark_;
   h.sent_at_ns = clock_->NowMillis() * 1000000;
   h.closing = closing;
+  if (replay_) h.last_row = next_row_ - 1;
   encoder_.EncodeHeartbeat(h);
   Send();
 }

@@ -25,6 +25,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,7 @@
 #include "core/schema/schema.h"
 #include "core/schema/symbol_table.h"
 #include "transports/wire/batch_encoder.h"
+#include "transports/zmq/replay_buffer.h"
 #include "transports/zmq/zmq_socket.h"
 
 namespace runnel::zmq {
@@ -51,6 +53,12 @@ struct ZmqSinkOptions {
   int64_t linger_ms = 10000;
   std::string producer_name;
   CurveOptions curve;  // none by default (curve.h)
+  bool exactly_once = false;
+  // The back channel's SUB socket (exactly_once): endpoints of the
+  // receiver's PUB.
+  std::vector<std::string> back_bind;
+  std::vector<std::string> back_connect;
+  uint64_t replay_buffer_bytes = 16u << 20;
 };
 
 class ZmqSink : public runtime::Sink {
@@ -67,9 +75,18 @@ class ZmqSink : public runtime::Sink {
   Status OnProcessingTime(int64_t now_ms) override;
   uint64_t footprint_bytes() const override;
 
+  bool transactional() const override { return options_.exactly_once; }
+  Status Finish() override;
+  Status PrepareCommit(uint64_t id, bool full, runtime::StateBuffer* out) override;
+  Status RestoreEntry(std::string_view key, std::string_view value) override;
+  size_t checkpoint_bytes() const override;
+
   uint64_t producer() const { return producer_; }
   uint64_t batches_sent() const { return sequence_.load(std::memory_order_relaxed); }
   uint64_t rows_dropped() const { return rows_dropped_.load(std::memory_order_relaxed); }
+  // Exactly-once: rows written that the receiver has not acknowledged
+  // (task thread).
+  uint64_t unacknowledged_rows() const { return next_row_ - 1 - acked_rows_; }
 
  private:
   // Encodes rows first .. first + count - 1 of `rows` as the next batch,
@@ -86,6 +103,19 @@ class ZmqSink : public runtime::Sink {
   // Whether Send must give up waiting for a peer at `now`: linger_ms after
   // Close or after the job was asked to stop, or once it is cancelled.
   bool GiveUp(int64_t now);
+  // Sends `message` (an encoded envelope) as Send does.
+  bool SendMessage(const uint8_t* data, size_t size);
+  // Exactly-once: handles the Acks and ReplayRequests that have arrived.
+  void PollBackChannel();
+  // Exactly-once: sends again every kept batch with rows from `from_row` on.
+  void Resend(uint64_t from_row);
+  // Exactly-once: keeps the encoder's batch in the replay buffer, waiting
+  // for Acks while it is full. False when it gave up (see GiveUp).
+  bool Keep(uint64_t first_row, uint32_t rows);
+  // Exactly-once: everything sent is acknowledged, with the close.
+  bool AllAcknowledged() const {
+    return acked_rows_ + 1 == next_row_ && acked_closed_;
+  }
 
   ZmqSinkOptions options_;
   uint32_t width_;
@@ -108,6 +138,19 @@ class ZmqSink : public runtime::Sink {
   bool failed_ = false;
   std::atomic<uint64_t> rows_dropped_{0};
   bool open_ = false;
+
+  // Exactly-once links.
+  ZmqSocket back_;  // SUB
+  std::unique_ptr<ReplayBuffer> replay_;
+  uint64_t channel_hash_ = 0;
+  uint64_t next_row_ = 1;  // the position the next row written gets
+  uint64_t acked_rows_ = 0;
+  bool acked_closed_ = false;
+  int64_t back_poll_due_ms_ = 0;
+  // Entry numbers this sink's checkpoint records hold: saved_low_ up to
+  // saved_high_ (none when saved_low_ > saved_high_).
+  uint64_t saved_low_ = 1;
+  uint64_t saved_high_ = 0;
 };
 
 }  // namespace runnel::zmq

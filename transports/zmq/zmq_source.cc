@@ -21,14 +21,22 @@ std::string_view Bytes(zmq_msg_t* message) {
                           zmq_msg_size(message));
 }
 
-uint64_t ChannelHash(const void* data, size_t size) {
-  uint64_t hash = 0xcbf29ce484222325ull;
-  const uint8_t* bytes = static_cast<const uint8_t*>(data);
-  for (size_t i = 0; i < size; ++i) {
-    hash ^= bytes[i];
-    hash *= 0x100000001b3ull;
-  }
-  return hash;
+// Exactly-once: a producer is asked again for missing rows at most this
+// often (its resend is on the way meanwhile).
+constexpr int64_t kReplayAskMs = 100;
+
+// Checkpoint record of one producer's position (docs/STATE.md): key
+// producer and channel hash (big-endian), value the last row and closed.
+constexpr size_t kPositionKeyBytes = 16;
+constexpr size_t kPositionValueBytes = 9;
+
+void PutBigEndian(uint64_t value, char* out) {
+  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>(value >> (56 - 8 * i));
+}
+uint64_t GetBigEndian(const char* in) {
+  uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value = (value << 8) | static_cast<unsigned char>(in[i]);
+  return value;
 }
 
 }  // namespace
@@ -62,6 +70,7 @@ ZmqSource::ZmqSource(ZmqSourceOptions options, const schema::Schema& schema,
   zmq_msg_init(&channel_);
   zmq_msg_init(&message_);
   if (options_.log_every == 0) options_.log_every = 1;
+  if (options_.exactly_once) saved_.resize(tracker_.capacity());
 }
 
 ZmqSource::~ZmqSource() {
@@ -97,8 +106,107 @@ Status ZmqSource::Open() {
                       options_.name.c_str(), opened.message().c_str());
     }
   }
+  if (options_.exactly_once) {
+    status = back_.Open(ZMQ_PUB, options_.high_water_mark, options_.back_bind,
+                        options_.back_connect, options_.curve);
+    if (!status.ok()) {
+      return Status(status.code(), "source " + options_.name + ": back channel: " +
+                                       status.message());
+    }
+  }
   last_expiry_ms_ = clock_->NowMillis();
   return Status::Ok();
+}
+
+bool ZmqSource::SavePosition(runtime::StateBuffer* out) {
+  if (!options_.exactly_once) return true;
+  saved_count_ = tracker_.Positions(saved_.data());
+  char key[kPositionKeyBytes];
+  char value[kPositionValueBytes];
+  for (uint32_t i = 0; i < saved_count_; ++i) {
+    const SequenceTracker::Position& p = saved_[i];
+    PutBigEndian(p.producer, key);
+    PutBigEndian(p.channel, key + 8);
+    runtime::PutU64(p.rows, value);
+    value[8] = p.closed ? 1 : 0;
+    if (!out->Put(std::string_view(key, sizeof(key)), std::string_view(value, sizeof(value)))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void ZmqSource::CheckpointCompleted(uint64_t id) {
+  (void)id;
+  for (uint32_t i = 0; i < saved_count_; ++i) {
+    const SequenceTracker::Position& p = saved_[i];
+    back_encoder_.EncodeAck(p.producer, p.channel, p.rows, p.closed);
+    SendBack(p.producer);
+  }
+}
+
+void ZmqSource::SendBack(uint64_t producer) {
+  char topic[wire::kProducerTopicBytes];
+  wire::ProducerTopic(producer, topic);
+  // A PUB drops rather than waits: Acks repeat with every checkpoint, and
+  // a lost ReplayRequest is asked again.
+  if (zmq_send(back_.get(), topic, sizeof(topic), ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0) {
+    zmq_send(back_.get(), back_encoder_.data(), back_encoder_.size(), ZMQ_DONTWAIT);
+  }
+}
+
+Status ZmqSource::RestoreEntry(std::string_view key, std::string_view value) {
+  if (!options_.exactly_once) {
+    return DataError("source " + options_.name +
+                     ": positions of an exactly-once link, but exactly_once is off");
+  }
+  if (key.size() != kPositionKeyBytes || value.size() != kPositionValueBytes) {
+    return DataError("source " + options_.name + ": a position record of another layout");
+  }
+  SequenceTracker::Position p;
+  p.producer = GetBigEndian(key.data());
+  p.channel = GetBigEndian(key.data() + 8);
+  p.rows = runtime::GetU64(value.data());
+  p.closed = value[8] != 0;
+  tracker_.RestorePosition(p, clock_->NowMillis());
+  return Status::Ok();
+}
+
+size_t ZmqSource::checkpoint_bytes() const {
+  if (!options_.exactly_once) return 0;
+  return tracker_.capacity() *
+         runtime::StateBuffer::RecordBytes(kPositionKeyBytes, kPositionValueBytes);
+}
+
+bool ZmqSource::AcceptRows(const wire::DecodedMessage& m, uint64_t channel_hash, int64_t now,
+                           SequenceTracker::Verdict* verdict) {
+  const bool batch = m.kind == wire::MessageKind::kBatch;
+  if (batch && m.row == 0) {
+    DropMessage("a batch without row positions: an exactly_once source takes batches of "
+                "exactly_once sinks only");
+    return false;
+  }
+  *verdict = batch ? tracker_.OnRows(m.producer, channel_hash, m.row, m.row_count, now)
+                   : tracker_.OnRowsHeartbeat(m.producer, channel_hash, m.row, m.watermark,
+                                              m.closing, now);
+  if (verdict->kind == SequenceTracker::Verdict::kDuplicate) {
+    duplicates_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  if (verdict->kind == SequenceTracker::Verdict::kGap) {
+    const uint64_t from = tracker_.next_row(verdict->track);
+    if (tracker_.AskReplay(verdict->track, now, kReplayAskMs)) {
+      gaps_.fetch_add(1, std::memory_order_relaxed);
+      RUNNEL_LOG_INFO("source %s: rows %llu on of producer %016llx are missing here; asking "
+                      "it to send them again",
+                      options_.name.c_str(), static_cast<unsigned long long>(from),
+                      static_cast<unsigned long long>(m.producer));
+      back_encoder_.EncodeReplayRequest(m.producer, channel_hash, from);
+      SendBack(m.producer);
+    }
+    return false;
+  }
+  return batch;
 }
 
 uint64_t ZmqSource::FormatBytes(ZmqFormat format, uint64_t max_line_bytes) {
@@ -211,9 +319,18 @@ bool ZmqSource::Accept() {
     DropMessage(reason_);
     return false;
   }
-  const uint64_t channel_hash = ChannelHash(channel, channel_size);
+  const uint64_t channel_hash = wire::NameHash(std::string_view(channel, channel_size));
   const int64_t now = clock_->NowMillis();
   SequenceTracker::Verdict verdict;
+  if (options_.exactly_once &&
+      (m.kind == wire::MessageKind::kBatch || m.kind == wire::MessageKind::kHeartbeat)) {
+    if (!AcceptRows(m, channel_hash, now, &verdict)) return false;
+    batch_ = m;
+    track_ = verdict.track;
+    next_row_ = verdict.skip;
+    held_ = Held::kBatch;
+    return true;
+  }
   switch (m.kind) {
     case wire::MessageKind::kBatch:
       verdict = tracker_.OnBatch(m.producer, channel_hash, m.epoch, m.sequence, now);

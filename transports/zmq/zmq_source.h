@@ -14,6 +14,15 @@
 // minimum over live producers of their last one), so rows get the same
 // watermarks however the batches arrive.
 //
+// With exactly_once (docs/WIRE.md, "Exactly-once links"; in a job with
+// checkpoints) it takes only batches that carry row positions (ZmqSink with
+// exactly_once), delivers each row once by its position, saves the
+// positions in checkpoints (a replayable source), and on a PUB back channel
+// asks producers to send again what a gap or a restart lost
+// (ReplayRequest) and tells them when a checkpoint holds their rows (Ack).
+// A producer counts as closed for end_after_producers only once every row
+// before its close is in.
+//
 // Allocation: the socket, decoder, tracker and scratch are set up by the
 // constructor and Open; Read allocates only what libzmq allocates per
 // message, and a scratch copy for a misaligned message larger than any
@@ -36,6 +45,7 @@
 #include "transports/file/csv_fields.h"
 #include "transports/file/csv_row.h"
 #include "transports/jsonl/jsonl_decoder.h"
+#include "transports/wire/back_channel.h"
 #include "transports/wire/frame_decoder.h"
 #include "transports/wire/reading_decoder.h"
 #include "transports/zmq/dead_letter.h"
@@ -67,6 +77,11 @@ struct ZmqSourceOptions {
   ZmqFormat format = ZmqFormat::kBatch;
   bool csv_header = false;  // csv: each frame's first line names the columns
   size_t max_line_bytes = 65536;  // csv, jsonl: longer lines are dropped
+  bool exactly_once = false;
+  // The back channel's PUB socket (exactly_once): endpoints to bind and to
+  // connect to.
+  std::vector<std::string> back_bind;
+  std::vector<std::string> back_connect;
 };
 
 class ZmqSource : public runtime::Source {
@@ -87,6 +102,12 @@ class ZmqSource : public runtime::Source {
   // Bytes the line decoders of a text format preallocate (0 for the others;
   // 64 bits on every target, core/common/byte_count.h).
   static uint64_t FormatBytes(ZmqFormat format, uint64_t max_line_bytes);
+
+  bool replayable() const override { return options_.exactly_once; }
+  bool SavePosition(runtime::StateBuffer* out) override;
+  void CheckpointCompleted(uint64_t id) override;
+  Status RestoreEntry(std::string_view key, std::string_view value) override;
+  size_t checkpoint_bytes() const override;
 
   // Batches seen missing in gaps, gap events, duplicates dropped.
   uint64_t lost_batches() const override { return lost_.load(std::memory_order_relaxed); }
@@ -128,6 +149,12 @@ class ZmqSource : public runtime::Source {
   // Drops one line of the held text frame, with reason_.
   void DropLine(std::string_view line);
   void CheckSilence();
+  // Exactly-once: classifies a batch or heartbeat by row positions; false
+  // when it is dropped (a duplicate, or after a gap).
+  bool AcceptRows(const wire::DecodedMessage& m, uint64_t channel_hash, int64_t now,
+                  SequenceTracker::Verdict* verdict);
+  // Exactly-once: sends a back-channel message (back_encoder_'s) to `producer`.
+  void SendBack(uint64_t producer);
   bool Finished() const;
 
   ZmqSourceOptions options_;
@@ -160,6 +187,14 @@ class ZmqSource : public runtime::Source {
   std::atomic<uint64_t> lost_{0};
   std::atomic<uint64_t> gaps_{0};
   std::atomic<uint64_t> duplicates_{0};
+
+  // Exactly-once links.
+  ZmqSocket back_;  // PUB
+  wire::BackChannelEncoder back_encoder_;
+  // The positions the last SavePosition wrote: acknowledged once its
+  // checkpoint is stored.
+  std::vector<SequenceTracker::Position> saved_;
+  uint32_t saved_count_ = 0;
 };
 
 }  // namespace runnel::zmq

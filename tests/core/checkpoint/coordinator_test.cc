@@ -159,7 +159,8 @@ class LogSink : public runnel::runtime::Sink {
     return Status::Ok();
   }
   Status Close() override { return Status::Ok(); }
-  Status PrepareCommit(uint64_t id, StateBuffer* out) override {
+  Status PrepareCommit(uint64_t id, bool full, StateBuffer* out) override {
+    (void)full;
     const uint64_t rows = log_->restored_rows + log_->rows.size();
     log_->prepared[id] = rows;
     if (!out->Put("rows", std::string_view(reinterpret_cast<const char*>(&rows), 8))) {

@@ -63,7 +63,7 @@ TEST(CheckpointAllocation, TransactionalSinkCheckpointsWithoutAllocating) {
   for (uint64_t id = 1; id <= 20; ++id) {
     CHECK(sink.Write(batch).ok());
     buffer.Clear();
-    CHECK(sink.PrepareCommit(id, &buffer).ok());
+    CHECK(sink.PrepareCommit(id, false, &buffer).ok());
     CHECK(sink.SyncPrepared(id).ok());
     CHECK(sink.Commit(id).ok());
   }

@@ -149,7 +149,7 @@ bool RunJob(CsvSink* sink, SymbolTable* symbols, const std::string& store, int f
     if (r % kRowsPerCheckpoint != 0 && r != kRows) continue;
     const uint64_t id = next_id++;
     buffer.Clear();
-    if (!sink->PrepareCommit(id, &buffer).ok()) return false;
+    if (!sink->PrepareCommit(id, false, &buffer).ok()) return false;
     if (crash == Crash::kAfterPrepare && id == crash_id) raise(SIGKILL);
     if (!sink->SyncPrepared(id).ok() || !Store(store, id, static_cast<uint64_t>(r), buffer)) {
       return false;
@@ -302,7 +302,7 @@ TEST(CsvSinkCheckpoints, AnEmptyRunCommitsTheHeaderAloneAndNoEmptyParts) {
   StateBuffer buffer(sink.checkpoint_bytes());
   for (uint64_t id = 1; id <= 3; ++id) {
     buffer.Clear();
-    CHECK(sink.PrepareCommit(id, &buffer).ok());
+    CHECK(sink.PrepareCommit(id, false, &buffer).ok());
     CHECK(sink.SyncPrepared(id).ok());
     CHECK(sink.Commit(id).ok());
   }
@@ -323,7 +323,7 @@ TEST(CsvSinkCheckpoints, ACommitTakesOnlyThePartsOfItsCheckpoints) {
   for (uint64_t id = 1; id <= 2; ++id) {
     CHECK(sink.Write(batch).ok());
     buffer.Clear();
-    CHECK(sink.PrepareCommit(id, &buffer).ok());
+    CHECK(sink.PrepareCommit(id, false, &buffer).ok());
   }
   CHECK(sink.SyncPrepared(1).ok());
   CHECK(sink.Commit(1).ok());
@@ -346,7 +346,7 @@ TEST(CsvSinkCheckpoints, AFailedCheckpointsPartsGoWithTheNextCommit) {
   for (uint64_t id = 1; id <= 2; ++id) {  // checkpoint 1 is never synced
     CHECK(sink.Write(batch).ok());
     buffer.Clear();
-    CHECK(sink.PrepareCommit(id, &buffer).ok());
+    CHECK(sink.PrepareCommit(id, false, &buffer).ok());
   }
   CHECK(sink.SyncPrepared(2).ok());
   CHECK(sink.Commit(2).ok());

@@ -85,3 +85,73 @@ TEST(SequenceTracker, FullTableForgetsLeastRecent) {
   Verdict v = t.OnBatch(1, 7, 1, 2, 40);
   CHECK(v.kind == Verdict::kGap);
 }
+
+// Exactly-once links: row positions per (producer, channel).
+
+TEST(SequenceTracker, RowsOverlappingWhatWasDeliveredAreSkipped) {
+  SequenceTracker t(4);
+  Verdict v = t.OnRows(1, 7, 1, 10, 0);
+  CHECK(v.kind == Verdict::kInOrder);
+  UNSIGNED_LONGS_EQUAL(0, v.skip);
+  // A resent batch holding rows 6..15: 6..10 were delivered.
+  v = t.OnRows(1, 7, 6, 10, 0);
+  CHECK(v.kind == Verdict::kInOrder);
+  UNSIGNED_LONGS_EQUAL(5, v.skip);
+  UNSIGNED_LONGLONGS_EQUAL(16, t.next_row(v.track));
+  CHECK(t.OnRows(1, 7, 11, 5, 0).kind == Verdict::kDuplicate);
+  CHECK(t.OnRows(1, 7, 16, 1, 0).kind == Verdict::kInOrder);
+}
+
+TEST(SequenceTracker, RowsAfterAGapWaitForTheMissingOnes) {
+  SequenceTracker t(4);
+  CHECK(t.OnRows(1, 7, 1, 10, 0).kind == Verdict::kInOrder);
+  Verdict gap = t.OnRows(1, 7, 21, 5, 0);
+  CHECK(gap.kind == Verdict::kGap);
+  UNSIGNED_LONGLONGS_EQUAL(10, gap.lost);
+  // Not jumped over: the next row expected is still 11.
+  UNSIGNED_LONGLONGS_EQUAL(11, t.next_row(gap.track));
+  CHECK(t.OnRows(1, 7, 11, 10, 0).kind == Verdict::kInOrder);
+  CHECK(t.OnRows(1, 7, 21, 5, 0).kind == Verdict::kInOrder);
+  // The epoch (a restarted producer) does not matter: positions carry on.
+  UNSIGNED_LONGLONGS_EQUAL(26, t.next_row(gap.track));
+}
+
+TEST(SequenceTracker, RowsHeartbeatClosesOnlyWithEveryRowIn) {
+  SequenceTracker t(4);
+  CHECK(t.OnRows(1, 7, 1, 10, 0).kind == Verdict::kInOrder);
+  CHECK(t.OnRowsHeartbeat(1, 7, 12, 500, /*closing=*/false, 0).kind == Verdict::kGap);
+  CHECK(t.Watermark() == INT64_MIN);  // the heartbeat's watermark waits too
+  CHECK(t.OnRowsHeartbeat(1, 7, 12, 500, /*closing=*/true, 0).kind == Verdict::kGap);
+  UNSIGNED_LONGS_EQUAL(0, t.closed());
+  CHECK(t.OnRows(1, 7, 11, 2, 0).kind == Verdict::kInOrder);
+  CHECK(t.OnRowsHeartbeat(1, 7, 12, 500, false, 0).kind == Verdict::kInOrder);
+  LONGLONGS_EQUAL(500, t.Watermark());
+  CHECK(t.OnRowsHeartbeat(1, 7, 12, 500, true, 0).kind == Verdict::kInOrder);
+  UNSIGNED_LONGS_EQUAL(1, t.closed());
+}
+
+TEST(SequenceTracker, ReplayRequestsArePaced) {
+  SequenceTracker t(4);
+  Verdict gap = t.OnRows(1, 7, 5, 1, 0);
+  CHECK(t.AskReplay(gap.track, 1000, 100));
+  CHECK_FALSE(t.AskReplay(gap.track, 1050, 100));
+  CHECK(t.AskReplay(gap.track, 1100, 100));
+}
+
+TEST(SequenceTracker, PositionsRoundTrip) {
+  SequenceTracker t(4);
+  t.OnRows(1, 7, 1, 10, 0);
+  t.OnRows(2, 7, 1, 3, 0);
+  t.OnRowsHeartbeat(2, 7, 3, 0, /*closing=*/true, 0);
+  SequenceTracker::Position saved[4];
+  UNSIGNED_LONGS_EQUAL(2, t.Positions(saved));
+
+  SequenceTracker restored(4);
+  for (int i = 0; i < 2; ++i) restored.RestorePosition(saved[i], 0);
+  UNSIGNED_LONGS_EQUAL(1, restored.closed());
+  CHECK(restored.OnRows(1, 7, 1, 10, 0).kind == Verdict::kDuplicate);
+  Verdict v = restored.OnRows(1, 7, 11, 1, 0);
+  CHECK(v.kind == Verdict::kInOrder);
+  UNSIGNED_LONGS_EQUAL(0, v.skip);
+  CHECK(restored.OnRows(2, 7, 4, 1, 0).kind == Verdict::kInOrder);
+}
