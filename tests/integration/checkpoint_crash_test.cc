@@ -8,7 +8,6 @@
 // scaled to how long the failure-free run took in this build (opt, ASan or
 // emulated), so every run makes progress and it takes 20 or more kills —
 // some of them during a checkpoint's write — to finish.
-#include <dirent.h>
 #include <signal.h>
 #include <time.h>
 
@@ -22,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/integration/crash_testing.h"
 #include "tests/testing/process.h"
 #include "tests/testing/subprocess.h"
 #include "tests/testing/temp_dir.h"
@@ -29,35 +29,22 @@
 // Last: CppUTest's leak detector redefines `new`.
 #include <CppUTest/TestHarness.h>
 
+using runnel::testing::CommittedParts;
+using runnel::testing::FirstDifference;
+using runnel::testing::GenerateReadings;
+using runnel::testing::NowMs;
 using runnel::testing::Process;
 using runnel::testing::ProcessResult;
 using runnel::testing::ReadFile;
 using runnel::testing::RunProcess;
 using runnel::testing::TempDir;
+using runnel::testing::WaitForFirstCheckpoint;
 
 namespace {
 
 // Under emulation (the ARM suites) a quarter: runs are slower there anyway.
 int Rows() { return std::getenv("RUNNEL_TEST_EMULATOR") != nullptr ? 250000 : 1000000; }
 constexpr int kMinKills = 20;
-
-// Readings from 1,000 devices, 2 ms apart, up to 500 ms out of order (the
-// graph allows 2 s), and one in 2,000 more than 7 s late (late output).
-std::string GenerateReadings() {
-  std::mt19937 random(11);
-  std::string csv = "device,ts,temp,humidity\n";
-  const int rows = Rows();
-  csv.reserve(static_cast<size_t>(rows) * 32);
-  const int64_t start = 1700000000000;
-  for (int i = 0; i < rows; ++i) {
-    int64_t ts = start + int64_t{i} * 2 + static_cast<int64_t>(random() % 1001) - 500;
-    if (random() % 2000 == 0) ts -= 8000;
-    csv += "d" + std::to_string(random() % 1000) + "," + std::to_string(ts) + "," +
-           std::to_string(20 + static_cast<int>(random() % 1000) / 100.0).substr(0, 5) + "," +
-           std::to_string(50 + static_cast<int>(random() % 100)) + "\n";
-  }
-  return csv;
-}
 
 // examples/sensors/window_avg.json with `checkpoint` (when `state` is not
 // empty) and outputs named after `out`; `hot` adds a stateless branch
@@ -103,61 +90,13 @@ std::string Graph(const std::string& state, const std::string& out, bool hot = f
   ])" + checkpoint + "\n}\n";
 }
 
-// The committed part files of the sink writing `path`, concatenated in
-// order; *in_progress counts parts not committed.
-std::string CommittedParts(const TempDir& dir, const std::string& path, int* in_progress) {
-  const std::string prefix = path + ".part-";
-  std::vector<std::string> parts;
-  *in_progress = 0;
-  DIR* d = opendir(dir.path().c_str());
-  while (dirent* e = d != nullptr ? readdir(d) : nullptr) {
-    const std::string name = e->d_name;
-    if (name.compare(0, prefix.size(), prefix) != 0) continue;
-    if (name.size() > 11 && name.compare(name.size() - 11, 11, ".inprogress") == 0) {
-      ++*in_progress;
-    } else {
-      parts.push_back(name);
-    }
-  }
-  if (d != nullptr) closedir(d);
-  std::sort(parts.begin(), parts.end());
-  std::string all;
-  for (const std::string& p : parts) all += ReadFile(dir.File(p));
-  return all;
-}
-
-// "" when equal, else where the two first differ, for the failure message.
-std::string FirstDifference(const std::string& expected, const std::string& got) {
-  if (expected == got) return "";
-  size_t at = 0;
-  while (at < expected.size() && at < got.size() && expected[at] == got[at]) ++at;
-  const size_t line_start = expected.rfind('\n', at == 0 ? 0 : at - 1);
-  const size_t from = line_start == std::string::npos ? 0 : line_start + 1;
-  return "sizes " + std::to_string(expected.size()) + " vs " + std::to_string(got.size()) +
-         "; first difference at byte " + std::to_string(at) + ": expected '" +
-         expected.substr(from, 120) + "' got '" + got.substr(from, 120) + "'";
-}
-
-// Waits until a run started with --log-level debug has stored its first
-// checkpoint, or has exited.
-void WaitForFirstCheckpoint(Process* process) {
-  while (!process->Wait(2) && process->Err().find(" stored (") == std::string::npos) {
-  }
-}
-
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 TEST_GROUP(CheckpointCrash){};
 
 TEST(CheckpointCrash, KilledAtRandomPointsTheCommittedOutputIsExactlyOnce) {
   TempDir dir;
-  dir.Write("readings.csv", GenerateReadings());
+  dir.Write("readings.csv", GenerateReadings(Rows(), /*very_late=*/true));
 
   // Without checkpoints: one file per sink.
   const std::string plain = dir.Write("plain.json", Graph("", "plain"));
@@ -245,7 +184,7 @@ TEST(CheckpointCrash, KilledAtRandomPointsTheCommittedOutputIsExactlyOnce) {
 // the output equals a run that was never stopped.
 TEST(CheckpointCrash, StoppedWithSigtermAndResumedWritesEveryRowOnce) {
   TempDir dir;
-  dir.Write("readings.csv", GenerateReadings());
+  dir.Write("readings.csv", GenerateReadings(Rows(), /*very_late=*/true));
   const std::string plain = dir.Write("plain.json", Graph("", "plain"));
   ProcessResult run = RunProcess({"tools/runnel", "run", plain});
   LONGS_EQUAL_TEXT(0, run.exit_code, run.err.c_str());
@@ -304,7 +243,7 @@ TEST(CheckpointCrash, AStateDirectoryOfAnotherGraphIsRefused) {
 // the new graph has no stage for is refused unless allowed.
 TEST(CheckpointCrash, SavepointRestoresIntoAChangedGraph) {
   TempDir dir;
-  dir.Write("readings.csv", GenerateReadings());
+  dir.Write("readings.csv", GenerateReadings(Rows(), /*very_late=*/true));
   ProcessResult run = RunProcess(
       {"tools/runnel", "run", dir.Write("plain.json", Graph("", "plain", /*hot=*/true))});
   LONGS_EQUAL_TEXT(0, run.exit_code, run.err.c_str());
@@ -360,7 +299,7 @@ TEST(CheckpointCrash, SavepointRestoresIntoAChangedGraph) {
 // socket.
 TEST(CheckpointCrash, SavepointOfARunningJobRestoresIntoANewOne) {
   TempDir dir(/*short_path=*/true);  // the control socket's path must fit
-  dir.Write("readings.csv", GenerateReadings());
+  dir.Write("readings.csv", GenerateReadings(Rows(), /*very_late=*/true));
   ProcessResult run = RunProcess({"tools/runnel", "run", dir.Write("plain.json", Graph("", "plain"))});
   LONGS_EQUAL_TEXT(0, run.exit_code, run.err.c_str());
   const std::string expected = ReadFile(dir.File("plain.csv"));

@@ -53,8 +53,10 @@ ZmqSink::ZmqSink(ZmqSinkOptions options, const schema::Schema& schema,
 }
 
 uint64_t ZmqSink::footprint_bytes() const {
-  return SaturatingAdd(schema::RowBatch::SlotBytes(staging_.width(), staging_.capacity()),
-                       encoder_.footprint_bytes());
+  return SaturatingAdd(SaturatingAdd(schema::RowBatch::SlotBytes(staging_.width(),
+                                                                 staging_.capacity()),
+                                     encoder_.footprint_bytes()),
+                       replay_ ? replay_->capacity() : 0);
 }
 
 Status ZmqSink::Open() {
@@ -155,7 +157,9 @@ Status ZmqSink::Close() {
   closing_ = true;
   close_deadline_ms_ = clock_->NowMillis() + options_.linger_ms;
   Flush();
-  if (!failed_) SendHeartbeat(true);
+  // Exactly-once: only a finished input closes the channel; a stopped job
+  // resumes it.
+  if (!failed_ && (!replay_ || finished_)) SendHeartbeat(true);
   socket_.Close(static_cast<int>(options_.linger_ms));
   if (rows_dropped() > 0) {
     return IoError("sink " + options_.name + ": " + std::to_string(rows_dropped()) +
@@ -340,7 +344,10 @@ Status ZmqSink::Finish() {
   int64_t warned_at = waiting_since;
   while (!failed_) {
     PollBackChannel();
-    if (AllAcknowledged()) return Status::Ok();
+    if (AllAcknowledged()) {
+      finished_ = true;
+      return Status::Ok();
+    }
     const int64_t now = clock_->NowMillis();
     if (GiveUp(now)) break;
     if (now >= next_heartbeat) {

@@ -146,6 +146,7 @@ class ZmqSink : public runtime::Sink {
   uint64_t next_row_ = 1;  // the position the next row written gets
   uint64_t acked_rows_ = 0;
   bool acked_closed_ = false;
+  bool finished_ = false;  // Finish saw every row and the close acknowledged
   int64_t back_poll_due_ms_ = 0;
   // Entry numbers this sink's checkpoint records hold: saved_low_ up to
   // saved_high_ (none when saved_low_ > saved_high_).

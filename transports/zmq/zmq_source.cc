@@ -191,6 +191,13 @@ bool ZmqSource::AcceptRows(const wire::DecodedMessage& m, uint64_t channel_hash,
                                               m.closing, now);
   if (verdict->kind == SequenceTracker::Verdict::kDuplicate) {
     duplicates_.fetch_add(1, std::memory_order_relaxed);
+    if (batch && m.row == 1) {
+      RUNNEL_LOG_WARN("source %s: producer %016llx starts again from row 1, but rows up to "
+                      "%llu were delivered: they are dropped as duplicates. A sender that "
+                      "lost its state directory needs a new producer_name",
+                      options_.name.c_str(), static_cast<unsigned long long>(m.producer),
+                      static_cast<unsigned long long>(tracker_.next_row(verdict->track) - 1));
+    }
     return false;
   }
   if (verdict->kind == SequenceTracker::Verdict::kGap) {
@@ -205,6 +212,13 @@ bool ZmqSource::AcceptRows(const wire::DecodedMessage& m, uint64_t channel_hash,
       SendBack(m.producer);
     }
     return false;
+  }
+  if (verdict->skip > 0) {
+    RUNNEL_LOG_INFO("source %s: rows %llu to %llu of producer %016llx were delivered before: "
+                    "dropped, the rest of the batch taken",
+                    options_.name.c_str(), static_cast<unsigned long long>(m.row),
+                    static_cast<unsigned long long>(m.row + verdict->skip - 1),
+                    static_cast<unsigned long long>(m.producer));
   }
   return batch;
 }

@@ -47,6 +47,7 @@
 // CppUTest last: its leak detector redefines `new` for what follows.
 // clang-format off
 #include <CppUTest/TestHarness.h>
+#include <CppUTest/MemoryLeakWarningPlugin.h>
 // clang-format on
 
 using runnel::ManualClock;
@@ -485,6 +486,12 @@ std::vector<uint64_t> Ids(const CheckpointStore& store) {
 }  // namespace
 
 TEST_GROUP(Coordinator) {
+  // The checkpoint writer (and a savepoint's asker) allocate on their own
+  // threads while the test's thread does.
+  void setup() override { MemoryLeakWarningPlugin::turnOnThreadSafeNewDeleteOverloads(); }
+  void teardown() override {
+    MemoryLeakWarningPlugin::turnOnDefaultNotThreadSafeNewDeleteOverloads();
+  }
   TempDir temp;
   std::vector<Reading> rows = Readings();
   std::string dir() { return temp.File("state"); }
