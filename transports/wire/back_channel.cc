@@ -40,7 +40,9 @@ bool DecodeBackChannel(const uint8_t* data, size_t size, BackChannelMessage* out
 
 // Both messages are a few dozen bytes: the builder never grows past this.
 BackChannelEncoder::BackChannelEncoder()
-    : builder_(std::make_unique<flatbuffers::FlatBufferBuilder>(256)) {}
+    : builder_(std::make_unique<flatbuffers::FlatBufferBuilder>(256)) {
+  EncodeAck(0, 0, 0, false);  // the builder reserves its buffer on first use
+}
 
 BackChannelEncoder::~BackChannelEncoder() = default;
 

@@ -78,7 +78,6 @@ SequenceTracker::Verdict SequenceTracker::OnRows(uint64_t producer, uint64_t cha
     return v;
   }
   v.skip = static_cast<uint32_t>(t.last_sequence + 1 - first_row);
-  t.last_sequence = last_row;
   return v;
 }
 

@@ -49,9 +49,14 @@ class SequenceTracker {
                   int64_t now_ms);
   // Exactly-once links: a batch of `count` rows whose first is at position
   // `first_row`. kDuplicate: every row was delivered; kGap: rows before it
-  // are missing (nothing changes); kInOrder: deliver all but `skip` rows.
+  // are missing; kInOrder: deliver all but `skip` rows, telling Delivered
+  // as they go (the position moves only then: a checkpoint between two
+  // parts of a batch holds the rows handed on, not the batch).
   Verdict OnRows(uint64_t producer, uint64_t channel, uint64_t first_row, uint32_t count,
                  int64_t now_ms);
+  void Delivered(uint32_t track, uint64_t last_row) {
+    if (last_row > tracks_[track].last_sequence) tracks_[track].last_sequence = last_row;
+  }
   // Exactly-once links: a heartbeat whose last row is at `last_row`. A
   // row missing here is a kGap (its watermark and closing wait for them).
   Verdict OnRowsHeartbeat(uint64_t producer, uint64_t channel, uint64_t last_row,

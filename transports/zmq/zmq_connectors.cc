@@ -125,6 +125,10 @@ std::unique_ptr<runtime::Source> MakeZmqSource(const graph::GraphFile& file,
   bool ok = CheckEndpoints(options.bind, options.connect, path, diagnostics);
   ok = CheckExactlyOnce(file, def, path, &options.back_bind, &options.back_connect,
                         diagnostics) && ok;
+  if (options.exactly_once && options.subscribe) {
+    diagnostics->Add(path + ".exactly_once", "needs socket pull (its producers push)");
+    ok = false;
+  }
   if (options.exactly_once && options.format != ZmqFormat::kBatch) {
     diagnostics->Add(path + ".exactly_once", "takes format batch only (sensors' readings and "
                                              "text frames carry no row positions)");
@@ -228,10 +232,10 @@ uint64_t ZmqSinkBytes(const graph::LogicalSink& sink, uint32_t width) {
   uint32_t rows = def ? def->batch_rows() : 0;
   // Ring of 8 batches, a staging batch, the encoder's builder (about one).
   const uint64_t batches = SaturatingMul(10, schema::RowBatch::SlotBytes(width, rows));
-  // Exactly-once: the replay buffer, and the checkpoint buffer its batches
-  // are copied into (about as large).
+  // Exactly-once: the replay buffer (the checkpoint buffer its batches are
+  // copied into is counted with the other checkpoint buffers).
   if (def == nullptr || !def->exactly_once()) return batches;
-  return SaturatingAdd(batches, SaturatingMul(2, def->replay_buffer_bytes()));
+  return SaturatingAdd(batches, def->replay_buffer_bytes());
 }
 
 }  // namespace runnel::zmq

@@ -374,6 +374,11 @@ Status ZmqSink::PrepareCommit(uint64_t id, bool full, runtime::StateBuffer* out)
   (void)id;
   if (!replay_) return Status::Ok();
   Flush();  // staged rows belong before the checkpoint
+  if (failed_) {
+    return IoError("sink " + options_.name +
+                   ": rows written before the checkpoint were neither sent nor kept (see the "
+                   "log); the checkpoint must not claim them");
+  }
   const auto full_buffer = [&] {
     return ResourceExhausted("sink " + options_.name + ": the checkpoint buffer is full");
   };

@@ -24,6 +24,9 @@ std::string_view Bytes(zmq_msg_t* message) {
 // Exactly-once: a producer is asked again for missing rows at most this
 // often (its resend is on the way meanwhile).
 constexpr int64_t kReplayAskMs = 100;
+// The last Acks (a finished job's, with the close) still reach the
+// producers waiting for them.
+constexpr int kBackLingerMs = 2000;
 
 // Checkpoint record of one producer's position (docs/STATE.md): key
 // producer and channel hash (big-endian), value the last row and closed.
@@ -70,10 +73,14 @@ ZmqSource::ZmqSource(ZmqSourceOptions options, const schema::Schema& schema,
   zmq_msg_init(&channel_);
   zmq_msg_init(&message_);
   if (options_.log_every == 0) options_.log_every = 1;
-  if (options_.exactly_once) saved_.resize(tracker_.capacity());
+  if (options_.exactly_once) {
+    saved_.resize(tracker_.capacity());
+    acked_.resize(tracker_.capacity());
+  }
 }
 
 ZmqSource::~ZmqSource() {
+  back_.Close(kBackLingerMs);
   zmq_msg_close(&channel_);
   zmq_msg_close(&message_);
   if (rejected() + gaps() + duplicates() > 0) {
@@ -138,8 +145,25 @@ bool ZmqSource::SavePosition(runtime::StateBuffer* out) {
 
 void ZmqSource::CheckpointCompleted(uint64_t id) {
   (void)id;
+  uint32_t closed = 0;
   for (uint32_t i = 0; i < saved_count_; ++i) {
     const SequenceTracker::Position& p = saved_[i];
+    back_encoder_.EncodeAck(p.producer, p.channel, p.rows, p.closed);
+    SendBack(p.producer);
+    acked_[i] = p;
+    closed += p.closed ? 1 : 0;
+  }
+  acked_count_ = saved_count_;
+  if (options_.end_after_producers > 0 && closed >= options_.end_after_producers &&
+      closes_acked_ms_ == 0) {
+    closes_acked_ms_ = clock_->NowMillis();
+  }
+}
+
+void ZmqSource::AckCloseAgain(uint64_t producer, uint64_t channel) {
+  for (uint32_t i = 0; i < acked_count_; ++i) {
+    const SequenceTracker::Position& p = acked_[i];
+    if (p.producer != producer || p.channel != channel || !p.closed) continue;
     back_encoder_.EncodeAck(p.producer, p.channel, p.rows, p.closed);
     SendBack(p.producer);
   }
@@ -213,6 +237,7 @@ bool ZmqSource::AcceptRows(const wire::DecodedMessage& m, uint64_t channel_hash,
     }
     return false;
   }
+  if (!batch && m.closing) AckCloseAgain(m.producer, channel_hash);
   if (verdict->skip > 0) {
     RUNNEL_LOG_INFO("source %s: rows %llu to %llu of producer %016llx were delivered before: "
                     "dropped, the rest of the batch taken",
@@ -496,6 +521,7 @@ bool ZmqSource::CopyBatch(schema::RowBatch* out) {
   uint32_t n = left < room ? left : room;
   decoder_.CopyRows(batch_, next_row_, n, out);
   next_row_ += n;
+  if (options_.exactly_once) tracker_.Delivered(track_, batch_.row + next_row_ - 1);
   if (next_row_ < batch_.row_count) return false;
   tracker_.SetWatermark(track_, batch_.watermark);
   held_ = Held::kNone;
@@ -516,6 +542,10 @@ void ZmqSource::CheckSilence() {
 }
 
 bool ZmqSource::Finished() const {
+  if (options_.exactly_once) {
+    return closes_acked_ms_ != 0 &&
+           clock_->NowMillis() - closes_acked_ms_ >= 2 * options_.heartbeat_ms;
+  }
   return options_.end_after_producers > 0 && tracker_.closed() >= options_.end_after_producers;
 }
 

@@ -21,7 +21,10 @@
 // asks producers to send again what a gap or a restart lost
 // (ReplayRequest) and tells them when a checkpoint holds their rows (Ack).
 // A producer counts as closed for end_after_producers only once every row
-// before its close is in.
+// before its close is in; the source then ends once a checkpoint holding
+// the closes is stored (its Acks sent) and two heartbeat periods have
+// passed, answering each closing heartbeat meanwhile with that Ack again —
+// so a producer waiting for it hears it even if the first one was lost.
 //
 // Allocation: the socket, decoder, tracker and scratch are set up by the
 // constructor and Open; Read allocates only what libzmq allocates per
@@ -155,6 +158,9 @@ class ZmqSource : public runtime::Source {
                   SequenceTracker::Verdict* verdict);
   // Exactly-once: sends a back-channel message (back_encoder_'s) to `producer`.
   void SendBack(uint64_t producer);
+  // Exactly-once: sends the Ack of (producer, channel) in the latest stored
+  // checkpoint again, if it holds the producer's close.
+  void AckCloseAgain(uint64_t producer, uint64_t channel);
   bool Finished() const;
 
   ZmqSourceOptions options_;
@@ -195,6 +201,11 @@ class ZmqSource : public runtime::Source {
   // checkpoint is stored.
   std::vector<SequenceTracker::Position> saved_;
   uint32_t saved_count_ = 0;
+  // The positions of the latest stored checkpoint (acknowledged), and when
+  // it first held end_after_producers closes.
+  std::vector<SequenceTracker::Position> acked_;
+  uint32_t acked_count_ = 0;
+  int64_t closes_acked_ms_ = 0;
 };
 
 }  // namespace runnel::zmq

@@ -88,42 +88,57 @@ TEST(SequenceTracker, FullTableForgetsLeastRecent) {
 
 // Exactly-once links: row positions per (producer, channel).
 
+namespace {
+
+// OnRows, then (in order) every row delivered, as the source does.
+Verdict Rows(SequenceTracker* t, uint64_t producer, uint64_t first, uint32_t count) {
+  Verdict v = t->OnRows(producer, 7, first, count, 0);
+  if (v.kind == Verdict::kInOrder) t->Delivered(v.track, first + count - 1);
+  return v;
+}
+
+}  // namespace
+
 TEST(SequenceTracker, RowsOverlappingWhatWasDeliveredAreSkipped) {
   SequenceTracker t(4);
-  Verdict v = t.OnRows(1, 7, 1, 10, 0);
+  Verdict v = Rows(&t, 1, 1, 10);
   CHECK(v.kind == Verdict::kInOrder);
   UNSIGNED_LONGS_EQUAL(0, v.skip);
-  // A resent batch holding rows 6..15: 6..10 were delivered.
-  v = t.OnRows(1, 7, 6, 10, 0);
+  // Rows 11..15 accepted but only 11..12 handed on: the position is 12.
+  v = t.OnRows(1, 7, 11, 5, 0);
+  t.Delivered(v.track, 12);
+  UNSIGNED_LONGLONGS_EQUAL(13, t.next_row(v.track));
+  // A resent batch holding rows 6..15: 6..12 were delivered.
+  v = Rows(&t, 1, 6, 10);
   CHECK(v.kind == Verdict::kInOrder);
-  UNSIGNED_LONGS_EQUAL(5, v.skip);
+  UNSIGNED_LONGS_EQUAL(7, v.skip);
   UNSIGNED_LONGLONGS_EQUAL(16, t.next_row(v.track));
-  CHECK(t.OnRows(1, 7, 11, 5, 0).kind == Verdict::kDuplicate);
-  CHECK(t.OnRows(1, 7, 16, 1, 0).kind == Verdict::kInOrder);
+  CHECK(Rows(&t, 1, 11, 5).kind == Verdict::kDuplicate);
+  CHECK(Rows(&t, 1, 16, 1).kind == Verdict::kInOrder);
 }
 
 TEST(SequenceTracker, RowsAfterAGapWaitForTheMissingOnes) {
   SequenceTracker t(4);
-  CHECK(t.OnRows(1, 7, 1, 10, 0).kind == Verdict::kInOrder);
-  Verdict gap = t.OnRows(1, 7, 21, 5, 0);
+  CHECK(Rows(&t, 1, 1, 10).kind == Verdict::kInOrder);
+  Verdict gap = Rows(&t, 1, 21, 5);
   CHECK(gap.kind == Verdict::kGap);
   UNSIGNED_LONGLONGS_EQUAL(10, gap.lost);
   // Not jumped over: the next row expected is still 11.
   UNSIGNED_LONGLONGS_EQUAL(11, t.next_row(gap.track));
-  CHECK(t.OnRows(1, 7, 11, 10, 0).kind == Verdict::kInOrder);
-  CHECK(t.OnRows(1, 7, 21, 5, 0).kind == Verdict::kInOrder);
+  CHECK(Rows(&t, 1, 11, 10).kind == Verdict::kInOrder);
+  CHECK(Rows(&t, 1, 21, 5).kind == Verdict::kInOrder);
   // The epoch (a restarted producer) does not matter: positions carry on.
   UNSIGNED_LONGLONGS_EQUAL(26, t.next_row(gap.track));
 }
 
 TEST(SequenceTracker, RowsHeartbeatClosesOnlyWithEveryRowIn) {
   SequenceTracker t(4);
-  CHECK(t.OnRows(1, 7, 1, 10, 0).kind == Verdict::kInOrder);
+  CHECK(Rows(&t, 1, 1, 10).kind == Verdict::kInOrder);
   CHECK(t.OnRowsHeartbeat(1, 7, 12, 500, /*closing=*/false, 0).kind == Verdict::kGap);
   CHECK(t.Watermark() == INT64_MIN);  // the heartbeat's watermark waits too
   CHECK(t.OnRowsHeartbeat(1, 7, 12, 500, /*closing=*/true, 0).kind == Verdict::kGap);
   UNSIGNED_LONGS_EQUAL(0, t.closed());
-  CHECK(t.OnRows(1, 7, 11, 2, 0).kind == Verdict::kInOrder);
+  CHECK(Rows(&t, 1, 11, 2).kind == Verdict::kInOrder);
   CHECK(t.OnRowsHeartbeat(1, 7, 12, 500, false, 0).kind == Verdict::kInOrder);
   LONGLONGS_EQUAL(500, t.Watermark());
   CHECK(t.OnRowsHeartbeat(1, 7, 12, 500, true, 0).kind == Verdict::kInOrder);
@@ -132,7 +147,7 @@ TEST(SequenceTracker, RowsHeartbeatClosesOnlyWithEveryRowIn) {
 
 TEST(SequenceTracker, ReplayRequestsArePaced) {
   SequenceTracker t(4);
-  Verdict gap = t.OnRows(1, 7, 5, 1, 0);
+  Verdict gap = Rows(&t, 1, 5, 1);
   CHECK(t.AskReplay(gap.track, 1000, 100));
   CHECK_FALSE(t.AskReplay(gap.track, 1050, 100));
   CHECK(t.AskReplay(gap.track, 1100, 100));
@@ -140,8 +155,8 @@ TEST(SequenceTracker, ReplayRequestsArePaced) {
 
 TEST(SequenceTracker, PositionsRoundTrip) {
   SequenceTracker t(4);
-  t.OnRows(1, 7, 1, 10, 0);
-  t.OnRows(2, 7, 1, 3, 0);
+  Rows(&t, 1, 1, 10);
+  Rows(&t, 2, 1, 3);
   t.OnRowsHeartbeat(2, 7, 3, 0, /*closing=*/true, 0);
   SequenceTracker::Position saved[4];
   UNSIGNED_LONGS_EQUAL(2, t.Positions(saved));
@@ -149,9 +164,9 @@ TEST(SequenceTracker, PositionsRoundTrip) {
   SequenceTracker restored(4);
   for (int i = 0; i < 2; ++i) restored.RestorePosition(saved[i], 0);
   UNSIGNED_LONGS_EQUAL(1, restored.closed());
-  CHECK(restored.OnRows(1, 7, 1, 10, 0).kind == Verdict::kDuplicate);
-  Verdict v = restored.OnRows(1, 7, 11, 1, 0);
+  CHECK(Rows(&restored, 1, 1, 10).kind == Verdict::kDuplicate);
+  Verdict v = Rows(&restored, 1, 11, 1);
   CHECK(v.kind == Verdict::kInOrder);
   UNSIGNED_LONGS_EQUAL(0, v.skip);
-  CHECK(restored.OnRows(2, 7, 4, 1, 0).kind == Verdict::kInOrder);
+  CHECK(Rows(&restored, 2, 4, 1).kind == Verdict::kInOrder);
 }
