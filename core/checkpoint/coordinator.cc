@@ -36,100 +36,147 @@ void SymbolKey(uint32_t id, char* key) {
 
 }  // namespace
 
-Coordinator::Coordinator(runtime::Task* task, schema::SymbolTable* symbols,
-                         CheckpointStore* store, const CheckpointOptions& options,
-                         const Clock* clock)
-    : task_(task), symbols_(symbols), store_(store), options_(options), clock_(clock) {}
+class Coordinator::TaskPart : public runtime::CheckpointTrigger {
+ public:
+  TaskPart(Coordinator* coordinator, runtime::Task* task, size_t index)
+      : coordinator(coordinator), task(task), index(index) {
+    for (size_t i = 0; i < task->source_count(); ++i) {
+      external_inputs = external_inputs || task->source_external(i);
+    }
+  }
+  Status MaybeCheckpoint() override { return coordinator->MaybeCheckpoint(this); }
+  Status OnBarrier(uint64_t id) override { return coordinator->OnBarrier(this, id); }
+  Status FinalCheckpoint(bool drained) override {
+    return coordinator->FinalCheckpoint(this, drained);
+  }
 
-Result<std::unique_ptr<Coordinator>> Coordinator::Make(runtime::Task* task,
+  Coordinator* const coordinator;
+  runtime::Task* const task;
+  const size_t index;
+  bool external_inputs = false;  // it begins checkpoints and joins them unasked
+  size_t first_buffer = 0;       // its stages' buffers: first_buffer ..
+  size_t end_buffer = 0;
+  std::atomic<uint64_t> copied{0};  // the latest checkpoint it was copied for
+  std::atomic<bool> ended{false};   // its thread is done with it (seq_cst)
+  bool drained = false;             // written before `ended`
+  uint64_t announced = 0;           // task thread
+};
+
+Coordinator::Coordinator(std::vector<runtime::Task*> tasks, const runtime::JobSignals* signals,
+                         schema::SymbolTable* symbols, CheckpointStore* store,
+                         const CheckpointOptions& options, const Clock* clock)
+    : signals_(signals), symbols_(symbols), store_(store), options_(options), clock_(clock) {
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    parts_.push_back(std::make_unique<TaskPart>(this, tasks[i], i));
+  }
+}
+
+Result<std::unique_ptr<Coordinator>> Coordinator::Make(std::vector<runtime::Task*> tasks,
+                                                       const runtime::JobSignals* signals,
                                                        schema::SymbolTable* symbols,
                                                        CheckpointStore* store,
                                                        const CheckpointOptions& options,
                                                        const Clock* clock) {
-  std::unique_ptr<Coordinator> c(new Coordinator(task, symbols, store, options, clock));
-  const auto names = task->Names();
-  for (size_t i = 0; i < task->source_count(); ++i) {
-    c->spaces_.push_back("source/" + names.sources[i]);
-    c->buffers_.push_back(
-        std::make_unique<runtime::StateBuffer>(task->source(i)->checkpoint_bytes()));
-  }
-  for (size_t i = 0; i < task->operator_count(); ++i) {
-    runtime::Operator* op = task->op(i);
-    if (op->checkpointing() == runtime::Operator::Checkpointing::kUnsupported) {
-      return InvalidArgument("operator '" + names.operators[i] +
-                             "' cannot be checkpointed yet; remove \"checkpoint\" from the graph "
-                             "or this operator (docs/STATE.md lists what can)");
+  std::unique_ptr<Coordinator> c(
+      new Coordinator(std::move(tasks), signals, symbols, store, options, clock));
+  const bool several = c->parts_.size() > 1;
+  for (auto& part : c->parts_) {
+    runtime::Task* task = part->task;
+    const auto names = task->Names();
+    // In a job of several tasks stage names repeat (ring ends, event-time
+    // assigners): the task's name tells them apart.
+    const std::string prefix = several ? task->name() + "/" : "";
+    const auto add = [&](const char* kind, StageKind k, size_t i, const std::string& name,
+                         size_t bytes) {
+      c->spaces_.push_back({std::string(kind) + "/" + prefix + name, k, part->index, i});
+      c->buffers_.push_back(std::make_unique<runtime::StateBuffer>(bytes));
+    };
+    part->first_buffer = c->buffers_.size();
+    for (size_t i = 0; i < task->source_count(); ++i) {
+      add("source", StageKind::kSource, i, names.sources[i], task->source(i)->checkpoint_bytes());
     }
-    op->PrepareCheckpoints();
-    c->spaces_.push_back("op/" + names.operators[i]);
-    c->buffers_.push_back(std::make_unique<runtime::StateBuffer>(op->checkpoint_bytes()));
+    for (size_t i = 0; i < task->operator_count(); ++i) {
+      runtime::Operator* op = task->op(i);
+      if (op->checkpointing() == runtime::Operator::Checkpointing::kUnsupported) {
+        return InvalidArgument("operator '" + names.operators[i] +
+                               "' cannot be checkpointed yet; remove \"checkpoint\" from the "
+                               "graph or this operator (docs/STATE.md lists what can)");
+      }
+      op->PrepareCheckpoints();
+      add("op", StageKind::kOperator, i, names.operators[i], op->checkpoint_bytes());
+    }
+    for (size_t i = 0; i < task->sink_count(); ++i) {
+      add("sink", StageKind::kSink, i, names.sinks[i], task->sink(i)->checkpoint_bytes());
+    }
+    part->end_buffer = c->buffers_.size();
   }
-  for (size_t i = 0; i < task->sink_count(); ++i) {
-    c->spaces_.push_back("sink/" + names.sinks[i]);
-    c->buffers_.push_back(
-        std::make_unique<runtime::StateBuffer>(task->sink(i)->checkpoint_bytes()));
-  }
-  c->spaces_.push_back(kSymbolsSpace);
+  c->spaces_.push_back({kSymbolsSpace, StageKind::kSymbols});
   c->buffers_.push_back(std::make_unique<runtime::StateBuffer>(
       size_t{symbols->max_bytes()} +
       size_t{symbols->max_symbols()} * runtime::StateBuffer::RecordBytes(4, 0)));
-  c->spaces_.push_back(kJobSpace);
-  c->buffers_.push_back(
-      std::make_unique<runtime::StateBuffer>(runtime::StateBuffer::RecordBytes(kFinishedKey.size(), 1)));
+  c->spaces_.push_back({kJobSpace, StageKind::kJob});
+  c->buffers_.push_back(std::make_unique<runtime::StateBuffer>(
+      runtime::StateBuffer::RecordBytes(kFinishedKey.size(), 1)));
   return c;
 }
 
 Coordinator::~Coordinator() {
   if (writer_.joinable()) {
-    WaitIdle();
+    while (state_.load(std::memory_order_acquire) == kPending) {
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
     state_.store(kStopping, std::memory_order_release);
     wakeup_.Notify();
     writer_.join();
   }
 }
 
+Status Coordinator::RestoreEntry(const Space& space, std::string_view key,
+                                 std::string_view value) {
+  runtime::Task* task = parts_[space.task]->task;
+  switch (space.kind) {
+    case StageKind::kSource:
+      return task->source(space.stage)->RestoreEntry(key, value);
+    case StageKind::kOperator:
+      return task->op(space.stage)->RestoreEntry(key, value);
+    case StageKind::kSink:
+      return task->sink(space.stage)->RestoreEntry(key, value);
+    default:
+      return Status::Ok();
+  }
+}
+
 Status Coordinator::ReadState(const CheckpointStore& from, uint64_t id, bool apply,
                               bool lenient, bool* finished, bool* applied, bool* refused) {
   *refused = false;
-  const size_t sources = task_->source_count();
-  const size_t operators = task_->operator_count();
-  const size_t sinks = task_->sink_count();
   Status entry_status;
   uint32_t next_symbol = 0;
   *finished = false;
-  std::vector<bool> restored_ops(operators, false);
+  std::vector<bool> restored_ops(spaces_.size(), false);
   for (size_t s = 0; s < spaces_.size(); ++s) {
-    const bool is_symbols = s + 2 == spaces_.size();
-    const bool is_job = s + 1 == spaces_.size();
+    const Space& space = spaces_[s];
     bool first = true;
     bool skip = false;
-    Status read = from.ForEach(id, spaces_[s], [&](std::string_view key, std::string_view value) {
-      if (is_job) {
+    Status read = from.ForEach(id, space.name, [&](std::string_view key, std::string_view value) {
+      if (space.kind == StageKind::kJob) {
         *finished = *finished || key == kFinishedKey;
         return;
       }
       if (!apply || !entry_status.ok() || skip) return;
       *applied = true;
-      if (is_symbols) {
+      if (space.kind == StageKind::kSymbols) {
         entry_status = RestoreSymbol(key, value, &next_symbol);
         return;
       }
-      Status status;
-      if (s < sources) {
-        status = task_->source(s)->RestoreEntry(key, value);
-      } else if (s < sources + operators) {
-        status = task_->op(s - sources)->RestoreEntry(key, value);
-        restored_ops[s - sources] = true;
-      } else if (s < sources + operators + sinks) {
-        status = task_->sink(s - sources - operators)->RestoreEntry(key, value);
-      }
+      Status status = RestoreEntry(space, key, value);
+      restored_ops[s] = space.kind == StageKind::kOperator;
       if (!status.ok() && first && lenient) {
         // Its layout record comes first: nothing of it was restored.
         RUNNEL_LOG_WARN("%s: state not restored (%s); it starts empty "
                         "(--allow-non-restored-state)",
-                        spaces_[s].c_str(), status.message().c_str());
+                        space.name.c_str(), status.message().c_str());
         skip = true;
-        if (s >= sources && s < sources + operators) restored_ops[s - sources] = false;
+        restored_ops[s] = false;
         return;
       }
       first = false;
@@ -137,17 +184,17 @@ Status Coordinator::ReadState(const CheckpointStore& from, uint64_t id, bool app
     });
     if (!entry_status.ok()) {
       *refused = true;
-      return Status(entry_status.code(), spaces_[s] + ": " + entry_status.message());
+      return Status(entry_status.code(), space.name + ": " + entry_status.message());
     }
     if (!read.ok()) return read;
   }
   if (apply) {
-    for (size_t i = 0; i < operators; ++i) {
-      if (!restored_ops[i]) continue;
-      Status done = task_->op(i)->FinishRestore();
+    for (size_t s = 0; s < spaces_.size(); ++s) {
+      if (!restored_ops[s]) continue;
+      Status done = parts_[spaces_[s].task]->task->op(spaces_[s].stage)->FinishRestore();
       if (!done.ok()) {
         *refused = true;
-        return Status(done.code(), spaces_[sources + i] + ": " + done.message());
+        return Status(done.code(), spaces_[s].name + ": " + done.message());
       }
     }
     symbols_saved_ = symbols_->size();
@@ -249,7 +296,10 @@ Status Coordinator::RestoreSavepoint(const CheckpointStore& savepoint, bool allo
   auto spaces = savepoint.Spaces(id);
   if (!spaces.ok()) return spaces.status();
   for (const auto& space : spaces.value()) {
-    if (std::find(spaces_.begin(), spaces_.end(), space.space) != spaces_.end()) continue;
+    if (std::any_of(spaces_.begin(), spaces_.end(),
+                    [&](const Space& s) { return s.name == space.space; })) {
+      continue;
+    }
     if (!allow_non_restored) {
       return InvalidArgument("the savepoint holds state of '" + space.space + "' (" +
                              std::to_string(space.entries) +
@@ -274,89 +324,139 @@ Status Coordinator::RestoreSavepoint(const CheckpointStore& savepoint, bool allo
 }
 
 void Coordinator::Start() {
-  next_due_ms_ = clock_->NowMillis() + options_.interval_ms;
+  for (auto& part : parts_) part->task->set_checkpoint_trigger(part.get());
+  next_due_ms_.store(clock_->NowMillis() + options_.interval_ms, std::memory_order_relaxed);
   writer_ = std::thread([this] { WriterLoop(); });
 }
 
-Status Coordinator::Capture(bool finished) {
-  // Sources acknowledge what their last SavePosition wrote: that must be
-  // of the checkpoint they are told about.
-  AnnounceCompleted();
-  const int64_t start = MonotonicNs();
-  const uint64_t id = last_id_ + 1;
-  const bool full = next_full_ || options_.always_full;
-  for (auto& buffer : buffers_) buffer->Clear();
-  size_t b = 0;
-  bool fits = true;
-  for (size_t i = 0; i < task_->source_count() && fits; ++i) {
-    fits = task_->source(i)->SavePosition(buffers_[b++].get());
-  }
-  for (size_t i = 0; i < task_->operator_count() && fits; ++i) {
-    fits = task_->op(i)->Snapshot(full, buffers_[b++].get());
-  }
-  for (size_t i = 0; i < task_->sink_count() && fits; ++i) {
-    Status prepared = task_->sink(i)->PrepareCommit(id, full, buffers_[b++].get());
-    if (!prepared.ok()) return prepared;
-  }
-  if (!fits) {
-    return ResourceExhausted("checkpoint " + std::to_string(id) + ": " + spaces_[b - 1] +
-                             " wrote more than its planned checkpoint buffer");
-  }
-  runtime::StateBuffer* symbols = buffers_[buffers_.size() - 2].get();
-  const uint32_t symbol_count = symbols_->size();
-  // A full checkpoint deletes what it does not put: it holds every symbol.
-  if (full) symbols_saved_ = 0;
-  char key[4];
-  for (uint32_t s = symbols_saved_; s < symbol_count; ++s) {
-    SymbolKey(s, key);
-    if (!symbols->Put(std::string_view(key, 4), symbols_->Lookup(s))) {
-      return ResourceExhausted("checkpoint symbols buffer full");
-    }
-  }
-  symbols_saved_ = symbol_count;
-  if (finished) buffers_.back()->Put(kFinishedKey, "1");
-  last_id_ = id;
-  next_full_ = false;
-  pending_id_ = id;
-  pending_full_ = full;
-  pending_pause_ns_ = MonotonicNs() - start;
-  state_.store(kPending, std::memory_order_release);
-  wakeup_.Notify();
-  return Status::Ok();
-}
-
-void Coordinator::AnnounceCompleted() {
+void Coordinator::AnnounceCompleted(TaskPart* part) {
   const uint64_t completed = completed_.load(std::memory_order_acquire);
-  if (completed == announced_) return;
-  announced_ = completed;
-  for (size_t i = 0; i < task_->source_count(); ++i) {
-    task_->source(i)->CheckpointCompleted(completed);
+  if (completed == part->announced) return;
+  part->announced = completed;
+  for (size_t i = 0; i < part->task->source_count(); ++i) {
+    part->task->source(i)->CheckpointCompleted(completed);
   }
 }
 
-Status Coordinator::MaybeCheckpoint() {
-  AnnounceCompleted();
-  const bool asked = request_.load(std::memory_order_relaxed) == kAsked;
-  if (!asked && clock_->NowMillis() < next_due_ms_) return Status::Ok();
-  if (state_.load(std::memory_order_acquire) != kIdle) return Status::Ok();  // writer busy
+bool Coordinator::Begin(bool finished, uint64_t* id) {
+  int idle = kIdle;
+  if (!state_.compare_exchange_strong(idle, kCapturing, std::memory_order_acq_rel)) return false;
   if (!writer_status_.ok()) {
     // The previous one failed (logged by the writer): its blocks were taken
     // from the dirty sets, so this one stores everything.
     writer_status_ = Status::Ok();
     next_full_ = true;
   }
-  if (asked) TakeRequest();
-  next_due_ms_ = clock_->NowMillis() + options_.interval_ms;
-  return CaptureOrFailRequest(/*finished=*/false);
+  if (!finished) TakeRequest();
+  *id = ++last_id_;
+  active_full_ = next_full_ || options_.always_full;
+  active_finished_ = finished;
+  next_full_ = false;
+  copied_.store(0, std::memory_order_relaxed);
+  pause_ns_.store(0, std::memory_order_relaxed);
+  next_due_ms_.store(clock_->NowMillis() + options_.interval_ms, std::memory_order_relaxed);
+  active_.store(*id, std::memory_order_seq_cst);
+  return true;
 }
 
-Status Coordinator::CaptureOrFailRequest(bool finished) {
-  Status captured = Capture(finished);
-  if (!captured.ok() && pending_request_) {
-    pending_savepoint_ = nullptr;
-    FinishRequest(captured, 0);
+Status Coordinator::Capture(TaskPart* part, uint64_t id, bool running) {
+  uint64_t before = part->copied.load(std::memory_order_acquire);
+  if (before >= id ||
+      !part->copied.compare_exchange_strong(before, id, std::memory_order_acq_rel)) {
+    return Status::Ok();  // copied already, or being copied by another thread
   }
-  return captured;
+  if (running) AnnounceCompleted(part);
+  const int64_t start = MonotonicNs();
+  runtime::Task* task = part->task;
+  const bool full = active_full_;
+  size_t b = part->first_buffer;
+  for (size_t i = part->first_buffer; i < part->end_buffer; ++i) buffers_[i]->Clear();
+  bool fits = true;
+  for (size_t i = 0; i < task->source_count() && fits; ++i) {
+    fits = task->source(i)->SavePosition(buffers_[b++].get());
+  }
+  for (size_t i = 0; i < task->operator_count() && fits; ++i) {
+    fits = task->op(i)->Snapshot(full, buffers_[b++].get());
+  }
+  Status status;
+  for (size_t i = 0; i < task->sink_count() && fits && status.ok(); ++i) {
+    status = task->sink(i)->PrepareCommit(id, full, buffers_[b++].get());
+  }
+  if (status.ok() && !fits) {
+    status = ResourceExhausted("checkpoint " + std::to_string(id) + ": " + spaces_[b - 1].name +
+                               " wrote more than its planned checkpoint buffer");
+  }
+  if (!status.ok()) {
+    // The checkpoint cannot complete: its requester hears so now. The
+    // task fails, and the job with it.
+    if (pending_request_) {
+      pending_savepoint_ = nullptr;
+      FinishRequest(status, 0);
+    }
+    return status;
+  }
+  if (running) {
+    const int64_t pause = MonotonicNs() - start;
+    int64_t longest = pause_ns_.load(std::memory_order_relaxed);
+    while (pause > longest &&
+           !pause_ns_.compare_exchange_weak(longest, pause, std::memory_order_relaxed)) {
+    }
+  }
+  if (copied_.fetch_add(1, std::memory_order_acq_rel) + 1 == parts_.size()) HandOver(id);
+  // The tasks this one feeds save theirs once the barrier is through.
+  return running ? task->EmitBarrier(id) : Status::Ok();
+}
+
+Status Coordinator::CaptureEnded(uint64_t id) {
+  for (auto& part : parts_) {
+    if (!part->ended.load(std::memory_order_seq_cst)) continue;
+    RUNNEL_RETURN_IF_ERROR(Capture(part.get(), id, /*running=*/false));
+  }
+  return Status::Ok();
+}
+
+void Coordinator::HandOver(uint64_t id) {
+  runtime::StateBuffer* symbols = buffers_[buffers_.size() - 2].get();
+  symbols->Clear();
+  buffers_.back()->Clear();
+  const uint32_t symbol_count = symbols_->size();
+  // A full checkpoint deletes what it does not put: it holds every symbol.
+  if (active_full_) symbols_saved_ = 0;
+  char key[4];
+  for (uint32_t s = symbols_saved_; s < symbol_count; ++s) {
+    SymbolKey(s, key);
+    // Sized for every symbol the table can hold: always fits.
+    symbols->Put(std::string_view(key, 4), symbols_->Lookup(s));
+  }
+  symbols_saved_ = symbol_count;
+  if (active_finished_) buffers_.back()->Put(kFinishedKey, "1");
+  pending_id_ = id;
+  pending_full_ = active_full_;
+  state_.store(kPending, std::memory_order_release);
+  wakeup_.Notify();
+}
+
+Status Coordinator::MaybeCheckpoint(TaskPart* part) {
+  AnnounceCompleted(part);
+  if (!part->external_inputs) return Status::Ok();  // it copies at barriers
+  const uint64_t active = active_.load(std::memory_order_acquire);
+  if (active > part->copied.load(std::memory_order_relaxed)) {
+    return Capture(part, active, /*running=*/true);  // begun by another task
+  }
+  const bool asked = request_.load(std::memory_order_relaxed) == kAsked;
+  if (!asked && clock_->NowMillis() < next_due_ms_.load(std::memory_order_relaxed)) {
+    return Status::Ok();
+  }
+  if (state_.load(std::memory_order_acquire) != kIdle) return Status::Ok();  // writer busy
+  uint64_t id = 0;
+  if (!Begin(/*finished=*/false, &id)) return Status::Ok();
+  // Tasks that ended are copied now: nothing of theirs changes any more.
+  RUNNEL_RETURN_IF_ERROR(CaptureEnded(id));
+  return Capture(part, id, /*running=*/true);
+}
+
+Status Coordinator::OnBarrier(TaskPart* part, uint64_t id) {
+  return Capture(part, id, /*running=*/true);
 }
 
 void Coordinator::FinishRequest(const Status& status, uint64_t checkpoint) {
@@ -403,28 +503,60 @@ Status Coordinator::TakeSavepoint(CheckpointStore* target, int64_t timeout_ms,
   return request_status_;
 }
 
-void Coordinator::WaitIdle() {
-  while (state_.load(std::memory_order_acquire) == kPending) {
+bool Coordinator::WaitIdle() {
+  while (state_.load(std::memory_order_acquire) != kIdle) {
+    if (signals_ != nullptr && signals_->cancel.load(std::memory_order_relaxed)) return false;
     std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
+  return true;
 }
 
-Status Coordinator::FinalCheckpoint(bool drained) {
-  WaitIdle();
-  if (!writer_status_.ok()) next_full_ = true;
-  if (TakeRequest()) {
-    // A savepoint asked for while the job was stopping: served first.
-    RUNNEL_RETURN_IF_ERROR(CaptureOrFailRequest(/*finished=*/false));
-    WaitIdle();
-    if (!writer_status_.ok()) next_full_ = true;
+Status Coordinator::FinalCheckpoint(TaskPart* part, bool drained) {
+  part->drained = drained;
+  part->ended.store(true, std::memory_order_seq_cst);
+  // A checkpoint begun that this task has not copied: its state is final.
+  const uint64_t active = active_.load(std::memory_order_seq_cst);
+  if (active > part->copied.load(std::memory_order_acquire)) {
+    RUNNEL_RETURN_IF_ERROR(Capture(part, active, /*running=*/false));
   }
+  if (ended_.fetch_add(1, std::memory_order_acq_rel) + 1 == parts_.size()) {
+    final_status_ = TakeFinal();
+    final_done_.store(true, std::memory_order_release);
+  } else {
+    while (!final_done_.load(std::memory_order_acquire)) {
+      if (signals_ != nullptr && signals_->cancel.load(std::memory_order_relaxed)) {
+        return Cancelled();
+      }
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+    }
+  }
+  AnnounceCompleted(part);
+  return final_status_;
+}
+
+Status Coordinator::TakeFinal() {
+  // Every task has ended: one being taken is completed with their final
+  // states.
+  if (state_.load(std::memory_order_acquire) == kCapturing) {
+    RUNNEL_RETURN_IF_ERROR(CaptureEnded(active_.load(std::memory_order_acquire)));
+  }
+  if (!WaitIdle()) return Cancelled();
+  bool drained = true;
+  for (auto& part : parts_) drained = drained && part->drained;
+  uint64_t id = 0;
+  if (request_.load(std::memory_order_acquire) == kAsked) {
+    // A savepoint asked for while the job was stopping: served first.
+    Begin(/*finished=*/false, &id);
+    RUNNEL_RETURN_IF_ERROR(CaptureEnded(id));
+    if (!WaitIdle()) return Cancelled();
+  }
+  Begin(/*finished=*/drained, &id);
   if (savepoint_ != nullptr && !drained) {
-    next_full_ = true;  // a savepoint holds all state
+    active_full_ = true;  // a savepoint holds all state
     pending_savepoint_ = savepoint_;
   }
-  RUNNEL_RETURN_IF_ERROR(Capture(/*finished=*/drained));
-  WaitIdle();
-  AnnounceCompleted();
+  RUNNEL_RETURN_IF_ERROR(CaptureEnded(id));
+  if (!WaitIdle()) return Cancelled();
   return writer_status_;
 }
 
@@ -458,9 +590,9 @@ Status Coordinator::WriteSavepoint(CheckpointStore* target) {
   const std::vector<CheckpointInfo> earlier = target->Checkpoints();
   target->BeginCheckpoint(earlier.empty() ? 1 : earlier.back().id + 1, /*full=*/true);
   for (size_t s = 0; s < buffers_.size(); ++s) {
-    if (spaces_[s] == kJobSpace) continue;
+    if (spaces_[s].kind == StageKind::kJob) continue;
     buffers_[s]->ForEach([&](bool is_delete, std::string_view key, std::string_view value) {
-      if (!is_delete) target->Put(spaces_[s], key, value);
+      if (!is_delete) target->Put(spaces_[s].name, key, value);
     });
   }
   Status stored = target->CommitCheckpoint(WallMs());
@@ -477,7 +609,7 @@ Status Coordinator::Write() {
   store_->BeginCheckpoint(id, pending_full_);
   uint64_t bytes = 0;
   for (size_t s = 0; s < buffers_.size(); ++s) {
-    const std::string& space = spaces_[s];
+    const std::string& space = spaces_[s].name;
     buffers_[s]->ForEach([&](bool is_delete, std::string_view key, std::string_view value) {
       if (is_delete) {
         store_->Delete(space, key);
@@ -487,24 +619,24 @@ Status Coordinator::Write() {
     });
     bytes += buffers_[s]->size();
   }
-  const size_t first_sink = task_->source_count() + task_->operator_count();
-  for (size_t i = 0; i < task_->sink_count(); ++i) {
-    Status synced = task_->sink(i)->SyncPrepared(id);
+  for (const Space& space : spaces_) {
+    if (space.kind != StageKind::kSink) continue;
+    Status synced = parts_[space.task]->task->sink(space.stage)->SyncPrepared(id);
     if (!synced.ok()) {
-      return Status(synced.code(), "checkpoint " + std::to_string(id) + ": " +
-                                       spaces_[first_sink + i] + ": " + synced.message());
+      return Status(synced.code(), "checkpoint " + std::to_string(id) + ": " + space.name +
+                                       ": " + synced.message());
     }
   }
   RUNNEL_RETURN_IF_ERROR(store_->CommitCheckpoint(WallMs()));
-  for (size_t i = 0; i < task_->sink_count(); ++i) {
-    Status committed = task_->sink(i)->Commit(id);
+  for (const Space& space : spaces_) {
+    if (space.kind != StageKind::kSink) continue;
+    Status committed = parts_[space.task]->task->sink(space.stage)->Commit(id);
     if (!committed.ok()) {
       return Status(committed.code(), "checkpoint " + std::to_string(id) + " stored but " +
-                                          spaces_[first_sink + i] +
-                                          " did not commit: " + committed.message());
+                                          space.name + " did not commit: " + committed.message());
     }
   }
-  times_.push_back({id, pending_pause_ns_, MonotonicNs() - start, bytes});
+  times_.push_back({id, pause_ns_.load(std::memory_order_relaxed), MonotonicNs() - start, bytes});
   completed_.store(id, std::memory_order_release);
   // After the checkpoint is stored and committed: a savepoint that cannot
   // be written fails only itself (a requested one) or the stop (--savepoint).

@@ -1,23 +1,31 @@
-// Coordinator: takes the checkpoints of a one-task job and restores the
-// newest one at start (docs/STATE.md).
+// Coordinator: takes the checkpoints of a job and restores the newest one
+// at start (docs/STATE.md).
 //
-// Every `interval_ms`, between batches, the task thread copies each stage's
-// changes into that stage's preallocated StateBuffer — source positions,
-// operator state (only the blocks changed since the previous checkpoint),
-// what each sink staged for commit — and the symbols interned since, then
-// hands the buffers to the coordinator's writer thread and goes on. The
-// writer stores them in the CheckpointStore as one atomic, synced LevelDB
-// batch, then tells the sinks to commit. One checkpoint is written at a
-// time: while the writer is busy, a due checkpoint waits for the next batch
-// boundary after it is done. A failed write is logged; the checkpoint before
-// it stays the latest, nothing staged is lost, and the next checkpoint is a
-// full one.
+// Every `interval_ms`, a task that reads external inputs begins a
+// checkpoint between two of its batches. Each task then copies its stages'
+// changes into their preallocated StateBuffers — source positions, operator
+// state (only the blocks changed since the previous checkpoint), what each
+// sink staged for commit — and goes on: a task with external inputs as soon
+// as it sees the checkpoint begun, the others when their inputs deliver its
+// barrier, aligned across every ring that feeds them (Flink's asynchronous
+// barrier snapshots; core/runtime/ring_io.h); each passes the barrier on to
+// the tasks it feeds. A task that has ended is copied by whichever thread
+// gets to it first: its state is final. The last copy hands the buffers,
+// with the symbols interned since, to the coordinator's writer thread, which
+// stores them in the CheckpointStore as one atomic, synced LevelDB batch,
+// then tells the sinks to commit. One checkpoint is taken at a time: a due
+// one waits until the writer is done. A failed write is logged; the
+// checkpoint before it stays the latest, nothing staged is lost, and the
+// next checkpoint is a full one.
+//
+// When every task has ended (inputs done and drained, or stopped), the last
+// one takes the final checkpoint of all of them; the others wait for it.
 //
 // Restore, before the job runs, reads the newest checkpoint that reads
 // without error once, giving each stage its entries as they come (older
 // ones are tried when a newer one cannot be read, the job planned anew when
 // one failed part-way; see docs/STATE.md for what corruption does); the
-// task's stages then resume from there.
+// tasks' stages then resume from there.
 #pragma once
 
 #include <atomic>
@@ -52,18 +60,20 @@ struct CheckpointTimes {
   uint64_t bytes = 0;
 };
 
-class Coordinator : public runtime::CheckpointTrigger {
+class Coordinator {
  public:
-  // Plan time: one buffer per stage of `task`, sized by its
-  // checkpoint_bytes(), and one for the symbols. Fails naming an operator
-  // that cannot be checkpointed. `task`, `symbols`, `store` and `clock`
-  // must outlive the coordinator.
-  static Result<std::unique_ptr<Coordinator>> Make(runtime::Task* task,
+  // Plan time: one buffer per stage of each of `tasks` (a job's, in its
+  // order), sized by its checkpoint_bytes(), and one for the symbols. Fails
+  // naming an operator that cannot be checkpointed. `tasks`, `symbols`,
+  // `store` and `clock` must outlive the coordinator; `signals` (the job's)
+  // end waits when the job is cancelled.
+  static Result<std::unique_ptr<Coordinator>> Make(std::vector<runtime::Task*> tasks,
+                                                   const runtime::JobSignals* signals,
                                                    schema::SymbolTable* symbols,
                                                    CheckpointStore* store,
                                                    const CheckpointOptions& options,
                                                    const Clock* clock = SystemClock::Get());
-  ~Coordinator() override;
+  ~Coordinator();
 
   // Before Start and before the task opens its stages: restores the newest
   // checkpoint with an id below `below` that reads without error into the
@@ -106,11 +116,10 @@ class Coordinator : public runtime::CheckpointTrigger {
     return request_.load(std::memory_order_acquire) != kNoRequest;
   }
 
-  // Starts the writer thread; checkpoint ids continue after the restored one.
+  // Makes each task call the coordinator (Task::set_checkpoint_trigger)
+  // and starts the writer thread; checkpoint ids continue after the
+  // restored one.
   void Start();
-
-  Status MaybeCheckpoint() override;
-  Status FinalCheckpoint(bool drained) override;
 
   // Completed checkpoints' costs, oldest first (read after the job ends).
   const std::vector<CheckpointTimes>& times() const { return times_; }
@@ -121,56 +130,95 @@ class Coordinator : public runtime::CheckpointTrigger {
   bool writing() const { return state_.load(std::memory_order_acquire) != kIdle; }
 
  private:
-  enum State : int { kIdle, kPending, kStopping };
-
-  Coordinator(runtime::Task* task, schema::SymbolTable* symbols, CheckpointStore* store,
-              const CheckpointOptions& options, const Clock* clock);
+  // The writer's state: idle; a checkpoint being copied by the tasks
+  // (kCapturing: whoever moved it there from kIdle began it); copied and
+  // handed to the writer; shutting down.
+  enum State : int { kIdle, kCapturing, kPending, kStopping };
   // Savepoint requests (TakeSavepoint): none, asked for, taken by the task.
   enum Request : int { kNoRequest, kClaimed, kAsked, kTaken };
+  enum class StageKind { kSource, kOperator, kSink, kSymbols, kJob };
+  // One task's part: its trigger (the task calls the coordinator through
+  // it) and its checkpoint bookkeeping.
+  class TaskPart;
+  // A space of the store and the stage it belongs to.
+  struct Space {
+    std::string name;
+    StageKind kind;
+    size_t task = 0;
+    size_t stage = 0;  // index among the task's sources, operators or sinks
+  };
 
-  // Task thread, writer idle: takes an asked-for savepoint into the next
-  // checkpoint (made full). False when none is asked for.
+  Coordinator(std::vector<runtime::Task*> tasks, const runtime::JobSignals* signals,
+              schema::SymbolTable* symbols, CheckpointStore* store,
+              const CheckpointOptions& options, const Clock* clock);
+
+  // The task calls (through its TaskPart).
+  Status MaybeCheckpoint(TaskPart* part);
+  Status OnBarrier(TaskPart* part, uint64_t id);
+  Status FinalCheckpoint(TaskPart* part, bool drained);
+
+  // Begins checkpoint last_id_ + 1 if the writer is idle (`finished`: the
+  // job's last); sets *id. False when another one is being taken.
+  bool Begin(bool finished, uint64_t* id);
+  // Copies `part`'s stages into their buffers for checkpoint `id`, unless
+  // it was copied for it already; `running`: on the task's own thread,
+  // which then passes the barrier on. The last copy of a checkpoint hands
+  // it to the writer.
+  Status Capture(TaskPart* part, uint64_t id, bool running);
+  // Copies every ended task not yet copied for checkpoint `id`.
+  Status CaptureEnded(uint64_t id);
+  // Adds the symbols and the job's record and hands the buffers to the writer.
+  void HandOver(uint64_t id);
+  // The last task to end: waits for a checkpoint being taken, serves an
+  // open savepoint request, takes the final checkpoint.
+  Status TakeFinal();
+  // Task thread, writer idle (a checkpoint being begun): takes an asked-for
+  // savepoint into it (made full). False when none is asked for.
   bool TakeRequest();
-  // Task thread: captures a checkpoint (as Capture); when that fails, a
-  // savepoint request it was to serve gets the error.
-  Status CaptureOrFailRequest(bool finished);
   // Hands the outcome of the request being served to its requester.
   void FinishRequest(const Status& status, uint64_t checkpoint);
-  // Task thread: copies every stage's changes into the buffers and hands
-  // them to the writer; `finished` marks the job finished.
-  Status Capture(bool finished);
   void WriterLoop();
   // Writer thread: stores checkpoint pending_id_ (and the savepoint).
   Status Write();
   Status WriteSavepoint(CheckpointStore* target);
-  // Waits until the writer is idle.
-  void WaitIdle();
-  // Task thread: tells the sources about a checkpoint stored since the
-  // last call (Source::CheckpointCompleted).
-  void AnnounceCompleted();
+  // Waits until the writer is idle; false if the job was cancelled first.
+  bool WaitIdle();
+  // Tells `part`'s sources about a checkpoint stored since the last call
+  // (Source::CheckpointCompleted), on its task's thread.
+  void AnnounceCompleted(TaskPart* part);
   // Reads checkpoint `id` of `from` (giving each stage its entries when
   // `apply`; *applied turns true with the first one given); `lenient`: a
   // stage whose first entry it refuses starts empty. *refused: the error is
   // a stage refusing its state, not the store failing to read it.
   Status ReadState(const CheckpointStore& from, uint64_t id, bool apply, bool lenient,
                    bool* finished, bool* applied, bool* refused);
+  Status RestoreEntry(const Space& space, std::string_view key, std::string_view value);
   // Interns (or, for ids the plan interned, compares) symbol *next.
   Status RestoreSymbol(std::string_view key, std::string_view value, uint32_t* next);
 
-  runtime::Task* task_;
+  std::vector<std::unique_ptr<TaskPart>> parts_;
+  const runtime::JobSignals* signals_;
   schema::SymbolTable* symbols_;
   CheckpointStore* store_;
   const CheckpointOptions options_;
   const Clock* clock_;
-  // Spaces ("source/NAME", ...) and buffers: sources, operators, sinks,
-  // then the symbols and the job's own record.
-  std::vector<std::string> spaces_;
+  // Spaces ("source/NAME", ...; "source/TASK/NAME" in a job of several
+  // tasks) and buffers: each task's sources, operators, sinks, then the
+  // symbols and the job's own record.
+  std::vector<Space> spaces_;
   std::vector<std::unique_ptr<runtime::StateBuffer>> buffers_;
   uint32_t symbols_saved_ = 0;  // symbols below this id are in a checkpoint
 
-  int64_t next_due_ms_ = 0;
+  // Written by the thread that begins a checkpoint (state kCapturing),
+  // before it publishes active_; read after active_ (acquire).
+  std::atomic<int64_t> next_due_ms_{0};
   uint64_t last_id_ = 0;
   bool next_full_ = true;
+  bool active_full_ = false;
+  bool active_finished_ = false;
+  std::atomic<uint64_t> active_{0};  // the checkpoint begun last
+  std::atomic<uint32_t> copied_{0};  // tasks copied for it
+  std::atomic<int64_t> pause_ns_{0};  // the longest copy on a task's thread
   std::atomic<int> state_{kIdle};
   runtime::Wakeup wakeup_;  // the writer sleeps on it
   uint64_t pending_id_ = 0;
@@ -187,15 +235,17 @@ class Coordinator : public runtime::CheckpointTrigger {
   Status request_status_;
   Status savepoint_status_;  // writer: the requested savepoint's write
   uint64_t request_checkpoint_ = 0;
-  int64_t pending_pause_ns_ = 0;
   // Written by the writer before it returns to kIdle, read by the task
   // thread after it sees kIdle (acquire).
   Status writer_status_;
   std::vector<CheckpointTimes> times_;
-  // The latest checkpoint stored (writer, release), and the latest the
-  // sources were told about (task thread).
+  // The latest checkpoint stored (writer, release).
   std::atomic<uint64_t> completed_{0};
-  uint64_t announced_ = 0;
+  // Tasks ended, and the final checkpoint's outcome (written before
+  // final_done_, release).
+  std::atomic<uint32_t> ended_{0};
+  Status final_status_;
+  std::atomic<bool> final_done_{false};
   std::atomic<uint64_t> failed_{0};
   std::thread writer_;
 };

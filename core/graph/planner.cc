@@ -135,17 +135,17 @@ class Planner {
                               " (RUNNEL_THREADS): lower the operators' parallelism");
   }
 
-  // What checkpoints support today (docs/STATE.md): one task, and operators
-  // that can save their state.
+  // What checkpoints support (docs/STATE.md): operators that can save
+  // their state; and the memory the checkpoint coordinator
+  // (core/checkpoint/coordinator.h) allocates: a buffer per stage for a
+  // full snapshot, and the symbols'.
   void CheckCheckpointable() {
-    if (job_->tasks().size() == 1) {
-      // What the checkpoint coordinator (core/checkpoint/coordinator.h)
-      // allocates: a buffer per stage for a full snapshot, and the symbols'.
-      Task* task = job_->tasks()[0].get();
-      // In 64 bits, saturating (core/common/byte_count.h), as the estimate.
-      uint64_t bytes = SaturatingAdd(
-          SaturatingMul(runtime::StateBuffer::RecordBytes(4, 0), job_->symbols()->max_symbols()),
-          job_->symbols()->max_bytes());
+    // In 64 bits, saturating (core/common/byte_count.h), as the estimate.
+    uint64_t bytes = SaturatingAdd(
+        SaturatingMul(runtime::StateBuffer::RecordBytes(4, 0), job_->symbols()->max_symbols()),
+        job_->symbols()->max_bytes());
+    for (const auto& t : job_->tasks()) {
+      Task* task = t.get();
       for (size_t i = 0; i < task->source_count(); ++i) {
         bytes = SaturatingAdd(bytes, task->source(i)->checkpoint_bytes());
       }
@@ -155,37 +155,28 @@ class Planner {
       for (size_t i = 0; i < task->sink_count(); ++i) {
         bytes = SaturatingAdd(bytes, task->sink(i)->checkpoint_bytes());
       }
-      plan_.memory.checkpoints = bytes;
-      const uint64_t limit = graph_.file->graph().memory_limit();
-      // The coordinator allocates these after planning: past what this
-      // build can address they would wrap (only on 32-bit targets).
-      if (plan_.memory.total() > limit || plan_.memory.total() > kAddressableBytes) {
-        diagnostics_->Add("checkpoint", "checkpoint buffers take " + std::to_string(bytes) +
-                                            " bytes (a full snapshot of the state); with them "
-                                            "the plan needs " +
-                                            std::to_string(plan_.memory.total()) +
-                                            " bytes but " +
-                                            (plan_.memory.total() > limit
-                                                 ? "memory_limit is " + std::to_string(limit)
-                                                 : "this build can address at most " +
-                                                       std::to_string(kAddressableBytes)));
+      const auto names = task->Names();
+      for (size_t i = 0; i < task->operator_count(); ++i) {
+        if (task->op(i)->checkpointing() == runtime::Operator::Checkpointing::kUnsupported) {
+          diagnostics_->Add("checkpoint", "operator '" + names.operators[i] +
+                                              "' cannot be checkpointed yet (docs/STATE.md "
+                                              "lists what can)");
+        }
       }
     }
-    if (job_->tasks().size() != 1) {
-      diagnostics_->Add("checkpoint", "checkpoints need a one-task plan for now; this one has " +
-                                          std::to_string(job_->tasks().size()) +
-                                          " tasks (see "
-                                          "`runnel plan`)");
-      return;
-    }
-    Task* task = job_->tasks()[0].get();
-    const auto names = task->Names();
-    for (size_t i = 0; i < task->operator_count(); ++i) {
-      if (task->op(i)->checkpointing() == runtime::Operator::Checkpointing::kUnsupported) {
-        diagnostics_->Add("checkpoint", "operator '" + names.operators[i] +
-                                            "' cannot be checkpointed yet (docs/STATE.md lists "
-                                            "what can)");
-      }
+    plan_.memory.checkpoints = bytes;
+    const uint64_t limit = graph_.file->graph().memory_limit();
+    // The coordinator allocates these after planning: past what this
+    // build can address they would wrap (only on 32-bit targets).
+    if (plan_.memory.total() > limit || plan_.memory.total() > kAddressableBytes) {
+      diagnostics_->Add("checkpoint", "checkpoint buffers take " + std::to_string(bytes) +
+                                          " bytes (a full snapshot of the state); with them "
+                                          "the plan needs " +
+                                          std::to_string(plan_.memory.total()) + " bytes but " +
+                                          (plan_.memory.total() > limit
+                                               ? "memory_limit is " + std::to_string(limit)
+                                               : "this build can address at most " +
+                                                     std::to_string(kAddressableBytes)));
     }
   }
 

@@ -164,6 +164,13 @@ class Sink {
   // Flushes everything written and releases the output. Called once, also
   // after a failure elsewhere, so rows already written are not lost.
   virtual Status Close() = 0;
+  // Multi-task checkpoints: the task has saved its state for checkpoint
+  // `id` after the rows written so far; a sink to another task (a ring
+  // writer) passes the barrier on to every task it feeds. Others ignore it.
+  virtual Status Barrier(uint64_t id) {
+    (void)id;
+    return Status::Ok();
+  }
   // Bytes preallocated at construction (buffers), for the plan's budget.
   virtual uint64_t footprint_bytes() const { return 0; }
   // Processing-time duties of a sink that sends on its own schedule (a

@@ -17,12 +17,26 @@ void CopyBatch(const schema::RowBatch& from, schema::RowBatch* to) {
   for (uint32_t i = 1; i < from.size(); ++i) to->Append();
 }
 
+// An empty batch carrying barrier `id` to each of `count` rings.
+Status SendBarrier(BatchRing* const* rings, size_t count, uint64_t id,
+                   const JobSignals* signals) {
+  for (size_t i = 0; i < count; ++i) {
+    BatchRing* ring = rings[i];
+    schema::RowBatch* out = ring->BeginWrite(signals->cancel);
+    if (out == nullptr) return Cancelled();
+    out->set_barrier(id);
+    ring->EndWrite();
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 RingSource::RingSource(std::vector<BatchRing*> rings, const JobSignals* signals,
                        int watermark_slot, int64_t idle_timeout_ms, const Clock* clock)
     : rings_(std::move(rings)),
       closed_(rings_.size(), false),
+      blocked_(rings_.size(), 0),
       latest_(rings_.size(), schema::RowBatch::kNoWatermark),
       last_delivery_ms_(rings_.size(), clock->NowMillis()),
       idle_timeout_ms_(idle_timeout_ms),
@@ -57,17 +71,36 @@ void RingSource::MergeWatermarks(size_t ring, schema::RowBatch* out) {
   if (out->watermark() > last_sent_) last_sent_ = out->watermark();
 }
 
+bool RingSource::Aligned(uint64_t id) const {
+  for (size_t i = 0; i < rings_.size(); ++i) {
+    if (!closed_[i] && blocked_[i] != id) return false;
+  }
+  return true;
+}
+
 Status RingSource::Read(schema::RowBatch* out, bool* done) {
   Backoff backoff;
   uint32_t idle_rounds = 0;
   while (true) {
     size_t open = 0;
     bool ended_now = false;
+    uint64_t barrier = 0;  // one some ring is blocked at
     for (size_t k = 0; k < rings_.size(); ++k) {
       size_t i = (next_ + k) % rings_.size();
       if (closed_[i]) continue;
+      if (blocked_[i] != 0) {  // waits for the others' barrier
+        barrier = blocked_[i];
+        ++open;
+        continue;
+      }
       bool closed = false;
       const schema::RowBatch* batch = rings_[i]->TryBeginRead(&closed);
+      if (batch != nullptr && batch->barrier() != 0) {
+        blocked_[i] = barrier = batch->barrier();
+        rings_[i]->EndRead();
+        ++open;
+        continue;
+      }
       if (batch != nullptr) {
         CopyBatch(*batch, out);
         rings_[i]->EndRead();
@@ -83,6 +116,12 @@ Status RingSource::Read(schema::RowBatch* out, bool* done) {
       } else {
         ++open;
       }
+    }
+    if (barrier != 0 && Aligned(barrier)) {
+      for (uint64_t& b : blocked_) b = 0;
+      out->set_barrier(barrier);
+      *done = false;
+      return Status::Ok();
     }
     if (open == 0) {
       *done = true;
@@ -132,6 +171,8 @@ Status RingSink::Close() {
   return Status::Ok();
 }
 
+Status RingSink::Barrier(uint64_t id) { return SendBarrier(&ring_, 1, id, signals_); }
+
 PartitionSink::PartitionSink(std::vector<BatchRing*> rings,
                              std::vector<uint32_t> key_fields,
                              const JobSignals* signals)
@@ -177,6 +218,11 @@ Status PartitionSink::Close() {
   return Status::Ok();
 }
 
+// Write publishes every batch it fills: nothing is pending here.
+Status PartitionSink::Barrier(uint64_t id) {
+  return SendBarrier(rings_.data(), rings_.size(), id, signals_);
+}
+
 Status RebalanceSink::Write(const schema::RowBatch& batch) {
   size_t target = next_;
   next_ = (next_ + 1) % rings_.size();
@@ -200,6 +246,10 @@ Status RebalanceSink::Write(const schema::RowBatch& batch) {
 Status RebalanceSink::Close() {
   for (BatchRing* ring : rings_) ring->Close();
   return Status::Ok();
+}
+
+Status RebalanceSink::Barrier(uint64_t id) {
+  return SendBarrier(rings_.data(), rings_.size(), id, signals_);
 }
 
 }  // namespace runnel::runtime

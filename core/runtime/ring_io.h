@@ -15,6 +15,12 @@
 // watermark to every ring, with rows or without (an empty batch), so no
 // instance waits for time that has passed elsewhere.
 //
+// Checkpoint barriers (docs/STATE.md, Multi-task jobs): Barrier(id) sends an
+// empty batch carrying the barrier to every ring. RingSource aligns them
+// (Flink's aligned checkpoints): a ring whose barrier has come is not read
+// until every ring still open has delivered it (or closed); then Read
+// returns an empty batch carrying the barrier, after every row before it.
+//
 // Each Write publishes what it wrote before returning, so rows never wait in
 // a half-filled ring batch (latency stays low at low rates). Writers wait
 // when a ring is full (backpressure) and give up only when the job is
@@ -54,8 +60,12 @@ class RingSource : public Source {
   // Folds the batch just read from `ring` into the per-ring watermarks.
   void MergeWatermarks(size_t ring, schema::RowBatch* out);
 
+  // Whether every ring is closed or blocked at barrier `id`.
+  bool Aligned(uint64_t id) const;
+
   std::vector<BatchRing*> rings_;
   std::vector<bool> closed_;
+  std::vector<uint64_t> blocked_;  // per ring: the barrier it waits at (0: none)
   std::vector<int64_t> latest_;  // newest watermark seen per ring
   std::vector<int64_t> last_delivery_ms_;  // per ring, when idle timeouts apply
   int64_t idle_timeout_ms_;
@@ -75,6 +85,7 @@ class RingSink : public Sink {
   Status Open() override { return Status::Ok(); }
   Status Write(const schema::RowBatch& batch) override;
   Status Close() override;
+  Status Barrier(uint64_t id) override;
 
  private:
   BatchRing* ring_;
@@ -88,6 +99,7 @@ class PartitionSink : public Sink {
   Status Open() override { return Status::Ok(); }
   Status Write(const schema::RowBatch& batch) override;
   Status Close() override;
+  Status Barrier(uint64_t id) override;
 
   // The ring (of `partitions`) a key hash goes to. Uses the hash's high
   // bits; keyed state tables use the low bits.
@@ -112,6 +124,7 @@ class RebalanceSink : public Sink {
   Status Open() override { return Status::Ok(); }
   Status Write(const schema::RowBatch& batch) override;
   Status Close() override;
+  Status Barrier(uint64_t id) override;
 
  private:
   std::vector<BatchRing*> rings_;

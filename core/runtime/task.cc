@@ -144,9 +144,18 @@ Status Task::FinishSinks() {
   return Status::Ok();
 }
 
-Status Task::CloseSinks() {
+Status Task::EmitBarrier(uint64_t id) {
+  for (SinkStage& s : sinks_) {
+    Status status = s.sink->Barrier(id);
+    if (!status.ok()) return Named("sink", s.name, status);
+  }
+  return Status::Ok();
+}
+
+Status Task::CloseSinks(bool internal) {
   Status first;
   for (SinkStage& s : sinks_) {
+    if (s.internal != internal) continue;
     Status status = s.sink->Close();
     if (!status.ok() && first.ok()) first = Named("sink", s.name, status);
   }
@@ -175,12 +184,14 @@ Status Task::Run() {
       }
       schema::RowBatch* out = batches_[s.output].get();
       Status read = s.source->Read(out, &s.done);
+      const uint64_t barrier = out->barrier();  // after every row before it
       // Rows read before a failure are valid: they go through first.
       s.rows_out->Add(out->size());
       if (s.done) --remaining;
       status = Propagate(0);
       if (!read.ok()) status = Named("source", s.name, read);
       if (status.ok()) status = FireProcessingTime();
+      if (status.ok() && barrier != 0 && trigger_ != nullptr) status = trigger_->OnBarrier(barrier);
       if (status.ok() && trigger_ != nullptr) status = trigger_->MaybeCheckpoint();
       if (!status.ok()) break;
     }
@@ -190,9 +201,13 @@ Status Task::Run() {
   const bool drain = trigger_ == nullptr || !signals_->stop.load(std::memory_order_relaxed);
   if (status.ok() && drain) status = DrainOperators();
   if (status.ok() && drain) status = FinishSinks();
+  // Ring writers close first: the tasks they feed can then end, and the
+  // job's final checkpoint waits for every task.
+  Status closed = CloseSinks(/*internal=*/true);
   if (status.ok() && trigger_ != nullptr) status = trigger_->FinalCheckpoint(drain);
   // Rows already processed are flushed even when a stage failed.
-  Status closed = CloseSinks();
+  Status closed_external = CloseSinks(/*internal=*/false);
+  if (closed.ok()) closed = closed_external;
   return status.ok() ? closed : status;
 }
 

@@ -68,6 +68,7 @@ class Task {
   // The stages, in the order they were added (the coordinator's view).
   size_t source_count() const { return sources_.size(); }
   Source* source(size_t i) { return sources_[i].source.get(); }
+  bool source_external(size_t i) const { return sources_[i].external; }
   size_t operator_count() const { return operators_.size(); }
   Operator* op(size_t i) { return operators_[i].op.get(); }
   size_t sink_count() const { return sinks_.size(); }
@@ -81,6 +82,9 @@ class Task {
 
   // Opens every stage and runs until all inputs are done and drained.
   Status Run();
+  // Checkpoints: passes barrier `id` on to every sink (ring writers send it
+  // to the tasks they feed). Task thread.
+  Status EmitBarrier(uint64_t id);
 
   // One entry per stage, inputs first, then operators, then sinks.
   std::vector<StageStats> Stats() const;
@@ -129,10 +133,11 @@ class Task {
   Status DrainOperators();
   // Lets operators and sinks whose processing-time work is due run it.
   Status FireProcessingTime();
-  // Closes every sink; returns the first failure.
   // Sink::Finish on every sink, once the inputs ended and were drained.
   Status FinishSinks();
-  Status CloseSinks();
+  // Closes the ring writers (`internal`: the tasks they feed can then
+  // finish) or the other sinks; returns the first failure.
+  Status CloseSinks(bool internal);
 
   std::string name_;
   uint32_t batch_rows_;

@@ -77,10 +77,11 @@ class RowBatch {
   // REQUIRES: !empty().
   void DropLast() { --size_; }
 
-  // Empties the batch and forgets its watermark.
+  // Empties the batch and forgets its watermark and barrier.
   void Clear() {
     size_ = 0;
     watermark_ = kNoWatermark;
+    barrier_ = 0;
   }
 
   static constexpr int64_t kNoWatermark = INT64_MIN;
@@ -88,12 +89,17 @@ class RowBatch {
   // kNoWatermark when the stream carries no event time.
   int64_t watermark() const { return watermark_; }
   void set_watermark(int64_t watermark) { watermark_ = watermark; }
+  // Checkpoints of multi-task jobs (docs/STATE.md): a batch between tasks
+  // may carry checkpoint barrier `barrier()` (0: none), after its rows.
+  uint64_t barrier() const { return barrier_; }
+  void set_barrier(uint64_t id) { barrier_ = id; }
 
  private:
   uint32_t width_;
   uint32_t capacity_;
   uint32_t size_ = 0;
   int64_t watermark_ = kNoWatermark;
+  uint64_t barrier_ = 0;
   std::unique_ptr<Slot[]> slots_;
 };
 

@@ -90,6 +90,53 @@ std::string Graph(const std::string& state, const std::string& out, bool hot = f
   ])" + checkpoint + "\n}\n";
 }
 
+struct Kills {
+  int kills = 0;
+  int during_write = 0;  // between "checkpoint N writing" and "... stored"
+  int resumed = 0;       // runs that resumed from a checkpoint
+};
+
+// Runs `graph` until it finishes, each run killed with SIGKILL at a random
+// point up to `spread` ms after it stored its first checkpoint (so every
+// run makes progress) and restarted. False if it never finished.
+bool KillUntilFinished(const std::string& graph, std::mt19937* random, int64_t spread,
+                       Kills* k) {
+  std::uniform_int_distribution<int64_t> extra(0, spread);
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    Process process({"tools/runnel", "run", graph, "--log-level", "debug"});
+    CHECK(process.started());
+    WaitForFirstCheckpoint(&process);
+    const bool finished = process.exited() || process.Wait(static_cast<int>(extra(*random)));
+    if (!finished) {
+      CHECK(process.Signal(SIGKILL));
+      CHECK(process.Wait(10000));
+      ++k->kills;
+      const std::string err = process.Err();
+      const size_t writing = err.rfind(" writing");
+      if (writing != std::string::npos && err.find(" stored (", writing) == std::string::npos) {
+        ++k->during_write;
+      }
+    } else {
+      LONGS_EQUAL_TEXT(0, process.exit_code(), process.Err().c_str());
+    }
+    if (process.Err().find("resuming from checkpoint") != std::string::npos) ++k->resumed;
+    if (finished) return true;
+  }
+  return false;
+}
+
+std::string SortedLines(const std::string& text) {
+  std::vector<std::string> lines;
+  size_t from = 0;
+  for (size_t end; (end = text.find('\n', from)) != std::string::npos; from = end + 1) {
+    lines.push_back(text.substr(from, end + 1 - from));
+  }
+  std::sort(lines.begin(), lines.end());
+  std::string out;
+  for (const std::string& l : lines) out += l;
+  return out;
+}
+
 }  // namespace
 
 TEST_GROUP(CheckpointCrash){};
@@ -128,38 +175,15 @@ TEST(CheckpointCrash, KilledAtRandomPointsTheCommittedOutputIsExactlyOnce) {
   // directory, with half the spread. Every round's output is checked.
   std::mt19937 random(5);
   int64_t spread = std::max<int64_t>(duration_ms / 60, 2);
-  int kills = 0;
-  int kills_during_write = 0;
-  int resumed = 0;
-  for (int round = 0; round < 4 && kills < kMinKills; ++round, spread = spread / 2 + 1) {
+  Kills k;
+  for (int round = 0; round < 4 && k.kills < kMinKills; ++round, spread = spread / 2 + 1) {
     const std::string out = "out" + std::to_string(round);
     const std::string crashing =
         dir.Write(out + ".json", Graph("state" + std::to_string(round), out));
-    std::uniform_int_distribution<int64_t> extra(0, spread);
-    bool finished = false;
-    for (int attempt = 0; attempt < 500 && !finished; ++attempt) {
-      Process process({"tools/runnel", "run", crashing, "--log-level", "debug"});
-      CHECK(process.started());
-      WaitForFirstCheckpoint(&process);
-      if (!process.exited() && !process.Wait(static_cast<int>(extra(random)))) {
-        CHECK(process.Signal(SIGKILL));
-        CHECK(process.Wait(10000));
-        ++kills;
-        // Killed between "checkpoint N writing" and "checkpoint N stored".
-        const std::string err = process.Err();
-        const size_t writing = err.rfind(" writing");
-        if (writing != std::string::npos && err.find(" stored (", writing) == std::string::npos) {
-          ++kills_during_write;
-        }
-      } else {
-        LONGS_EQUAL_TEXT(0, process.exit_code(), process.Err().c_str());
-        finished = true;
-      }
-      if (process.Err().find("resuming from checkpoint") != std::string::npos) ++resumed;
-    }
+    const bool finished = KillUntilFinished(crashing, &random, spread, &k);
     printf("\ncheckpoint_crash_test: round %d (spread %lld ms): %d kills so far (%d during a "
            "checkpoint's write), %d resumed runs; failure-free run %lld ms\n",
-           round, static_cast<long long>(spread), kills, kills_during_write, resumed,
+           round, static_cast<long long>(spread), k.kills, k.during_write, k.resumed,
            static_cast<long long>(duration_ms));
     CHECK_TEXT(finished, "the job never finished");
     STRCMP_EQUAL("",
@@ -169,14 +193,73 @@ TEST(CheckpointCrash, KilledAtRandomPointsTheCommittedOutputIsExactlyOnce) {
                          .c_str());
     LONGS_EQUAL(0, in_progress);
   }
-  CHECK_TEXT(kills >= kMinKills, ("only " + std::to_string(kills) + " kills").c_str());
-  CHECK(kills_during_write > 0);
-  CHECK(resumed > 0);
+  CHECK_TEXT(k.kills >= kMinKills, ("only " + std::to_string(k.kills) + " kills").c_str());
+  CHECK(k.during_write > 0);
+  CHECK(k.resumed > 0);
 
   // A finished job's state directory: nothing left to run.
   run = RunProcess({"tools/runnel", "run", dir.File("out0.json")});
   LONGS_EQUAL_TEXT(0, run.exit_code, run.err.c_str());
   STRCMP_CONTAINS("nothing to run", run.err.c_str());
+}
+
+// A job of several tasks (two parallel window instances fed by key, each in
+// its own thread, the sinks in another) checkpoints with barriers aligned
+// across the rings between them: killed at random points and restarted, its
+// committed output holds the failure-free run's rows. Rows are compared
+// sorted: the instances' rows reach the sinks in an order that depends on
+// thread timing.
+TEST(CheckpointCrash, AParallelJobKilledAtRandomPointsCommitsEveryRowOnce) {
+  TempDir dir;
+  dir.Write("readings.csv", GenerateReadings(Rows() / 2, /*very_late=*/true));
+  const auto parallel = [](std::string graph) {
+    const std::string op = R"("name": "windows", "input": "by_device",)";
+    graph.insert(graph.find(op) + op.size(), R"( "parallelism": 2,)");
+    return graph;
+  };
+  ProcessResult run = RunProcess({"tools/runnel", "run", dir.Write("plain.json", Graph("", "plain"))});
+  LONGS_EQUAL_TEXT(0, run.exit_code, run.err.c_str());
+  const std::string expected = SortedLines(ReadFile(dir.File("plain.csv")));
+  const std::string expected_late = SortedLines(ReadFile(dir.File("plain.late.csv")));
+
+  const std::string reference = dir.Write("ref.json", parallel(Graph("ref_state", "ref")));
+  run = RunProcess({"tools/runnel", "plan", reference});
+  STRCMP_CONTAINS("windows#1", run.out.c_str());  // really several tasks
+  const int64_t started = NowMs();
+  run = RunProcess({"tools/runnel", "run", reference});
+  const int64_t duration_ms = std::max<int64_t>(NowMs() - started, 200);
+  LONGS_EQUAL_TEXT(0, run.exit_code, run.err.c_str());
+  int in_progress = 0;
+  STRCMP_EQUAL("", FirstDifference(expected, SortedLines(CommittedParts(dir, "ref.csv",
+                                                                         &in_progress)))
+                       .c_str());
+
+  std::mt19937 random(9);
+  int64_t spread = std::max<int64_t>(duration_ms / 30, 2);
+  Kills k;
+  for (int round = 0; round < 4 && (k.kills < 10 || k.during_write == 0);
+       ++round, spread = spread / 2 + 1) {
+    const std::string out = "out" + std::to_string(round);
+    const std::string crashing =
+        dir.Write(out + ".json", parallel(Graph("state" + std::to_string(round), out)));
+    const bool finished = KillUntilFinished(crashing, &random, spread, &k);
+    printf("\ncheckpoint_crash_test: parallel round %d (spread %lld ms): %d kills so far (%d "
+           "during a checkpoint's write), %d resumed runs; failure-free run %lld ms\n",
+           round, static_cast<long long>(spread), k.kills, k.during_write, k.resumed,
+           static_cast<long long>(duration_ms));
+    CHECK_TEXT(finished, "the job never finished");
+    STRCMP_EQUAL("", FirstDifference(expected, SortedLines(CommittedParts(dir, out + ".csv",
+                                                                           &in_progress)))
+                         .c_str());
+    STRCMP_EQUAL("", FirstDifference(expected_late,
+                                     SortedLines(CommittedParts(dir, out + ".late.csv",
+                                                                &in_progress)))
+                         .c_str());
+    LONGS_EQUAL(0, in_progress);
+  }
+  CHECK(k.kills >= 10);
+  CHECK(k.during_write > 0);
+  CHECK(k.resumed > 0);
 }
 
 // SIGTERM with checkpoints: the job stops after what it read, keeps its

@@ -234,8 +234,9 @@ std::unique_ptr<Job> MakeJob(const Plan& p, const std::string& dir, const Clock*
   job->store = std::move(store.value());
   checkpoint::CheckpointOptions options;
   options.interval_ms = interval_ms;
-  auto coordinator = checkpoint::Coordinator::Make(job->task(), job->plan.job->symbols(),
-                                                   job->store.get(), options, clock);
+  auto coordinator =
+      checkpoint::Coordinator::Make({job->task()}, job->plan.job->signals(),
+                                    job->plan.job->symbols(), job->store.get(), options, clock);
   if (!coordinator.ok()) Die(coordinator.status().message());
   job->coordinator = std::move(coordinator.value());
   return job;
@@ -249,7 +250,6 @@ uint64_t RestoreAndRun(Job* job) {
     uint64_t spoiled = 0;
     Status s = job->coordinator->Restore(&restored, &finished, &spoiled);
     if (!s.ok()) Die(s.message());
-    job->task()->set_checkpoint_trigger(job->coordinator.get());
     job->coordinator->Start();
   }
   Status run = job->plan.job->Run();
@@ -348,7 +348,6 @@ Recovery MeasureRecovery(uint32_t keys, const std::string& dir) {
   Status s = job->coordinator->Restore(&r.restored, &finished, &spoiled);
   if (!s.ok()) Die(s.message());
   r.restore_ms = static_cast<double>(NowNs() - start) / 1e6;
-  job->task()->set_checkpoint_trigger(job->coordinator.get());
   job->coordinator->Start();
   Status run = job->plan.job->Run();
   if (!run.ok()) Die(run.message());

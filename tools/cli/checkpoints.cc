@@ -45,8 +45,7 @@ std::string ServeSavepoint(checkpoint::Coordinator* coordinator, const std::stri
 
 // Starts the coordinator and the control socket; a socket that cannot be
 // bound is logged and the job runs without it.
-void StartCheckpoints(runtime::Job* job, const std::string& state_dir, Checkpoints* c) {
-  job->tasks()[0]->set_checkpoint_trigger(c->coordinator.get());
+void StartCheckpoints(const std::string& state_dir, Checkpoints* c) {
   c->coordinator->Start();
   checkpoint::Coordinator* coordinator = c->coordinator.get();
   auto control = zmq::ControlServer::Start(
@@ -61,11 +60,13 @@ void StartCheckpoints(runtime::Job* job, const std::string& state_dir, Checkpoin
   c->control = std::move(control.value());
 }
 
-// The coordinator of the plan's one task, into c->coordinator.
+// The coordinator of the plan's tasks, into c->coordinator.
 Status MakeCoordinator(graph::PhysicalPlan* plan, const checkpoint::CheckpointOptions& options,
                        Checkpoints* c) {
   runtime::Job* job = plan->job.get();
-  auto coordinator = checkpoint::Coordinator::Make(job->tasks()[0].get(), job->symbols(),
+  std::vector<runtime::Task*> tasks;
+  for (const auto& task : job->tasks()) tasks.push_back(task.get());
+  auto coordinator = checkpoint::Coordinator::Make(tasks, job->signals(), job->symbols(),
                                                    c->store.get(), options);
   if (!coordinator.ok()) return coordinator.status();
   c->coordinator = std::move(coordinator.value());
@@ -112,7 +113,7 @@ Result<Checkpoints> SetUpCheckpoints(graph::PhysicalPlan* plan, const SavepointO
                     "savepoint " + savepoints.start_from + ": " + restored.message());
     }
     RUNNEL_LOG_INFO("checkpoints: starting from savepoint %s", savepoints.start_from.c_str());
-    StartCheckpoints(plan->job.get(), settings.dir, &c);
+    StartCheckpoints(settings.dir, &c);
     return c;
   }
   // A checkpoint that fails part-way leaves the job holding part of it: the
@@ -136,17 +137,18 @@ Result<Checkpoints> SetUpCheckpoints(graph::PhysicalPlan* plan, const SavepointO
                     c.restored, settings.dir.c_str());
     // A crash may have come between storing that checkpoint and its sinks'
     // commit: opening a restored sink finishes it.
-    runtime::Task* task = job->tasks()[0].get();
-    for (size_t i = 0; i < task->sink_count(); ++i) {
-      RUNNEL_RETURN_IF_ERROR(task->sink(i)->Open());
-      RUNNEL_RETURN_IF_ERROR(task->sink(i)->Close());
+    for (const auto& task : job->tasks()) {
+      for (size_t i = 0; i < task->sink_count(); ++i) {
+        RUNNEL_RETURN_IF_ERROR(task->sink(i)->Open());
+        RUNNEL_RETURN_IF_ERROR(task->sink(i)->Close());
+      }
     }
     return c;
   } else {
     RUNNEL_LOG_INFO("checkpoints: resuming from checkpoint %" PRIu64 " in %s", c.restored,
                     settings.dir.c_str());
   }
-  StartCheckpoints(job, settings.dir, &c);
+  StartCheckpoints(settings.dir, &c);
   return c;
 }
 

@@ -546,3 +546,58 @@ TEST(RingIo, CancelReleasesABlockedRebalanceSink) {
   CHECK(status.code() == StatusCode::kCancelled);
   CHECK(sink.Close().ok());
 }
+
+// Checkpoint barriers (Flink's aligned checkpoints): rows a ring sends after
+// its barrier wait until every other open ring has sent the barrier too;
+// the barrier then comes as an empty batch after every row before it on
+// every ring, and a closed ring counts as aligned.
+TEST(RingIo, RingSourceAlignsBarriersAcrossRings) {
+  std::vector<BatchRing*> rings = Rings(3, 8);
+  RingSink first(rings[0], &signals);
+  RingSink second(rings[1], &signals);
+  const auto write = [&](RingSink* sink, int64_t seq) {
+    RowBatch batch(kWidth, kBatchRows);
+    batch.Append()[1].i64 = seq;
+    CHECK(sink->Write(batch).ok());
+  };
+  write(&first, 1);
+  CHECK(first.Barrier(7).ok());
+  write(&first, 2);  // after the barrier: held back
+  write(&second, 10);
+  rings[2]->Close();  // an input that has ended
+  RingSource source(rings, &signals);
+  std::vector<int64_t> seen;
+  uint64_t barrier = 0;
+  size_t barrier_at = 0;
+  RowBatch out(kWidth, kBatchRows);
+  bool done = false;
+  // Until rows 1 and 10 are in; the barrier must not come yet (ring 1 has
+  // not sent it), nor row 2.
+  for (int i = 0; i < 20 && seen.size() < 2; ++i) {
+    out.Clear();
+    CHECK(source.Read(&out, &done).ok());
+    for (uint32_t r = 0; r < out.size(); ++r) seen.push_back(out.row(r)[1].i64);
+    CHECK_EQUAL(0u, out.barrier());
+  }
+  out.Clear();
+  CHECK(source.Read(&out, &done).ok());  // idle: ring 0 blocked, ring 1 empty
+  CHECK(out.empty());
+  CHECK_EQUAL(0u, out.barrier());
+  CHECK(second.Barrier(7).ok());
+  write(&second, 11);
+  for (int i = 0; i < 20 && seen.size() < 4; ++i) {
+    out.Clear();
+    CHECK(source.Read(&out, &done).ok());
+    if (out.barrier() != 0) {
+      CHECK(out.empty());
+      barrier = out.barrier();
+      barrier_at = seen.size();
+    }
+    for (uint32_t r = 0; r < out.size(); ++r) seen.push_back(out.row(r)[1].i64);
+  }
+  CHECK_EQUAL(7u, barrier);
+  LONGS_EQUAL(2, barrier_at);  // after rows 1 and 10, before 2 and 11
+  LONGS_EQUAL(4, seen.size());
+  CHECK((seen[0] == 1 && seen[1] == 10) || (seen[0] == 10 && seen[1] == 1));
+  CHECK((seen[2] == 2 && seen[3] == 11) || (seen[2] == 11 && seen[3] == 2));
+}
