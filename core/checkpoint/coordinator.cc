@@ -150,7 +150,6 @@ Status Coordinator::ReadState(const CheckpointStore& from, uint64_t id, bool app
                               bool lenient, bool* finished, bool* applied, bool* refused) {
   *refused = false;
   Status entry_status;
-  uint32_t next_symbol = 0;
   *finished = false;
   std::vector<bool> restored_ops(spaces_.size(), false);
   for (size_t s = 0; s < spaces_.size(); ++s) {
@@ -165,7 +164,7 @@ Status Coordinator::ReadState(const CheckpointStore& from, uint64_t id, bool app
       if (!apply || !entry_status.ok() || skip) return;
       *applied = true;
       if (space.kind == StageKind::kSymbols) {
-        entry_status = RestoreSymbol(key, value, &next_symbol);
+        entry_status = RestoreSymbol(key, value);
         return;
       }
       Status status = RestoreEntry(space, key, value);
@@ -197,33 +196,28 @@ Status Coordinator::ReadState(const CheckpointStore& from, uint64_t id, bool app
         return Status(done.code(), spaces_[s].name + ": " + done.message());
       }
     }
-    symbols_saved_ = symbols_->size();
+    symbols_saved_ = symbols_->reserved_ids();
   }
   return Status::Ok();
 }
 
-Status Coordinator::RestoreSymbol(std::string_view key, std::string_view value,
-                                  uint32_t* next) {
-  char expected[4];
-  SymbolKey(*next, expected);
-  if (key.size() != 4 || std::memcmp(expected, key.data(), 4) != 0) {
-    return DataError("symbol ids are not contiguous at " + std::to_string(*next));
-  }
-  if (*next < symbols_->size()) {
+Status Coordinator::RestoreSymbol(std::string_view key, std::string_view value) {
+  if (key.size() != 4) return DataError("a symbol key of " + std::to_string(key.size()) + " bytes");
+  uint32_t id = 0;
+  for (int i = 0; i < 4; ++i) id = (id << 8) | static_cast<unsigned char>(key[i]);
+  if (id < symbols_->reserved_ids()) {
     // Interned when the graph was planned (its constants): must be the same.
-    if (symbols_->Lookup(*next) != value) {
-      return DataError("symbol " + std::to_string(*next) + " is '" + std::string(value) +
-                       "' in the saved state but '" + std::string(symbols_->Lookup(*next)) +
-                       "' in this graph (its constants changed)");
+    if (symbols_->state(id) != schema::SymbolTable::IdState::kPublished ||
+        symbols_->Lookup(id) != value) {
+      return DataError("symbol " + std::to_string(id) + " is '" + std::string(value) +
+                       "' in the saved state but not in this graph (its constants changed)");
     }
-  } else {
-    uint32_t got = 0;
-    if (!symbols_->Intern(value, &got) || got != *next) {
-      return DataError("symbol '" + std::string(value) + "' did not get id " +
-                       std::to_string(*next));
-    }
+    return Status::Ok();
   }
-  ++*next;
+  if (!symbols_->RestoreAt(id, value)) {
+    return DataError("symbol '" + std::string(value) + "' cannot get id " + std::to_string(id) +
+                     " (interned twice, or past the table's capacity)");
+  }
   return Status::Ok();
 }
 
@@ -309,6 +303,20 @@ Status Coordinator::RestoreSavepoint(const CheckpointStore& savepoint, bool allo
     RUNNEL_LOG_WARN("savepoint state of '%s' left out: this graph does not have it",
                     space.space.c_str());
   }
+  // Keyed state is split among a parallel operator's instances by key: a
+  // job of other tasks (another parallelism) would give keys to the wrong
+  // instance. So a job of several tasks takes only a savepoint that has
+  // state for every stateful operator instance it has.
+  for (const Space& mine : spaces_) {
+    if (parts_.size() == 1 || mine.kind != StageKind::kOperator) continue;
+    if (parts_[mine.task]->task->op(mine.stage)->checkpoint_bytes() == 0) continue;
+    if (std::none_of(spaces.value().begin(), spaces.value().end(),
+                     [&](const CheckpointStore::SpaceInfo& s) { return s.space == mine.name; })) {
+      return InvalidArgument("the savepoint holds no state for '" + mine.name +
+                             "': a job of several tasks restores only a savepoint of the same "
+                             "tasks (same operators and parallelism)");
+    }
+  }
   // Read twice (a savepoint is restored rarely): first everything, so an
   // unreadable savepoint is refused before it half-restores the job.
   bool finished = false;
@@ -338,7 +346,7 @@ void Coordinator::AnnounceCompleted(TaskPart* part) {
   }
 }
 
-bool Coordinator::Begin(bool finished, uint64_t* id) {
+bool Coordinator::Begin(bool finished, bool take_request, uint64_t* id) {
   int idle = kIdle;
   if (!state_.compare_exchange_strong(idle, kCapturing, std::memory_order_acq_rel)) return false;
   if (!writer_status_.ok()) {
@@ -347,7 +355,7 @@ bool Coordinator::Begin(bool finished, uint64_t* id) {
     writer_status_ = Status::Ok();
     next_full_ = true;
   }
-  if (!finished) TakeRequest();
+  if (take_request) TakeRequest();
   *id = ++last_id_;
   active_full_ = next_full_ || options_.always_full;
   active_finished_ = finished;
@@ -365,6 +373,11 @@ Status Coordinator::Capture(TaskPart* part, uint64_t id, bool running) {
       !part->copied.compare_exchange_strong(before, id, std::memory_order_acq_rel)) {
     return Status::Ok();  // copied already, or being copied by another thread
   }
+  copying_.fetch_add(1, std::memory_order_acq_rel);
+  struct Done {
+    std::atomic<int>* copying;
+    ~Done() { copying->fetch_sub(1, std::memory_order_acq_rel); }
+  } done{&copying_};
   if (running) AnnounceCompleted(part);
   const int64_t start = MonotonicNs();
   runtime::Task* task = part->task;
@@ -419,16 +432,23 @@ void Coordinator::HandOver(uint64_t id) {
   runtime::StateBuffer* symbols = buffers_[buffers_.size() - 2].get();
   symbols->Clear();
   buffers_.back()->Clear();
-  const uint32_t symbol_count = symbols_->size();
+  // Several tasks may intern at once: ids are published out of order, and
+  // one lost in a race is never published. Every published id is stored;
+  // those from the first still pending on are looked at again next time.
+  const uint32_t reserved = symbols_->reserved_ids();
   // A full checkpoint deletes what it does not put: it holds every symbol.
   if (active_full_) symbols_saved_ = 0;
+  uint32_t pending = reserved;
   char key[4];
-  for (uint32_t s = symbols_saved_; s < symbol_count; ++s) {
+  for (uint32_t s = symbols_saved_; s < reserved; ++s) {
+    const schema::SymbolTable::IdState state = symbols_->state(s);
+    if (state == schema::SymbolTable::IdState::kPending && pending == reserved) pending = s;
+    if (state != schema::SymbolTable::IdState::kPublished) continue;
     SymbolKey(s, key);
     // Sized for every symbol the table can hold: always fits.
     symbols->Put(std::string_view(key, 4), symbols_->Lookup(s));
   }
-  symbols_saved_ = symbol_count;
+  symbols_saved_ = pending;
   if (active_finished_) buffers_.back()->Put(kFinishedKey, "1");
   pending_id_ = id;
   pending_full_ = active_full_;
@@ -449,7 +469,7 @@ Status Coordinator::MaybeCheckpoint(TaskPart* part) {
   }
   if (state_.load(std::memory_order_acquire) != kIdle) return Status::Ok();  // writer busy
   uint64_t id = 0;
-  if (!Begin(/*finished=*/false, &id)) return Status::Ok();
+  if (!Begin(/*finished=*/false, /*take_request=*/true, &id)) return Status::Ok();
   // Tasks that ended are copied now: nothing of theirs changes any more.
   RUNNEL_RETURN_IF_ERROR(CaptureEnded(id));
   return Capture(part, id, /*running=*/true);
@@ -525,6 +545,12 @@ Status Coordinator::FinalCheckpoint(TaskPart* part, bool drained) {
   } else {
     while (!final_done_.load(std::memory_order_acquire)) {
       if (signals_ != nullptr && signals_->cancel.load(std::memory_order_relaxed)) {
+        // The job failed elsewhere. This task's sinks close next: not while
+        // another thread copies them or the writer commits them.
+        while (copying_.load(std::memory_order_acquire) > 0 ||
+               state_.load(std::memory_order_acquire) == kPending) {
+          std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
         return Cancelled();
       }
       std::this_thread::sleep_for(std::chrono::microseconds(500));
@@ -546,11 +572,11 @@ Status Coordinator::TakeFinal() {
   uint64_t id = 0;
   if (request_.load(std::memory_order_acquire) == kAsked) {
     // A savepoint asked for while the job was stopping: served first.
-    Begin(/*finished=*/false, &id);
+    Begin(/*finished=*/false, /*take_request=*/true, &id);
     RUNNEL_RETURN_IF_ERROR(CaptureEnded(id));
     if (!WaitIdle()) return Cancelled();
   }
-  Begin(/*finished=*/drained, &id);
+  Begin(/*finished=*/drained, /*take_request=*/false, &id);
   if (savepoint_ != nullptr && !drained) {
     active_full_ = true;  // a savepoint holds all state
     pending_savepoint_ = savepoint_;

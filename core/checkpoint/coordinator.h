@@ -124,7 +124,8 @@ class Coordinator {
   // Completed checkpoints' costs, oldest first (read after the job ends).
   const std::vector<CheckpointTimes>& times() const { return times_; }
   uint64_t failed() const { return failed_.load(std::memory_order_relaxed); }
-  // Whether the writer is still busy with a checkpoint (any thread). Tests
+  // Whether a checkpoint is being taken: copied by the tasks or written
+  // (any thread). Tests
   // and benchmarks wait for false before making the next one due, so it is
   // taken at that batch boundary rather than a later one.
   bool writing() const { return state_.load(std::memory_order_acquire) != kIdle; }
@@ -158,8 +159,9 @@ class Coordinator {
   Status FinalCheckpoint(TaskPart* part, bool drained);
 
   // Begins checkpoint last_id_ + 1 if the writer is idle (`finished`: the
-  // job's last); sets *id. False when another one is being taken.
-  bool Begin(bool finished, uint64_t* id);
+  // job's last; `take_request`: it serves an open savepoint request); sets
+  // *id. False when another one is being taken.
+  bool Begin(bool finished, bool take_request, uint64_t* id);
   // Copies `part`'s stages into their buffers for checkpoint `id`, unless
   // it was copied for it already; `running`: on the task's own thread,
   // which then passes the barrier on. The last copy of a checkpoint hands
@@ -193,8 +195,8 @@ class Coordinator {
   Status ReadState(const CheckpointStore& from, uint64_t id, bool apply, bool lenient,
                    bool* finished, bool* applied, bool* refused);
   Status RestoreEntry(const Space& space, std::string_view key, std::string_view value);
-  // Interns (or, for ids the plan interned, compares) symbol *next.
-  Status RestoreSymbol(std::string_view key, std::string_view value, uint32_t* next);
+  // Interns at its id (or, for ids the plan interned, compares) one symbol.
+  Status RestoreSymbol(std::string_view key, std::string_view value);
 
   std::vector<std::unique_ptr<TaskPart>> parts_;
   const runtime::JobSignals* signals_;
@@ -207,7 +209,7 @@ class Coordinator {
   // symbols and the job's own record.
   std::vector<Space> spaces_;
   std::vector<std::unique_ptr<runtime::StateBuffer>> buffers_;
-  uint32_t symbols_saved_ = 0;  // symbols below this id are in a checkpoint
+  uint32_t symbols_saved_ = 0;  // ids below this one are stored (or unused)
 
   // Written by the thread that begins a checkpoint (state kCapturing),
   // before it publishes active_; read after active_ (acquire).
@@ -218,6 +220,7 @@ class Coordinator {
   bool active_finished_ = false;
   std::atomic<uint64_t> active_{0};  // the checkpoint begun last
   std::atomic<uint32_t> copied_{0};  // tasks copied for it
+  std::atomic<int> copying_{0};      // copies in progress (any thread)
   std::atomic<int64_t> pause_ns_{0};  // the longest copy on a task's thread
   std::atomic<int> state_{kIdle};
   runtime::Wakeup wakeup_;  // the writer sleeps on it

@@ -49,7 +49,9 @@ int64_t RingSource::MinWatermark() const {
   for (size_t i = 0; i < rings_.size(); ++i) {
     if (closed_[i]) continue;
     if (latest_[i] < min) min = latest_[i];
-    bool idle = idle_timeout_ms_ > 0 && now_ms_ - last_delivery_ms_[i] > idle_timeout_ms_;
+    // A ring held at a barrier is waited for, not idle.
+    bool idle = idle_timeout_ms_ > 0 && blocked_[i] == 0 &&
+                now_ms_ - last_delivery_ms_[i] > idle_timeout_ms_;
     if (!idle && latest_[i] < min_active) min_active = latest_[i];
   }
   // Idle inputs are left out, unless all are idle.

@@ -29,6 +29,7 @@ SymbolTable::SymbolTable(uint32_t max_symbols, uint32_t max_bytes)
       bucket_mask_(BucketCountFor(max_symbols) - 1),
       buckets_(new std::atomic<uint32_t>[bucket_mask_ + 1]()),
       spans_(new Span[max_symbols > 0 ? max_symbols : 1]()),
+      states_(new std::atomic<uint8_t>[max_symbols > 0 ? max_symbols : 1]()),
       bytes_(new char[max_bytes > 0 ? max_bytes : 1]) {}
 
 uint64_t SymbolTable::Hash(std::string_view text) {
@@ -100,6 +101,8 @@ bool SymbolTable::Intern(std::string_view text, uint32_t* id) {
                                                    std::memory_order_release,
                                                    std::memory_order_acquire)) {
         size_.fetch_add(1, std::memory_order_relaxed);
+        states_[mine].store(static_cast<uint8_t>(IdState::kPublished),
+                            std::memory_order_release);
         *id = mine;
         return true;
       }
@@ -107,10 +110,26 @@ bool SymbolTable::Intern(std::string_view text, uint32_t* id) {
     if (Lookup(entry - 1) == text) {
       // Already there, or we lost the race to an equal text: any reservation
       // we hold is never published, so no reader can see it.
+      if (reserved) {
+        states_[mine].store(static_cast<uint8_t>(IdState::kWasted), std::memory_order_release);
+      }
       *id = entry - 1;
       return true;
     }
   }
+}
+
+bool SymbolTable::RestoreAt(uint32_t id, std::string_view text) {
+  uint32_t found = 0;
+  if (id < reserved_ids() || id >= max_symbols_ || Find(text, &found)) return false;
+  for (uint32_t skipped = reserved_ids(); skipped < id; ++skipped) {
+    states_[skipped].store(static_cast<uint8_t>(IdState::kWasted), std::memory_order_relaxed);
+  }
+  // The ids before it are used up: the next reservation is `id`.
+  const uint64_t bytes = reserved_.load(std::memory_order_relaxed) & 0xffffffffu;
+  reserved_.store((uint64_t{id} << kIdShift) | bytes, std::memory_order_relaxed);
+  uint32_t got = 0;
+  return Intern(text, &got) && got == id;
 }
 
 uint64_t SymbolTable::footprint_bytes() const {
@@ -123,7 +142,8 @@ uint64_t SymbolTable::FootprintBytes(uint32_t max_symbols, uint32_t max_bytes) {
   uint64_t buckets = 16;
   while (buckets < 2 * static_cast<uint64_t>(max_symbols)) buckets *= 2;
   return sizeof(std::atomic<uint32_t>) * buckets +
-         sizeof(Span) * uint64_t{max_symbols > 0 ? max_symbols : 1u} +
+         (sizeof(Span) + sizeof(std::atomic<uint8_t>)) *
+             uint64_t{max_symbols > 0 ? max_symbols : 1u} +
          uint64_t{max_bytes > 0 ? max_bytes : 1u};
 }
 

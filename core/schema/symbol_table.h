@@ -19,6 +19,9 @@
 // - size() counts published distinct symbols. It is exact once the Interns
 //   that changed it happen-before the call (e.g. after joining the threads);
 //   while they run it is a snapshot that may lag.
+// - reserved_ids() and state() tell a checkpoint which ids exist: every id
+//   below reserved_ids() is published, wasted (a lost race) or pending (an
+//   Intern in progress), and only published ids are ever looked up.
 // - The destructor must not run while any other call is in progress.
 //
 // Capacity: an Intern that adds a text first reserves one id and the text's
@@ -66,6 +69,20 @@ class SymbolTable {
   }
 
   uint32_t size() const { return size_.load(std::memory_order_relaxed); }
+
+  // Checkpoints (docs/STATE.md). Ids handed out so far, published or not.
+  uint32_t reserved_ids() const {
+    return static_cast<uint32_t>(reserved_.load(std::memory_order_acquire) >> 32);
+  }
+  enum class IdState : uint8_t { kPending, kPublished, kWasted };
+  // Of an id below reserved_ids(); kPublished makes Lookup(id) safe here.
+  IdState state(uint32_t id) const {
+    return static_cast<IdState>(states_[id].load(std::memory_order_acquire));
+  }
+  // Restoring a checkpoint, single-threaded, before any other use: gives
+  // `text` the id `id` (ids skipped before it stay unused). False when the
+  // id was handed out already, the text is interned, or it does not fit.
+  bool RestoreAt(uint32_t id, std::string_view text);
   uint32_t max_symbols() const { return max_symbols_; }
   uint32_t max_bytes() const { return max_bytes_; }
   // Bytes preallocated by the constructor.
@@ -100,6 +117,7 @@ class SymbolTable {
   // release compare-exchange; readers load it with acquire.
   std::unique_ptr<std::atomic<uint32_t>[]> buckets_;
   std::unique_ptr<Span[]> spans_;
+  std::unique_ptr<std::atomic<uint8_t>[]> states_;  // IdState per id
   std::unique_ptr<char[]> bytes_;
 };
 

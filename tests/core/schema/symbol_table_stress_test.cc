@@ -126,6 +126,12 @@ TEST_GROUP(SymbolTableStress) {
       LONGS_EQUAL(id, found);
     }
     LONGS_EQUAL(texts.size(), table.size());
+    // What a checkpoint sees: every id handed out is published (exactly the
+    // ones in use) or wasted by a lost race, none left pending.
+    for (uint32_t id = 0; id < table.reserved_ids(); ++id) {
+      const SymbolTable::IdState state = table.state(id);
+      CHECK(state == (used[id] ? SymbolTable::IdState::kPublished : SymbolTable::IdState::kWasted));
+    }
   }
 
   // Racing to fill a table: the texts some thread got an id for are exactly

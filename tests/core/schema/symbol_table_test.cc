@@ -68,3 +68,27 @@ TEST(SymbolTable, ManySymbolsStayDistinct) {
   CHECK(table.Find("sensor-4321", &id));
   LONGS_EQUAL(4321, id);
 }
+
+// Restoring a checkpoint: texts go back to their saved ids, ids skipped
+// between them (lost races in the saved run) stay unused.
+TEST(SymbolTable, RestoreAtPutsTextsAtTheirIds) {
+  SymbolTable saved(16, 256);
+  uint32_t id;
+  CHECK(saved.Intern("const", &id));
+  LONGS_EQUAL(1, saved.reserved_ids());
+  CHECK(saved.state(0) == SymbolTable::IdState::kPublished);
+
+  SymbolTable table(16, 256);
+  CHECK(table.Intern("const", &id));  // the plan's constant
+  CHECK(table.RestoreAt(1, "a"));
+  CHECK(table.RestoreAt(4, "b"));      // 2 and 3 were lost races
+  CHECK_FALSE(table.RestoreAt(3, "c"));  // ids go up only
+  CHECK_FALSE(table.RestoreAt(5, "a"));  // a text has one id
+  CHECK(table.Find("b", &id));
+  LONGS_EQUAL(4, id);
+  CHECK(table.state(2) == SymbolTable::IdState::kWasted);
+  LONGS_EQUAL(5, table.reserved_ids());
+  CHECK(table.Intern("new", &id));
+  LONGS_EQUAL(5, id);
+  STRCMP_EQUAL("a", std::string(table.Lookup(1)).c_str());
+}
