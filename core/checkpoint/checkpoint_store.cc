@@ -8,6 +8,7 @@
 #include <leveldb/iterator.h>
 #include <leveldb/options.h>
 
+#include "core/checkpoint/leveldb_status.h"
 #include "core/checkpoint/store_format.h"
 
 namespace runnel::checkpoint {
@@ -20,14 +21,6 @@ leveldb::ReadOptions VerifiedReads() {
   // Scans read each entry once: keep them from evicting the cached blocks.
   options.fill_cache = false;
   return options;
-}
-
-// Corruption is a data error (the caller may fall back to an older
-// checkpoint); anything else is the file system's.
-Status FromLevelDb(const std::string& context, const leveldb::Status& s) {
-  std::string message = context + ": " + s.ToString();
-  return s.IsCorruption() ? DataError(std::move(message))
-                          : IoError(std::move(message));
 }
 
 bool StartsWith(const leveldb::Slice& s, std::string_view prefix) {

@@ -13,6 +13,12 @@
 // receiver must drop the part of a batch it already has (how often it did
 // is printed; exactly_once_link_test forces the case).
 //
+// The sender's replay buffer is small (64 KiB) and its socket queues 20
+// batches: while the receiver is down or behind, its oldest batches move to
+// the replay spill on disk, so kills also hit a sender whose checkpoint
+// counts on spilled batches (how often it spilled is printed and must
+// happen).
+//
 // Rows are compared as sorted lines: which windows fire together depends
 // on how rows were batched on arrival (timing), not on what arrived. The
 // readings are never later than the graph allows, so no row's lateness
@@ -64,8 +70,9 @@ std::string Sender(const std::string& state, int data_port, int back_port) {
   "sinks": [{ "name": "uplink", "input": "readings", "zmq": {
     "connect": ["tcp://127.0.0.1:)" + std::to_string(data_port) + R"("],
     "channel": "readings", "producer_name": "gateway-1", "heartbeat_ms": 100,
-    "batch_rows": 300, "max_latency_ms": 1,
-    "exactly_once": true,
+    "batch_rows": 300, "max_latency_ms": 1, "high_water_mark": 20,
+    "exactly_once": true, "replay_buffer_bytes": 65536, "replay_spill_dir": ")" + state +
+         R"(_spill",
     "back_channel_connect": ["tcp://127.0.0.1:)" + std::to_string(back_port) + R"("] } }],
   "checkpoint": { "dir": ")" + state + R"(", "interval_ms": 10 } })";
 }
@@ -96,6 +103,12 @@ std::unique_ptr<Process> Start(const std::string& graph) {
       std::vector<std::string>{"tools/runnel", "run", graph, "--log-level", "debug"});
   CHECK(p->started());
   return p;
+}
+
+int Occurrences(const std::string& text, const std::string& what) {
+  int n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
 }
 
 // Killed between "checkpoint N writing" and "checkpoint N stored".
@@ -151,10 +164,12 @@ TEST(ZmqCrash, KilledAtRandomPointsTheReceiverCommitsEveryRowOnce) {
   // Batches a receiver took in part: a restarted sender cut them otherwise.
   int partly_delivered = 0;
   const auto count_partly = [&](const std::string& err) {
-    for (size_t at = err.find("were delivered before"); at != std::string::npos;
-         at = err.find("were delivered before", at + 1)) {
-      ++partly_delivered;
-    }
+    partly_delivered += Occurrences(err, "were delivered before");
+  };
+  // Times a sender's full replay buffer began moving batches to its spill.
+  int spills = 0;
+  const auto count_spills = [&](const std::string& err) {
+    spills += Occurrences(err, "to the replay spill");
   };
   for (int round = 0; round < 4 && kills < kMinKills; ++round, spread = spread / 2 + 1) {
     const std::string n = std::to_string(round);
@@ -176,22 +191,28 @@ TEST(ZmqCrash, KilledAtRandomPointsTheReceiverCommitsEveryRowOnce) {
       ++kills;
       ++(kill_sender ? sender_kills : receiver_kills);
       if (KilledDuringWrite(victim->Err())) ++during_write;
-      if (!kill_sender) count_partly(victim->Err());
+      if (kill_sender) {
+        count_spills(victim->Err());
+      } else {
+        count_partly(victim->Err());
+      }
       victim = Start(kill_sender ? s_graph : r_graph);
     }
     const std::string got = SortedLines(StopReceiver(dir, sender.get(), receiver.get(), out));
     count_partly(receiver->Err());
+    count_spills(sender->Err());
     printf("\nzmq_crash_test: round %d (spread %lld ms): %d kills so far (sender %d, receiver "
-           "%d, %d during a checkpoint's write; %d batches taken in part); failure-free run "
-           "%lld ms\n",
+           "%d, %d during a checkpoint's write; %d batches taken in part; the sender spilled "
+           "%d times); failure-free run %lld ms\n",
            round, static_cast<long long>(spread), kills, sender_kills, receiver_kills,
-           during_write, partly_delivered, static_cast<long long>(duration_ms));
+           during_write, partly_delivered, spills, static_cast<long long>(duration_ms));
     STRCMP_EQUAL("", FirstDifference(expected, got).c_str());
   }
   CHECK_TEXT(kills >= kMinKills, ("only " + std::to_string(kills) + " kills").c_str());
   CHECK(sender_kills > 0);
   CHECK(receiver_kills > 0);
   CHECK(during_write > 0);
+  CHECK(spills > 0);
 }
 
 // The README's exactly-once example pair (examples/zmq/exactly_once_*.json)

@@ -71,18 +71,34 @@ bool ReplayBuffer::Append(uint64_t first_row, uint32_t rows, std::string_view me
   return true;
 }
 
-bool ReplayBuffer::Restore(uint64_t number, std::string_view record) {
-  if (record.size() < kRecordHeaderBytes || number < next_number_) return false;
-  const uint64_t first_row = Load64(record.data());
-  const uint32_t rows = Load32(record.data() + 8);
+bool ReplayBuffer::DecodeRecord(std::string_view record, Entry* out) {
+  if (record.size() < kRecordHeaderBytes) return false;
+  out->first_row = Load64(record.data());
+  out->rows = Load32(record.data() + 8);
   const uint32_t size = Load32(record.data() + 12);
-  if (size != record.size() - kRecordHeaderBytes || rows == 0 || first_row == 0) return false;
+  if (size != record.size() - kRecordHeaderBytes || out->rows == 0 || out->first_row == 0) {
+    return false;
+  }
+  out->message = record.substr(kRecordHeaderBytes);
+  out->record = record;
+  return true;
+}
+
+bool ReplayBuffer::Restore(uint64_t number, std::string_view record) {
+  Entry entry;
+  if (number < next_number_ || !DecodeRecord(record, &entry)) return false;
   const uint64_t next = next_number_;
   next_number_ = number;
-  if (!Append(first_row, rows, record.substr(kRecordHeaderBytes))) {
+  if (!Append(entry.first_row, entry.rows, entry.message)) {
     next_number_ = next;
     return false;
   }
+  return true;
+}
+
+bool ReplayBuffer::ResumeNumbering(uint64_t number) {
+  if (count_ != 0 || number < next_number_) return false;
+  next_number_ = number;
   return true;
 }
 

@@ -55,6 +55,14 @@ class ReplayBuffer {
   bool Restore(uint64_t number, std::string_view record);
   // Forgets the oldest entries whose rows are all at or before `row`.
   void Release(uint64_t row);
+  // An empty buffer numbers its next entry `number` (restoring a sink
+  // whose older entries are elsewhere); false if it is not empty or the
+  // number is lower than the next.
+  bool ResumeNumbering(uint64_t number);
+
+  // Reads a record (as Entry::record gives it) into `out` (number not
+  // set; the views point into `record`); false when it is malformed.
+  static bool DecodeRecord(std::string_view record, Entry* out);
 
   // Calls fn(const Entry&) for each entry, oldest first, until it returns
   // false.

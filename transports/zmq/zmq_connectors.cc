@@ -206,6 +206,19 @@ std::unique_ptr<runtime::Sink> MakeZmqSink(const graph::GraphFile& file,
       diagnostics->Add(path + ".replay_buffer_bytes", "must be at least 65536");
       ok = false;
     }
+    if (def.replay_spill_dir() != nullptr) {
+      options.spill_dir = file.ResolvePath(def.replay_spill_dir()->str());
+      options.spill_bytes = def.replay_spill_bytes();
+      if (options.spill_bytes < options.replay_buffer_bytes) {
+        diagnostics->Add(path + ".replay_spill_bytes",
+                         "must be at least replay_buffer_bytes (" +
+                             std::to_string(options.replay_buffer_bytes) + ")");
+        ok = false;
+      }
+    }
+  } else if (def.replay_spill_dir() != nullptr) {
+    diagnostics->Add(path + ".replay_spill_dir", "a replay spill is used with exactly_once only");
+    ok = false;
   }
   if (options.channel.empty() || options.channel.size() > 255) {
     diagnostics->Add(path + ".channel", "must be 1 to 255 bytes, found " +

@@ -25,9 +25,13 @@ constexpr int kSendPollMs = 20;
 constexpr int64_t kBackPollMs = 20;
 
 // Checkpoint records of an exactly-once sink (docs/STATE.md): its position,
-// and one record per kept batch, keyed 'b' + the entry number (big-endian).
+// and one record per batch in the replay buffer, keyed 'b' + the entry
+// number (big-endian). Older kept batches are in the replay spill.
 constexpr std::string_view kPositionKey = "position";
-constexpr size_t kPositionBytes = 16;  // next row, epoch
+// Next row, epoch, the buffer's next entry number, the newest spilled
+// batch's number and last row.
+constexpr size_t kPositionBytes = 40;
+constexpr size_t kPositionBytesWithoutSpill = 16;  // before spilling: next row, epoch
 constexpr size_t kEntryKeyBytes = 9;
 
 void EntryKey(uint64_t number, char* key) {
@@ -72,12 +76,11 @@ Status ZmqSink::Open() {
     if (!status.ok()) {
       return IoError("sink " + options_.name + ": back channel: " + status.message());
     }
-    // Rows before the oldest batch kept were acknowledged before a restart.
-    acked_rows_ = next_row_ - 1;
-    replay_->ForEach([&](const ReplayBuffer::Entry& e) {
-      acked_rows_ = e.first_row - 1;
-      return false;
-    });
+    RUNNEL_RETURN_IF_ERROR(OpenSpill());
+    // Rows before the oldest batch kept were acknowledged before a restart;
+    // the kept ones count as sent until the receiver asks for them.
+    acked_rows_ = first_kept_row() - 1;
+    unsent_row_ = next_row_;
   }
   open_ = true;
   heartbeat_due_ms_ = clock_->NowMillis() + options_.heartbeat_ms;
@@ -139,6 +142,7 @@ int64_t ZmqSink::next_processing_time_ms() const {
 Status ZmqSink::OnProcessingTime(int64_t now_ms) {
   if (replay_ && now_ms >= back_poll_due_ms_) {
     PollBackChannel();
+    Pump();
     back_poll_due_ms_ = now_ms + kBackPollMs;
   }
   if (!staging_.empty() && now_ms - first_row_ms_ >= options_.max_latency_ms) Flush();
@@ -169,9 +173,9 @@ Status ZmqSink::Close() {
   return Status::Ok();
 }
 
-bool ZmqSink::Send() { return SendMessage(encoder_.data(), encoder_.size()); }
+bool ZmqSink::Send() { return SendMessage(encoder_.data(), encoder_.size(), !replay_); }
 
-bool ZmqSink::SendMessage(const uint8_t* data, size_t size) {
+bool ZmqSink::SendMessage(const uint8_t* data, size_t size, bool wait) {
   int64_t waiting_since = -1;
   int64_t warned_at = 0;
   while (true) {
@@ -191,6 +195,7 @@ bool ZmqSink::SendMessage(const uint8_t* data, size_t size) {
       failed_ = true;
       return false;
     }
+    if (!wait) return false;
     int64_t now = clock_->NowMillis();
     if (waiting_since < 0) waiting_since = now;
     if (GiveUp(now)) return false;
@@ -238,10 +243,14 @@ void ZmqSink::SendRows(const schema::RowBatch& rows, uint32_t first, uint32_t co
       return;
     }
     next_row_ += count;
+    sequence_.store(header.sequence, std::memory_order_relaxed);
+    watermark_ = watermark;
+    // In order: it goes now only if every earlier row has gone; else Pump
+    // sends it later.
+    if (unsent_row_ == header.first_row && Send()) unsent_row_ = next_row_;
+    return;
   }
-  const bool sent = Send();
-  // Exactly-once: a batch kept but not sent goes with the checkpoint.
-  if (sent || replay_) {
+  if (Send()) {
     sequence_.store(header.sequence, std::memory_order_relaxed);
     watermark_ = watermark;
   } else {
@@ -260,6 +269,27 @@ bool ZmqSink::Keep(uint64_t first_row, uint32_t rows) {
   int64_t waiting_since = -1;
   int64_t warned_at = 0;
   while (!replay_->Append(first_row, rows, message)) {
+    if (spill_) {
+      // A quarter of the buffer at a time: fewer, larger writes.
+      const Status status = spill_->MoveOldest(
+          replay_.get(),
+          std::max(message.size() + ReplayBuffer::kRecordHeaderBytes, replay_->capacity() / 4));
+      if (status.ok()) {
+        if (!spilling_) {
+          spilling_ = true;
+          RUNNEL_LOG_WARN("sink %s: the replay buffer is full (rows %llu on unacknowledged): "
+                          "moving its oldest batches to the replay spill %s",
+                          options_.name.c_str(),
+                          static_cast<unsigned long long>(acked_rows_ + 1),
+                          spill_->dir().c_str());
+        }
+        continue;
+      }
+      if (status.code() != StatusCode::kResourceExhausted) {
+        RUNNEL_LOG_ERROR("sink %s: %s", options_.name.c_str(), status.message().c_str());
+        return false;
+      }
+    }
     const int64_t now = clock_->NowMillis();
     if (waiting_since < 0) waiting_since = now;
     if (GiveUp(now)) {
@@ -273,16 +303,19 @@ bool ZmqSink::Keep(uint64_t first_row, uint32_t rows) {
     if (now - waiting_since >= options_.peer_timeout_ms &&
         now - warned_at >= options_.peer_timeout_ms) {
       warned_at = now;
-      RUNNEL_LOG_WARN("sink %s: replay buffer full for %lld ms: the receiver has not "
+      RUNNEL_LOG_WARN("sink %s: replay buffer %sfull for %lld ms: the receiver has not "
                       "acknowledged rows %llu on (waiting for its checkpoints; rows back up "
                       "to the sources)",
-                      options_.name.c_str(), static_cast<long long>(now - waiting_since),
+                      options_.name.c_str(), spill_ ? "and spill " : "",
+                      static_cast<long long>(now - waiting_since),
                       static_cast<unsigned long long>(acked_rows_ + 1));
     }
     zmq_pollitem_t item = {back_.get(), 0, ZMQ_POLLIN, 0};
     zmq_poll(&item, 1, kSendPollMs);
     PollBackChannel();
+    Pump();
   }
+  if (spilling_ && (!spill_ || spill_->empty())) spilling_ = false;
   return true;
 }
 
@@ -307,6 +340,15 @@ void ZmqSink::PollBackChannel() {
         acked_rows_ = m.row < next_row_ ? m.row : next_row_ - 1;
         acked_closed_ = m.closed;
         replay_->Release(acked_rows_);
+        if (unsent_row_ <= acked_rows_) unsent_row_ = acked_rows_ + 1;
+        if (spill_) {
+          const Status status = spill_->Release(acked_rows_);
+          if (!status.ok()) {
+            RUNNEL_LOG_ERROR("sink %s: %s", options_.name.c_str(), status.message().c_str());
+            failed_ = true;
+            return;
+          }
+        }
       }
     } else {
       Resend(m.row);
@@ -314,26 +356,56 @@ void ZmqSink::PollBackChannel() {
   }
 }
 
-void ZmqSink::Resend(uint64_t from_row) {
-  if (from_row >= next_row_) return;  // it has everything
-  uint64_t first_kept = next_row_;
+uint64_t ZmqSink::first_kept_row() const {
+  if (spill_ && !spill_->empty()) return spill_->first_row();
+  uint64_t first = next_row_;
   replay_->ForEach([&](const ReplayBuffer::Entry& e) {
-    first_kept = e.first_row;
+    first = e.first_row;
     return false;
   });
+  return first;
+}
+
+void ZmqSink::Resend(uint64_t from_row) {
+  if (from_row >= unsent_row_) return;  // it has been sent everything (or will be)
+  const uint64_t first_kept = first_kept_row();
   if (from_row < first_kept) {
     RUNNEL_LOG_ERROR("sink %s: the receiver asks for rows from %llu, but rows before %llu "
                      "were acknowledged and are not kept (did it restore an older checkpoint?)",
                      options_.name.c_str(), static_cast<unsigned long long>(from_row),
                      static_cast<unsigned long long>(first_kept));
+    from_row = first_kept;
   }
   RUNNEL_LOG_INFO("sink %s: sending rows %llu to %llu again (the receiver asked)",
                   options_.name.c_str(), static_cast<unsigned long long>(from_row),
-                  static_cast<unsigned long long>(next_row_ - 1));
-  replay_->ForEach([&](const ReplayBuffer::Entry& e) {
-    if (e.last_row() < from_row) return true;
-    return SendMessage(reinterpret_cast<const uint8_t*>(e.message.data()), e.message.size());
-  });
+                  static_cast<unsigned long long>(unsent_row_ - 1));
+  unsent_row_ = from_row;
+  Pump();
+}
+
+void ZmqSink::Pump() {
+  if (unsent_row_ >= next_row_ || failed_) return;
+  bool blocked = false;
+  const auto send = [&](const ReplayBuffer::Entry& e) {
+    if (e.last_row() < unsent_row_) return true;
+    if (!SendMessage(reinterpret_cast<const uint8_t*>(e.message.data()), e.message.size(),
+                     /*wait=*/false)) {
+      blocked = true;
+      return false;
+    }
+    unsent_row_ = e.last_row() + 1;
+    return true;
+  };
+  if (spill_ && unsent_row_ <= spill_->last_row()) {
+    const Status status = spill_->ForEachFrom(unsent_row_, send);
+    if (!status.ok()) {
+      RUNNEL_LOG_ERROR("sink %s: %s", options_.name.c_str(), status.message().c_str());
+      failed_ = true;
+      return;
+    }
+    if (blocked) return;
+  }
+  replay_->ForEach(send);
 }
 
 Status ZmqSink::Finish() {
@@ -344,13 +416,15 @@ Status ZmqSink::Finish() {
   int64_t warned_at = waiting_since;
   while (!failed_) {
     PollBackChannel();
+    Pump();
     if (AllAcknowledged()) {
       finished_ = true;
       return Status::Ok();
     }
     const int64_t now = clock_->NowMillis();
     if (GiveUp(now)) break;
-    if (now >= next_heartbeat) {
+    // The close follows the last row.
+    if (now >= next_heartbeat && unsent_row_ == next_row_) {
       SendHeartbeat(/*closing=*/true);  // repeated until acknowledged
       next_heartbeat = now + options_.heartbeat_ms;
     }
@@ -379,12 +453,21 @@ Status ZmqSink::PrepareCommit(uint64_t id, bool full, runtime::StateBuffer* out)
                    ": rows written before the checkpoint were neither sent nor kept (see the "
                    "log); the checkpoint must not claim them");
   }
+  if (spill_) {
+    // The checkpoint counts on the spilled batches: they must survive a
+    // power loss.
+    const Status status = spill_->Sync();
+    if (!status.ok()) return IoError("sink " + options_.name + ": " + status.message());
+  }
   const auto full_buffer = [&] {
     return ResourceExhausted("sink " + options_.name + ": the checkpoint buffer is full");
   };
   char position[kPositionBytes];
   runtime::PutU64(next_row_, position);
   runtime::PutU64(epoch_, position + 8);
+  runtime::PutU64(replay_->next_number(), position + 16);
+  runtime::PutU64(spill_ ? spill_->high_number() : 0, position + 24);
+  runtime::PutU64(spill_ && !spill_->empty() ? spill_->last_row() : 0, position + 32);
   if (!out->Put(kPositionKey, std::string_view(position, sizeof(position)))) return full_buffer();
   char key[kEntryKeyBytes];
   // Records of batches acknowledged since the last checkpoint go.
@@ -413,9 +496,17 @@ Status ZmqSink::RestoreEntry(std::string_view key, std::string_view value) {
   };
   if (!replay_) return bad("state of an exactly-once link, but exactly_once is off");
   if (key == kPositionKey) {
-    if (value.size() != kPositionBytes) return bad("a position record of another layout");
+    if (value.size() != kPositionBytes && value.size() != kPositionBytesWithoutSpill) {
+      return bad("a position record of another layout");
+    }
     next_row_ = runtime::GetU64(value.data());
     epoch_ = runtime::GetU64(value.data() + 8) + 1;  // a restart from a checkpoint
+    if (value.size() == kPositionBytes) {
+      restored_next_number_ = runtime::GetU64(value.data() + 16);
+      restored_spill_number_ = runtime::GetU64(value.data() + 24);
+      restored_spill_row_ = runtime::GetU64(value.data() + 32);
+    }
+    restored_ = true;
     return Status::Ok();
   }
   if (key.size() != kEntryKeyBytes || key[0] != 'b') return bad("an unknown record");
@@ -427,6 +518,49 @@ Status ZmqSink::RestoreEntry(std::string_view key, std::string_view value) {
   }
   if (replay_->entries() == 1) saved_low_ = number;
   saved_high_ = number;
+  return Status::Ok();
+}
+
+Status ZmqSink::OpenSpill() {
+  // Numbers go on from the checkpoint's, above those of spilled batches.
+  if (replay_->empty()) replay_->ResumeNumbering(restored_next_number_);
+  if (options_.spill_dir.empty()) {
+    if (restored_spill_number_ == 0) return Status::Ok();
+    return DataError("sink " + options_.name + ": the checkpoint counts on batches in a " +
+                     "replay spill (rows through " + std::to_string(restored_spill_row_) +
+                     "), but replay_spill_dir is not set");
+  }
+  const auto failed = [&](const Status& status) {
+    return Status(status.code(), "sink " + options_.name + ": " + status.message());
+  };
+  Result<std::unique_ptr<ReplaySpill>> spill =
+      ReplaySpill::Open(options_.spill_dir, options_.spill_bytes);
+  if (!spill.ok()) return failed(spill.status());
+  spill_ = std::move(spill.value());
+  if (!restored_) {
+    if (!spill_->empty()) {
+      RUNNEL_LOG_INFO("sink %s: discarding %llu batches in the replay spill %s: the run that "
+                      "spilled them left no checkpoint",
+                      options_.name.c_str(), static_cast<unsigned long long>(spill_->entries()),
+                      spill_->dir().c_str());
+    }
+    const Status status = spill_->Clear();
+    return status.ok() ? status : failed(status);
+  }
+  // Batches spilled after the checkpoint are in its records (they were in
+  // the buffer then).
+  const Status status = spill_->DiscardAfter(restored_spill_number_);
+  if (!status.ok()) return failed(status);
+  const bool whole = spill_->empty()
+                         ? spill_->released_row() >= restored_spill_row_
+                         : spill_->high_number() == restored_spill_number_ &&
+                               spill_->last_row() == restored_spill_row_;
+  if (!whole) {
+    return DataError("sink " + options_.name + ": the replay spill " + spill_->dir() +
+                     " lacks batches the checkpoint counts on (rows through " +
+                     std::to_string(restored_spill_row_) +
+                     "): was the directory removed, replaced or restored from elsewhere?");
+  }
   return Status::Ok();
 }
 

@@ -18,6 +18,14 @@
 // is asked to stop: the sink then drops what it cannot send, so Write never
 // hangs a job, and Close reports the rows dropped.
 //
+// Exactly-once (docs/WIRE.md, "Exactly-once links"): every batch is kept
+// in the replay buffer until the receiver acknowledges it, so a send never
+// waits for a peer: batches the socket cannot take now stay unsent and go
+// out in order (Pump) when it can again, or when the receiver asks for
+// them. A full buffer moves its oldest batches to the replay spill on disk
+// (replay_spill_dir, within replay_spill_bytes); only when that is full too
+// does Write wait (backpressure).
+//
 // Close sends what is left and a closing heartbeat, waiting at most
 // linger_ms for a peer. Every method but the counters is called by one
 // thread (the task's); the counters may be read from any thread.
@@ -35,6 +43,7 @@
 #include "core/schema/symbol_table.h"
 #include "transports/wire/batch_encoder.h"
 #include "transports/zmq/replay_buffer.h"
+#include "transports/zmq/replay_spill.h"
 #include "transports/zmq/zmq_socket.h"
 
 namespace runnel::zmq {
@@ -59,6 +68,10 @@ struct ZmqSinkOptions {
   std::vector<std::string> back_bind;
   std::vector<std::string> back_connect;
   uint64_t replay_buffer_bytes = 16u << 20;
+  // Where a full replay buffer moves its oldest batches (none: Write waits
+  // instead), and the most bytes of batches kept there.
+  std::string spill_dir;
+  uint64_t spill_bytes = uint64_t{1} << 30;
 };
 
 class ZmqSink : public runtime::Sink {
@@ -87,6 +100,10 @@ class ZmqSink : public runtime::Sink {
   // Exactly-once: rows written that the receiver has not acknowledged
   // (task thread).
   uint64_t unacknowledged_rows() const { return next_row_ - 1 - acked_rows_; }
+  // Exactly-once: rows kept but not yet handed to the socket, and the
+  // replay spill (nullptr without one). Task thread.
+  uint64_t unsent_rows() const { return next_row_ - unsent_row_; }
+  const ReplaySpill* spill() const { return spill_.get(); }
 
  private:
   // Encodes rows first .. first + count - 1 of `rows` as the next batch,
@@ -97,21 +114,31 @@ class ZmqSink : public runtime::Sink {
   // Sends the rows kept from earlier Writes, if any.
   void Flush();
   void SendHeartbeat(bool closing);
-  // Sends the encoder's message, waiting while a PUSH cannot. False when
-  // it gave up (see GiveUp) or the socket failed.
+  // Sends the encoder's message: waiting while a PUSH cannot, except on an
+  // exactly-once link. False when it did not send (see SendMessage).
   bool Send();
   // Whether Send must give up waiting for a peer at `now`: linger_ms after
   // Close or after the job was asked to stop, or once it is cancelled.
   bool GiveUp(int64_t now);
-  // Sends `message` (an encoded envelope) as Send does.
-  bool SendMessage(const uint8_t* data, size_t size);
+  // Sends `message` (an encoded envelope); with `wait`, waits while the
+  // socket cannot take it until GiveUp. False when it did not send.
+  bool SendMessage(const uint8_t* data, size_t size, bool wait);
   // Exactly-once: handles the Acks and ReplayRequests that have arrived.
   void PollBackChannel();
   // Exactly-once: sends again every kept batch with rows from `from_row` on.
   void Resend(uint64_t from_row);
-  // Exactly-once: keeps the encoder's batch in the replay buffer, waiting
-  // for Acks while it is full. False when it gave up (see GiveUp).
+  // Exactly-once: sends the kept batches from unsent_row_ on, in order, as
+  // long as the socket takes them without waiting.
+  void Pump();
+  // Exactly-once: keeps the encoder's batch in the replay buffer, moving
+  // older batches to the spill or waiting for Acks while it is full. False
+  // when it gave up (see GiveUp) or the spill failed.
   bool Keep(uint64_t first_row, uint32_t rows);
+  // Exactly-once: opens the replay spill (Open) and reconciles it with the
+  // restored checkpoint.
+  Status OpenSpill();
+  // Exactly-once: the first row kept (next_row_ when none is).
+  uint64_t first_kept_row() const;
   // Exactly-once: everything sent is acknowledged, with the close.
   bool AllAcknowledged() const {
     return acked_rows_ + 1 == next_row_ && acked_closed_;
@@ -148,6 +175,16 @@ class ZmqSink : public runtime::Sink {
   bool acked_closed_ = false;
   bool finished_ = false;  // Finish saw every row and the close acknowledged
   int64_t back_poll_due_ms_ = 0;
+  uint64_t unsent_row_ = 1;  // the first row kept but not handed to the socket
+  std::unique_ptr<ReplaySpill> spill_;
+  bool spilling_ = false;  // logged that batches go to the spill
+  // The position a checkpoint restored (RestoreEntry): whether there was
+  // one, the buffer's next entry number, and the newest spilled batch's
+  // number and last row (0: none).
+  bool restored_ = false;
+  uint64_t restored_next_number_ = 1;
+  uint64_t restored_spill_number_ = 0;
+  uint64_t restored_spill_row_ = 0;
   // Entry numbers this sink's checkpoint records hold: saved_low_ up to
   // saved_high_ (none when saved_low_ > saved_high_).
   uint64_t saved_low_ = 1;

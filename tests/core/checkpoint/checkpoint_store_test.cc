@@ -19,6 +19,7 @@
 
 #include "core/checkpoint/listing_env.h"
 #include "tests/testing/faulty_env.h"
+#include "tests/testing/leveldb_env_started.h"
 #include "tests/testing/temp_dir.h"
 
 // CppUTest last: its leak detector redefines `new` for what follows.
@@ -37,14 +38,6 @@ using namespace std::string_literals;
 namespace {
 
 using Entries = std::map<std::string, std::string>;
-
-// LevelDB's default Env allocates its work queue and starts its compaction
-// thread on first use, and keeps both for the life of the process: do that
-// before CppUTest counts each test's allocations as leaks.
-[[maybe_unused]] const bool kLevelDbEnvStarted = [] {
-  leveldb::Env::Default()->Schedule([](void*) {}, nullptr);
-  return true;
-}();
 
 std::unique_ptr<CheckpointStore> OpenOk(const std::string& dir,
                                         StoreOptions options = {},

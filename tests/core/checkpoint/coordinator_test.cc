@@ -42,6 +42,7 @@
 #include "core/schema/row.h"
 #include "examples/api/debounce.h"
 #include "tests/testing/faulty_env.h"
+#include "tests/testing/leveldb_env_started.h"
 #include "tests/testing/temp_dir.h"
 
 // CppUTest last: its leak detector redefines `new` for what follows.
@@ -63,13 +64,6 @@ using runnel::schema::Slot;
 using runnel::testing::TempDir;
 
 namespace {
-
-// LevelDB's default Env starts its background thread on first use and keeps
-// it: do that before CppUTest counts allocations per test.
-[[maybe_unused]] const bool kLevelDbEnvStarted = [] {
-  leveldb::Env::Default()->Schedule([](void*) {}, nullptr);
-  return true;
-}();
 
 constexpr uint64_t kRows = 6000;
 constexpr uint32_t kDevices = 50;

@@ -5,7 +5,8 @@
 // lacked sent again; a sender restored from its checkpoint that sends the
 // same rows again has them dropped as duplicates; both restarting at once
 // loses and repeats nothing; Finish waits for the receiver to hold every
-// row and the close, and gives up when the job is stopped.
+// row and the close, and gives up when the job is stopped; an outage longer
+// than the replay buffer holds spills to disk and loses nothing.
 #include <zmq.h>
 
 #include <atomic>
@@ -23,6 +24,8 @@
 #include "core/schema/row.h"
 #include "core/schema/schema.h"
 #include "core/schema/symbol_table.h"
+#include "tests/testing/leveldb_env_started.h"
+#include "tests/testing/temp_dir.h"
 #include "tests/transports/zmq/free_port.h"
 #include "tests/transports/zmq/link_fixture.h"
 #include "transports/zmq/zmq_sink.h"
@@ -111,10 +114,23 @@ TEST_GROUP(ExactlyOnceLink) {
   std::unique_ptr<ZmqSink> MakeSink(const Records& restore = {}, uint32_t batch_rows = 64) {
     ZmqSinkOptions options = SinkOptions();
     options.batch_rows = batch_rows;
+    return MakeSinkWith(options, restore);
+  }
+  std::unique_ptr<ZmqSink> MakeSinkWith(const ZmqSinkOptions& options, const Records& restore) {
     auto sink = std::make_unique<ZmqSink>(options, schema, &sender_symbols, SystemClock::Get());
     for (const auto& [key, value] : restore) CHECK(sink->RestoreEntry(key, value).ok());
-    CHECK(sink->Open().ok());
+    const Status opened = sink->Open();
+    CHECK_TEXT(opened.ok(), opened.message().c_str());
     return sink;
+  }
+  // Options of a sender whose socket queues 10 batches and whose replay
+  // buffer holds about 50 before its oldest move to a spill in `dir`.
+  ZmqSinkOptions SpillingSinkOptions(const std::string& dir) {
+    ZmqSinkOptions options = SinkOptions();
+    options.high_water_mark = 10;
+    options.replay_buffer_bytes = 1 << 16;
+    options.spill_dir = dir;
+    return options;
   }
   // A restarted receiver binds the ports its predecessor just closed:
   // libzmq releases them in the background, so it tries for a while.
@@ -387,4 +403,64 @@ TEST(ExactlyOnceLink, FinishGivesUpWhenTheJobIsStopped) {
   Status finish = sink->Finish();
   CHECK_FALSE(finish.ok());
   STRCMP_CONTAINS("has not confirmed rows 1 to 10", finish.message().c_str());
+}
+
+// An uplink outage longer than the replay buffer holds (no receiver; the
+// socket queues 10 batches): the oldest batches move to the replay spill
+// and Write never waits. The sender crashes after a checkpoint and restarts
+// on it and its spill; when a receiver comes, every row arrives once, in
+// order, and its Acks empty the spill.
+TEST(ExactlyOnceLink, AnOutageLongerThanTheBufferSpillsToDiskAndLosesNothing) {
+  testing::TempDir temp;
+  const ZmqSinkOptions options = SpillingSinkOptions(temp.File("spill"));
+  auto sink = MakeSinkWith(options, {});
+  WriteRows(sink.get(), 0, 20000);
+  CHECK(sink->spill() != nullptr);
+  CHECK_TEXT(sink->spill()->entries() > 100,
+             ("spilled " + std::to_string(sink->spill()->entries()) + " batches").c_str());
+  CHECK(sink->unsent_rows() > 19000);
+  Records kept;
+  CheckpointSink(sink.get(), false, &kept);
+  WriteRows(sink.get(), 20000, 21000);  // lost with the crash: its job replays them
+  sink.reset();
+
+  auto restored = MakeSinkWith(options, kept);
+  CHECK(!restored->spill()->empty());
+  WriteRows(restored.get(), 20000, 25000);
+  auto source = MakeSource();
+  std::vector<Row> rows;
+  CHECK_TEXT(Pump(restored.get(), source.get(), &rows, [&] { return rows.size() >= 25000; }),
+             ("got " + std::to_string(rows.size()) + " of 25000 rows").c_str());
+  AcknowledgeAll(restored.get(), source.get(), &rows);
+  CHECK(rows == Expected(0, 25000));
+  CHECK(restored->spill()->empty());
+  UNSIGNED_LONGLONGS_EQUAL(0, restored->spill()->bytes());
+}
+
+// A checkpoint that counts on spilled batches cannot be restored without
+// them: a sender given no spill directory, or an emptied one, refuses to
+// start, naming what is missing.
+TEST(ExactlyOnceLink, ASenderWhoseSpillIsGoneRefusesToStart) {
+  testing::TempDir temp;
+  ZmqSinkOptions options = SpillingSinkOptions(temp.File("spill"));
+  Records kept;
+  {
+    auto sink = MakeSinkWith(options, {});
+    WriteRows(sink.get(), 0, 20000);
+    CheckpointSink(sink.get(), false, &kept);
+  }
+  options.spill_dir.clear();
+  ZmqSink without(options, schema, &sender_symbols, SystemClock::Get());
+  for (const auto& [key, value] : kept) CHECK(without.RestoreEntry(key, value).ok());
+  Status opened = without.Open();
+  CHECK_FALSE(opened.ok());
+  STRCMP_CONTAINS("replay_spill_dir is not set", opened.message().c_str());
+
+  options.spill_dir = temp.File("another");
+  ZmqSink elsewhere(options, schema, &sender_symbols, SystemClock::Get());
+  for (const auto& [key, value] : kept) CHECK(elsewhere.RestoreEntry(key, value).ok());
+  opened = elsewhere.Open();
+  CHECK_FALSE(opened.ok());
+  STRCMP_CONTAINS("lacks batches the checkpoint counts on", opened.message().c_str());
+  STRCMP_CONTAINS(temp.File("another").c_str(), opened.message().c_str());
 }
