@@ -49,6 +49,7 @@ class Coordinator::TaskPart : public runtime::CheckpointTrigger {
   Status FinalCheckpoint(bool drained) override {
     return coordinator->FinalCheckpoint(this, drained);
   }
+  void Failed() override { coordinator->Failed(); }
 
   Coordinator* const coordinator;
   runtime::Task* const task;
@@ -541,6 +542,7 @@ Status Coordinator::FinalCheckpoint(TaskPart* part, bool drained) {
   }
   if (ended_.fetch_add(1, std::memory_order_acq_rel) + 1 == parts_.size()) {
     final_status_ = TakeFinal();
+    if (!final_status_.ok()) AbandonRequest();
     final_done_.store(true, std::memory_order_release);
   } else {
     while (!final_done_.load(std::memory_order_acquire)) {
@@ -558,6 +560,24 @@ Status Coordinator::FinalCheckpoint(TaskPart* part, bool drained) {
   }
   AnnounceCompleted(part);
   return final_status_;
+}
+
+void Coordinator::Failed() {
+  if (ended_.fetch_add(1, std::memory_order_acq_rel) + 1 == parts_.size()) AbandonRequest();
+}
+
+void Coordinator::AbandonRequest() {
+  // Every task has ended: only the writer may still use the request.
+  while (state_.load(std::memory_order_acquire) == kPending) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  if (!pending_request_) return;
+  pending_savepoint_ = nullptr;
+  FinishRequest(Status(StatusCode::kCancelled,
+                       "the job failed before checkpoint " +
+                           std::to_string(active_.load(std::memory_order_acquire)) +
+                           " of the savepoint was complete (see its log)"),
+                0);
 }
 
 Status Coordinator::TakeFinal() {

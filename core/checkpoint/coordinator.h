@@ -157,6 +157,7 @@ class Coordinator {
   Status MaybeCheckpoint(TaskPart* part);
   Status OnBarrier(TaskPart* part, uint64_t id);
   Status FinalCheckpoint(TaskPart* part, bool drained);
+  void Failed();
 
   // Begins checkpoint last_id_ + 1 if the writer is idle (`finished`: the
   // job's last; `take_request`: it serves an open savepoint request); sets
@@ -179,6 +180,10 @@ class Coordinator {
   bool TakeRequest();
   // Hands the outcome of the request being served to its requester.
   void FinishRequest(const Status& status, uint64_t checkpoint);
+  // The last task to end, when the job failed: a savepoint request taken
+  // by a checkpoint that will never complete is answered (one being
+  // written is answered by the writer).
+  void AbandonRequest();
   void WriterLoop();
   // Writer thread: stores checkpoint pending_id_ (and the savepoint).
   Status Write();

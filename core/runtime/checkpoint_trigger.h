@@ -25,6 +25,10 @@ class CheckpointTrigger {
   // drained (the job is finished); else a stop request ended them and the
   // state is kept for a resumed job.
   virtual Status FinalCheckpoint(bool drained) = 0;
+  // Task thread, instead of FinalCheckpoint when the task ends with an
+  // error (its own, or the job's cancellation): the job takes no final
+  // checkpoint, and one being taken will not complete.
+  virtual void Failed() = 0;
 };
 
 }  // namespace runnel::runtime

@@ -204,7 +204,13 @@ Status Task::Run() {
   // Ring writers close first: the tasks they feed can then end, and the
   // job's final checkpoint waits for every task.
   Status closed = CloseSinks(/*internal=*/true);
-  if (status.ok() && trigger_ != nullptr) status = trigger_->FinalCheckpoint(drain);
+  if (trigger_ != nullptr) {
+    if (status.ok()) {
+      status = trigger_->FinalCheckpoint(drain);
+    } else {
+      trigger_->Failed();
+    }
+  }
   // Rows already processed are flushed even when a stage failed.
   Status closed_external = CloseSinks(/*internal=*/false);
   if (closed.ok()) closed = closed_external;

@@ -590,7 +590,7 @@ void ZmqSink::SendHeartbeat(bool closing) {
   h.watermark = watermark_;
   h.sent_at_ns = clock_->NowMillis() * 1000000;
   h.closing = closing;
-  if (replay_) h.last_row = next_row_ - 1;
+  if (replay_) h.last_row = unsent_row_ - 1;  // the rows the socket took
   encoder_.EncodeHeartbeat(h);
   Send();
 }
