@@ -19,7 +19,7 @@ namespace {
 constexpr char kEntryPrefix = 'e';
 constexpr size_t kEntryKeyBytes = 9;
 constexpr std::string_view kMetaKey = "m";
-constexpr size_t kMetaBytes = 16;        // released row, bytes
+constexpr size_t kMetaBytes = 24;        // released row, bytes, entries
 constexpr size_t kNumberBytes = 8;       // before the record in a value
 constexpr size_t kCacheBytes = 1 << 20;  // LevelDB's block cache: a gateway's share
 constexpr size_t kWriteBufferBytes = 1 << 20;
@@ -41,6 +41,16 @@ uint64_t Load64(const char* at) {
   uint64_t v;
   std::memcpy(&v, at, 8);
   return v;
+}
+
+// Positions `it` at the last key at or before `key` (not valid: none).
+void SeekAtOrBefore(leveldb::Iterator* it, const leveldb::Slice& key) {
+  it->Seek(key);
+  if (!it->Valid()) {
+    it->SeekToLast();
+  } else if (it->key() != key) {
+    it->Prev();
+  }
 }
 
 leveldb::ReadOptions Scan() {
@@ -67,7 +77,9 @@ Result<std::unique_ptr<ReplaySpill>> ReplaySpill::Open(const std::string& dir,
   spill->cache_.reset(leveldb::NewLRUCache(kCacheBytes));
   leveldb::Options options;
   options.create_if_missing = true;
-  options.paranoid_checks = true;
+  // Not paranoid: a write cut short by a power loss (never one a checkpoint
+  // counts on: those were synced) leaves a torn log tail, which LevelDB
+  // then skips instead of refusing to open. Reads verify checksums.
   options.env = &spill->env_;
   options.block_cache = spill->cache_.get();
   options.write_buffer_size = kWriteBufferBytes;
@@ -100,34 +112,48 @@ Status ReplaySpill::Load() {
   }
   released_row_ = Load64(meta.data());
   bytes_ = Load64(meta.data() + 8);
-  return ReadEnds();
+  const uint64_t entries = Load64(meta.data() + 16);
+  RUNNEL_RETURN_IF_ERROR(ReadEnds());
+  if (entries != this->entries()) {
+    return DataError("replay spill " + dir_ + " is corrupt: it should hold " +
+                     std::to_string(entries) + " batches, but its oldest and newest are " +
+                     std::to_string(this->entries()) + " apart");
+  }
+  return Status::Ok();
+}
+
+void ReplaySpill::SetOldest(const ReplayBuffer::Entry& e) {
+  low_number_ = e.number;
+  first_row_ = e.first_row;
+  oldest_last_row_ = e.last_row();
+}
+
+void ReplaySpill::SetNewest(const ReplayBuffer::Entry& e) {
+  high_number_ = e.number;
+  last_row_ = e.last_row();
+}
+
+void ReplaySpill::SetEmpty() {
+  low_number_ = high_number_ = first_row_ = last_row_ = oldest_last_row_ = 0;
 }
 
 Status ReplaySpill::ReadEnds() {
-  low_number_ = high_number_ = first_row_ = last_row_ = oldest_last_row_ = 0;
+  SetEmpty();
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(Scan()));
   it->Seek(leveldb::Slice(&kEntryPrefix, 1));
   if (it->Valid() && IsEntryKey(it->key())) {
     ReplayBuffer::Entry oldest, newest;
     RUNNEL_RETURN_IF_ERROR(Decode(it->value(), &oldest));
-    low_number_ = oldest.number;
-    const char after = kEntryPrefix + 1;
-    it->Seek(leveldb::Slice(&after, 1));
-    if (it->Valid()) {
-      it->Prev();
-    } else {
-      it->SeekToLast();
+    SeekAtOrBefore(it.get(), EntryKey(UINT64_MAX).slice());
+    if (!it->Valid() || !IsEntryKey(it->key())) {
+      return DataError("replay spill " + dir_ + " is corrupt: its entries vanished");
     }
-    while (it->Valid() && !IsEntryKey(it->key())) it->Prev();
-    if (!it->Valid()) return DataError("replay spill " + dir_ + " is corrupt: entries vanished");
     RUNNEL_RETURN_IF_ERROR(Decode(it->value(), &newest));
-    high_number_ = newest.number;
-    first_row_ = oldest.first_row;
-    oldest_last_row_ = oldest.last_row();
-    last_row_ = newest.last_row();
-    if (high_number_ < low_number_ || last_row_ < first_row_) {
+    if (newest.number < oldest.number || newest.last_row() < oldest.first_row) {
       return DataError("replay spill " + dir_ + " is corrupt: batches out of order");
     }
+    SetOldest(oldest);
+    SetNewest(newest);
   }
   return checkpoint::FromLevelDb("cannot read replay spill " + dir_, it->status());
 }
@@ -135,90 +161,103 @@ Status ReplaySpill::ReadEnds() {
 Status ReplaySpill::MoveOldest(ReplayBuffer* buffer, size_t bytes) {
   leveldb::WriteBatch batch;
   std::string value;
-  uint64_t added = 0;
-  uint64_t first_number = 0, last_number = 0, first_row = 0, first_last_row = 0, last_row = 0;
+  uint64_t added = 0, moved = 0;
+  ReplayBuffer::Entry first, last;
   buffer->ForEach([&](const ReplayBuffer::Entry& e) {
     if (added >= bytes || bytes_ + added + e.record.size() > budget_) return false;
     value.resize(kNumberBytes);
     std::memcpy(value.data(), &e.number, kNumberBytes);
     value.append(e.record.data(), e.record.size());
     batch.Put(EntryKey(e.first_row).slice(), value);
-    if (first_number == 0) {
-      first_number = e.number;
-      first_row = e.first_row;
-      first_last_row = e.last_row();
-    }
-    last_number = e.number;
-    last_row = e.last_row();
+    if (moved++ == 0) first = e;
+    last = e;
     added += e.record.size();
     return true;
   });
-  if (added == 0) {
+  if (moved == 0) {
     return ResourceExhausted("replay spill " + dir_ + " is full: it holds " +
                              std::to_string(bytes_) + " bytes of its budget of " +
                              std::to_string(budget_) + " (replay_spill_bytes)");
   }
-  const uint64_t new_bytes = bytes_ + added;
-  RUNNEL_RETURN_IF_ERROR(Write(&batch, released_row_, new_bytes));
-  if (empty()) {
-    low_number_ = first_number;
-    first_row_ = first_row;
-    oldest_last_row_ = first_last_row;
-  }
-  high_number_ = last_number;
-  last_row_ = last_row;
-  bytes_ = new_bytes;
-  buffer->Release(last_row);
+  // Synced: a checkpoint may count on these batches as soon as they are
+  // gone from the buffer.
+  RUNNEL_RETURN_IF_ERROR(
+      Write(&batch, released_row_, bytes_ + added, entries() + moved, /*sync=*/true));
+  if (empty()) SetOldest(first);
+  SetNewest(last);
+  bytes_ += added;
+  buffer->Release(last.last_row());
   return Status::Ok();
 }
 
 Status ReplaySpill::Release(uint64_t row) {
   if (empty() || row < oldest_last_row_) return Status::Ok();
   leveldb::WriteBatch batch;
-  uint64_t removed = 0;
+  uint64_t removed = 0, count = 0;
   uint64_t released = released_row_;
+  bool left = false;  // a batch not released is left
+  ReplayBuffer::Entry e;
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(Scan()));
-  for (it->Seek(leveldb::Slice(&kEntryPrefix, 1)); it->Valid() && IsEntryKey(it->key());
+  for (it->Seek(EntryKey(first_row_).slice()); it->Valid() && IsEntryKey(it->key());
        it->Next()) {
-    ReplayBuffer::Entry e;
     RUNNEL_RETURN_IF_ERROR(Decode(it->value(), &e));
-    if (e.last_row() > row) break;
+    if (e.last_row() > row) {
+      left = true;
+      break;
+    }
     batch.Delete(it->key());
     removed += e.record.size();
+    ++count;
     released = e.last_row();
   }
   RUNNEL_RETURN_IF_ERROR(
       checkpoint::FromLevelDb("cannot read replay spill " + dir_, it->status()));
-  it.reset();
-  const uint64_t new_bytes = bytes_ - removed;
-  RUNNEL_RETURN_IF_ERROR(Write(&batch, released, new_bytes));
+  // Not synced: batches released but back after a power loss are sent
+  // again, and the receiver drops them.
+  RUNNEL_RETURN_IF_ERROR(
+      Write(&batch, released, bytes_ - removed, entries() - count, /*sync=*/false));
   released_row_ = released;
-  bytes_ = new_bytes;
-  return ReadEnds();
+  bytes_ -= removed;
+  if (left) {
+    SetOldest(e);
+  } else {
+    SetEmpty();
+  }
+  return Status::Ok();
 }
 
 Status ReplaySpill::DiscardAfter(uint64_t number) {
   if (empty() || high_number_ <= number) return Status::Ok();
   leveldb::WriteBatch batch;
-  uint64_t removed = 0;
+  uint64_t removed = 0, count = 0;
+  bool left = false;  // a batch numbered `number` or lower is left
+  ReplayBuffer::Entry e;
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(Scan()));
-  for (it->Seek(EntryKey(first_row_).slice()); it->Valid() && IsEntryKey(it->key());
-       it->Next()) {
-    ReplayBuffer::Entry e;
+  // Newest first: the newest batch starts at or before last_row_.
+  for (SeekAtOrBefore(it.get(), EntryKey(last_row_).slice());
+       it->Valid() && IsEntryKey(it->key()); it->Prev()) {
     RUNNEL_RETURN_IF_ERROR(Decode(it->value(), &e));
-    if (e.number <= number) continue;
+    if (e.number <= number) {
+      left = true;
+      break;
+    }
     batch.Delete(it->key());
     removed += e.record.size();
+    ++count;
   }
   RUNNEL_RETURN_IF_ERROR(
       checkpoint::FromLevelDb("cannot read replay spill " + dir_, it->status()));
-  it.reset();
-  const uint64_t released = number == 0 ? 0 : released_row_;
-  const uint64_t new_bytes = bytes_ - removed;
-  RUNNEL_RETURN_IF_ERROR(Write(&batch, released, new_bytes));
+  const uint64_t released = left ? released_row_ : 0;
+  RUNNEL_RETURN_IF_ERROR(
+      Write(&batch, released, bytes_ - removed, entries() - count, /*sync=*/false));
   released_row_ = released;
-  bytes_ = new_bytes;
-  return ReadEnds();
+  bytes_ -= removed;
+  if (left) {
+    SetNewest(e);
+  } else {
+    SetEmpty();
+  }
+  return Status::Ok();
 }
 
 Status ReplaySpill::Decode(const leveldb::Slice& value, ReplayBuffer::Entry* entry) const {
@@ -231,26 +270,17 @@ Status ReplaySpill::Decode(const leveldb::Slice& value, ReplayBuffer::Entry* ent
   return Status::Ok();
 }
 
-Status ReplaySpill::Write(leveldb::WriteBatch* batch, uint64_t released_row, uint64_t bytes) {
+Status ReplaySpill::Write(leveldb::WriteBatch* batch, uint64_t released_row, uint64_t bytes,
+                          uint64_t entries, bool sync) {
   char meta[kMetaBytes];
   std::memcpy(meta, &released_row, 8);
   std::memcpy(meta + 8, &bytes, 8);
+  std::memcpy(meta + 16, &entries, 8);
   batch->Put(leveldb::Slice(kMetaKey.data(), kMetaKey.size()), leveldb::Slice(meta, sizeof(meta)));
-  const leveldb::Status s = db_->Write(leveldb::WriteOptions(), batch);
-  if (!s.ok()) return checkpoint::FromLevelDb("cannot write replay spill " + dir_, s);
-  unsynced_ = true;
-  return Status::Ok();
-}
-
-Status ReplaySpill::Sync() {
-  if (!unsynced_) return Status::Ok();
-  leveldb::WriteOptions sync;
-  sync.sync = true;
-  leveldb::WriteBatch empty_batch;
-  const leveldb::Status s = db_->Write(sync, &empty_batch);
-  if (!s.ok()) return checkpoint::FromLevelDb("cannot sync replay spill " + dir_, s);
-  unsynced_ = false;
-  return Status::Ok();
+  leveldb::WriteOptions options;
+  options.sync = sync;
+  const leveldb::Status s = db_->Write(options, batch);
+  return checkpoint::FromLevelDb("cannot write replay spill " + dir_, s);
 }
 
 Status ReplaySpill::ForEachFrom(uint64_t row,
@@ -258,12 +288,8 @@ Status ReplaySpill::ForEachFrom(uint64_t row,
   if (empty() || row > last_row_) return Status::Ok();
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(Scan()));
   // The batch holding `row` starts at or before it: the last key <= row.
-  const EntryKey start(row < first_row_ ? first_row_ : row);
-  it->Seek(start.slice());
-  if (!it->Valid() || it->key() != start.slice()) {
-    it->Prev();
-    if (!it->Valid() || !IsEntryKey(it->key())) it->Seek(EntryKey(first_row_).slice());
-  }
+  SeekAtOrBefore(it.get(), EntryKey(row < first_row_ ? first_row_ : row).slice());
+  if (!it->Valid() || !IsEntryKey(it->key())) it->Seek(EntryKey(first_row_).slice());
   for (; it->Valid() && IsEntryKey(it->key()); it->Next()) {
     ReplayBuffer::Entry e;
     RUNNEL_RETURN_IF_ERROR(Decode(it->value(), &e));

@@ -7,9 +7,10 @@
 // the buffer and contiguous (rows and entry numbers), oldest first. Records
 // (docs/STATE.md): 'e' + the batch's first row (8 bytes, big-endian) → its
 // entry number (u64) and its ReplayBuffer record; "m" → the row through
-// which batches were released (u64) and the bytes of live records (u64),
-// rewritten in every write. Writes are not synced; Sync is (the sink calls
-// it before a checkpoint counts on the batches here).
+// which batches were released, the bytes of live records and their number
+// (u64 each), rewritten in every write. Moves are synced (a checkpoint may
+// count on them as soon as they leave the buffer); releases and discards
+// are not (what comes back after a power loss is only sent again).
 //
 // LevelDB allocates: the spill is used only while the buffer overflows,
 // never in the steady state. One thread (the sink's).
@@ -55,8 +56,6 @@ class ReplaySpill {
   // taken before they came), or all of them.
   Status DiscardAfter(uint64_t number);
   Status Clear() { return DiscardAfter(0); }
-  // Makes every write so far durable (one fsync) if any is not yet.
-  Status Sync();
 
   // Calls fn(entry) for each batch holding a row at or after `row`, oldest
   // first, until it returns false.
@@ -77,14 +76,18 @@ class ReplaySpill {
 
  private:
   ReplaySpill(std::string dir, uint64_t budget_bytes, leveldb::Env* env);
+  // Reads the meta record and both ends, and checks they agree.
   Status Load();
-  // Reads the oldest batch's number and rows into low_number_, first_row_,
-  // oldest_last_row_ (and the newest's into high_number_, last_row_).
+  // Reads the oldest and the newest batch (SetOldest, SetNewest).
   Status ReadEnds();
+  void SetOldest(const ReplayBuffer::Entry& e);
+  void SetNewest(const ReplayBuffer::Entry& e);
+  void SetEmpty();
   // A batch record's value as an entry (its views point into `value`).
   Status Decode(const leveldb::Slice& value, ReplayBuffer::Entry* entry) const;
   // Writes `batch` with the meta record holding these totals.
-  Status Write(leveldb::WriteBatch* batch, uint64_t released_row, uint64_t bytes);
+  Status Write(leveldb::WriteBatch* batch, uint64_t released_row, uint64_t bytes,
+               uint64_t entries, bool sync);
 
   std::string dir_;
   uint64_t budget_;
@@ -96,7 +99,6 @@ class ReplaySpill {
   uint64_t oldest_last_row_ = 0;  // the oldest batch's last row
   uint64_t released_row_ = 0;
   uint64_t bytes_ = 0;
-  bool unsynced_ = false;
 };
 
 }  // namespace runnel::zmq

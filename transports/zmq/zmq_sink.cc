@@ -165,6 +165,11 @@ Status ZmqSink::Close() {
   // resumes it.
   if (!failed_ && (!replay_ || finished_)) SendHeartbeat(true);
   socket_.Close(static_cast<int>(options_.linger_ms));
+  if (replay_ && rows_dropped() > 0) {
+    return IoError("sink " + options_.name + ": " + std::to_string(rows_dropped()) +
+                   " rows were neither sent nor kept (see the log); the job's next run sends "
+                   "them again from its last checkpoint");
+  }
   if (rows_dropped() > 0) {
     return IoError("sink " + options_.name + ": " + std::to_string(rows_dropped()) +
                    " rows not delivered: no peer took them within linger_ms (" +
@@ -269,6 +274,7 @@ bool ZmqSink::Keep(uint64_t first_row, uint32_t rows) {
   int64_t waiting_since = -1;
   int64_t warned_at = 0;
   while (!replay_->Append(first_row, rows, message)) {
+    if (failed_) return false;  // a spill or socket error (logged)
     if (spill_) {
       // A quarter of the buffer at a time: fewer, larger writes.
       const Status status = spill_->MoveOldest(
@@ -453,12 +459,6 @@ Status ZmqSink::PrepareCommit(uint64_t id, bool full, runtime::StateBuffer* out)
                    ": rows written before the checkpoint were neither sent nor kept (see the "
                    "log); the checkpoint must not claim them");
   }
-  if (spill_) {
-    // The checkpoint counts on the spilled batches: they must survive a
-    // power loss.
-    const Status status = spill_->Sync();
-    if (!status.ok()) return IoError("sink " + options_.name + ": " + status.message());
-  }
   const auto full_buffer = [&] {
     return ResourceExhausted("sink " + options_.name + ": the checkpoint buffer is full");
   };
@@ -590,7 +590,9 @@ void ZmqSink::SendHeartbeat(bool closing) {
   h.watermark = watermark_;
   h.sent_at_ns = clock_->NowMillis() * 1000000;
   h.closing = closing;
-  if (replay_) h.last_row = unsent_row_ - 1;  // the rows the socket took
+  // Rows kept but not sent yet count: the receiver holds its watermark
+  // (this one) back until it has them.
+  if (replay_) h.last_row = next_row_ - 1;
   encoder_.EncodeHeartbeat(h);
   Send();
 }
