@@ -3,6 +3,7 @@
 // the tests in registration order, dealt out round-robin.
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,15 +20,25 @@ int main(int argc, char** argv) {
   if (const char* status = std::getenv("TEST_SHARD_STATUS_FILE")) {
     if (FILE* f = std::fopen(status, "w")) std::fclose(f);
   }
+  // CppUTest runs a test whose group is any -sg given and whose name is
+  // any -sn given: so a test name in two groups could run in two shards.
+  // Such a suite is refused rather than counted twice.
   std::vector<std::string> args(argv, argv + argc);
+  std::set<std::string> names;
   int tests = 0;
   bool any = false;
   for (UtestShell* test = TestRegistry::getCurrentRegistry()->getFirstTest(); test != nullptr;
        test = test->getNext(), ++tests) {
+    const std::string group = test->getGroup().asCharString();
+    const std::string name = test->getName().asCharString();
+    if (!names.insert(name).second) {
+      std::fprintf(stderr, "test_main: cannot shard: test name %s is in two groups\n",
+                   name.c_str());
+      return 1;
+    }
     if (tests % total != index) continue;
     any = true;
-    args.insert(args.end(), {"-sg", test->getGroup().asCharString(), "-sn",
-                             test->getName().asCharString()});
+    args.insert(args.end(), {"-sg", group, "-sn", name});
   }
   if (!any) {  // more shards than tests: this one has none
     std::printf("OK (%d tests, 0 ran, 0 checks, 0 ignored, %d filtered out, 0 ms)\n", tests,

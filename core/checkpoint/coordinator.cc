@@ -416,7 +416,12 @@ Status Coordinator::Capture(TaskPart* part, uint64_t id, bool running) {
            !pause_ns_.compare_exchange_weak(longest, pause, std::memory_order_relaxed)) {
     }
   }
-  if (copied_.fetch_add(1, std::memory_order_acq_rel) + 1 == parts_.size()) HandOver(id);
+  if (copied_.fetch_add(1, std::memory_order_acq_rel) + 1 == parts_.size()) {
+    // Not after a task failed (Failed): its sinks may be closing.
+    handing_over_.fetch_add(1, std::memory_order_seq_cst);
+    if (!task_failed_.load(std::memory_order_seq_cst)) HandOver(id);
+    handing_over_.fetch_sub(1, std::memory_order_release);
+  }
   // The tasks this one feeds save theirs once the barrier is through.
   return running ? task->EmitBarrier(id) : Status::Ok();
 }
@@ -563,6 +568,13 @@ Status Coordinator::FinalCheckpoint(TaskPart* part, bool drained) {
 }
 
 void Coordinator::Failed() {
+  // This task's sinks close next: no checkpoint goes to the writer from now
+  // on, and one it has is committed first.
+  task_failed_.store(true, std::memory_order_seq_cst);
+  while (handing_over_.load(std::memory_order_seq_cst) > 0 ||
+         state_.load(std::memory_order_acquire) == kPending) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
   if (ended_.fetch_add(1, std::memory_order_acq_rel) + 1 == parts_.size()) AbandonRequest();
 }
 

@@ -226,6 +226,10 @@ class Coordinator {
   std::atomic<uint64_t> active_{0};  // the checkpoint begun last
   std::atomic<uint32_t> copied_{0};  // tasks copied for it
   std::atomic<int> copying_{0};      // copies in progress (any thread)
+  // A task ended with an error (Failed): checkpoints are no longer handed
+  // to the writer; handing_over_ counts threads deciding whether to.
+  std::atomic<bool> task_failed_{false};
+  std::atomic<int> handing_over_{0};
   std::atomic<int64_t> pause_ns_{0};  // the longest copy on a task's thread
   std::atomic<int> state_{kIdle};
   runtime::Wakeup wakeup_;  // the writer sleeps on it

@@ -26,8 +26,9 @@ class CheckpointTrigger {
   // state is kept for a resumed job.
   virtual Status FinalCheckpoint(bool drained) = 0;
   // Task thread, instead of FinalCheckpoint when the task ends with an
-  // error (its own, or the job's cancellation): the job takes no final
-  // checkpoint, and one being taken will not complete.
+  // error (its own, or the job's cancellation), before its sinks close:
+  // the job takes no final checkpoint, one being taken will not complete,
+  // and one being written is committed before this returns.
   virtual void Failed() = 0;
 };
 

@@ -97,9 +97,15 @@ struct Kills {
   int resumed = 0;       // runs that resumed from a checkpoint
 };
 
+// Kills in one round of KillUntilFinished at most: under emulation a run
+// gets little done between its start and a kill, and a round would take
+// minutes of restarts.
+constexpr int kMaxKillsPerRound = 3 * kMinKills;
+
 // Runs `graph` until it finishes, each run killed with SIGKILL at a random
 // point up to `spread` ms after it stored its first checkpoint (so every
-// run makes progress) and restarted. False if it never finished.
+// run makes progress) and restarted; after kMaxKillsPerRound kills, the
+// last run is left to finish. False if it never finished.
 bool KillUntilFinished(const std::string& graph, std::mt19937* random, int64_t spread,
                        Kills* k) {
   std::uniform_int_distribution<int64_t> extra(0, spread);
@@ -107,7 +113,8 @@ bool KillUntilFinished(const std::string& graph, std::mt19937* random, int64_t s
     Process process({"tools/runnel", "run", graph, "--log-level", "debug"});
     CHECK(process.started());
     WaitForFirstCheckpoint(&process);
-    const bool finished = process.exited() || process.Wait(static_cast<int>(extra(*random)));
+    const int wait_ms = attempt < kMaxKillsPerRound ? static_cast<int>(extra(*random)) : 600000;
+    const bool finished = process.exited() || process.Wait(wait_ms);
     if (!finished) {
       CHECK(process.Signal(SIGKILL));
       CHECK(process.Wait(10000));
