@@ -32,6 +32,7 @@
 using runnel::testing::CommittedParts;
 using runnel::testing::FirstDifference;
 using runnel::testing::GenerateReadings;
+using runnel::testing::KilledDuringWrite;
 using runnel::testing::NowMs;
 using runnel::testing::Process;
 using runnel::testing::ProcessResult;
@@ -119,11 +120,7 @@ bool KillUntilFinished(const std::string& graph, std::mt19937* random, int64_t s
       CHECK(process.Signal(SIGKILL));
       CHECK(process.Wait(10000));
       ++k->kills;
-      const std::string err = process.Err();
-      const size_t writing = err.rfind(" writing");
-      if (writing != std::string::npos && err.find(" stored (", writing) == std::string::npos) {
-        ++k->during_write;
-      }
+      if (KilledDuringWrite(process.Err())) ++k->during_write;
     } else {
       LONGS_EQUAL_TEXT(0, process.exit_code(), process.Err().c_str());
     }

@@ -82,4 +82,9 @@ int64_t NowMs() {
       .count();
 }
 
+bool KilledDuringWrite(const std::string& err) {
+  const size_t writing = err.rfind(" writing");
+  return writing != std::string::npos && err.find(" stored (", writing) == std::string::npos;
+}
+
 }  // namespace runnel::testing

@@ -34,4 +34,8 @@ void WaitForFirstCheckpoint(Process* process);
 // Monotonic milliseconds.
 int64_t NowMs();
 
+// Whether a run (its --log-level debug stderr) was killed while writing a
+// checkpoint: between "checkpoint N writing" and "checkpoint N stored".
+bool KilledDuringWrite(const std::string& err);
+
 }  // namespace runnel::testing

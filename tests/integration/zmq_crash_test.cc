@@ -46,6 +46,7 @@
 using runnel::testing::CommittedParts;
 using runnel::testing::FirstDifference;
 using runnel::testing::GenerateReadings;
+using runnel::testing::KilledDuringWrite;
 using runnel::testing::NowMs;
 using runnel::testing::Process;
 using runnel::testing::ProcessResult;
@@ -109,12 +110,6 @@ int Occurrences(const std::string& text, const std::string& what) {
   int n = 0;
   for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
   return n;
-}
-
-// Killed between "checkpoint N writing" and "checkpoint N stored".
-bool KilledDuringWrite(const std::string& err) {
-  const size_t writing = err.rfind(" writing");
-  return writing != std::string::npos && err.find(" stored (", writing) == std::string::npos;
 }
 
 // Stops the receiver once the sender has finished, and returns its
