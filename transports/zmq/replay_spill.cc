@@ -227,7 +227,7 @@ Status ReplaySpill::Release(uint64_t row) {
 }
 
 Status ReplaySpill::DiscardAfter(uint64_t number) {
-  if (empty() || high_number_ <= number) return Status::Ok();
+  if (number != 0 && (empty() || high_number_ <= number)) return Status::Ok();
   leveldb::WriteBatch batch;
   uint64_t removed = 0, count = 0;
   bool left = false;  // a batch numbered `number` or lower is left
@@ -247,7 +247,9 @@ Status ReplaySpill::DiscardAfter(uint64_t number) {
   }
   RUNNEL_RETURN_IF_ERROR(
       checkpoint::FromLevelDb("cannot read replay spill " + dir_, it->status()));
-  const uint64_t released = left ? released_row_ : 0;
+  // Clear (a fresh start) forgets the rows released too; a restore keeps
+  // them (they say the batches it discarded the older of were acknowledged).
+  const uint64_t released = number == 0 ? 0 : released_row_;
   RUNNEL_RETURN_IF_ERROR(
       Write(&batch, released, bytes_ - removed, entries() - count, /*sync=*/false));
   released_row_ = released;

@@ -53,7 +53,8 @@ class ReplaySpill {
   // receiver acknowledged them).
   Status Release(uint64_t row);
   // Forgets the batches numbered above `number` (restoring a checkpoint
-  // taken before they came), or all of them.
+  // taken before they came); Clear forgets all of them and the rows
+  // released (a fresh start).
   Status DiscardAfter(uint64_t number);
   Status Clear() { return DiscardAfter(0); }
 

@@ -134,6 +134,24 @@ TEST(ReplaySpill, DiscardsBatchesNewerThanACheckpoint) {
   UNSIGNED_LONGLONGS_EQUAL(0, spill->bytes());
 }
 
+// A checkpoint counted on batches 1..3; all were acknowledged (and more),
+// then batches 4..6 spilled, and the process died. Restoring the
+// checkpoint discards 4..6: the spill is empty, and still says rows
+// through 60 were released, which is what lets the sink start.
+TEST(ReplaySpill, DiscardingEverythingAfterAReleaseKeepsTheRowsReleased) {
+  auto spill = OpenSpill(temp.File("spill"));
+  AppendBatches(&buffer, 0, 6);
+  CHECK(spill->MoveOldest(&buffer, 3 * (16 + 88)).ok());  // batches 1..3, rows 1..30
+  CHECK(spill->Release(60).ok());
+  CHECK(spill->empty());
+  CHECK(spill->MoveOldest(&buffer, SIZE_MAX).ok());  // batches 4..6
+  CHECK(spill->DiscardAfter(3).ok());
+  CHECK(spill->empty());
+  UNSIGNED_LONGLONGS_EQUAL(30, spill->released_row());
+  CHECK(spill->Clear().ok());
+  UNSIGNED_LONGLONGS_EQUAL(0, spill->released_row());
+}
+
 TEST(ReplaySpill, AFullBudgetMovesNothing) {
   auto spill = OpenSpill(temp.File("spill"), /*budget=*/3 * (16 + 88));
   AppendBatches(&buffer, 0, 10);
