@@ -69,6 +69,8 @@ class Program {
 
   Program(Program&&) = default;
   Program& operator=(Program&&) = default;
+  // Another program with the same code (its own scratch stack).
+  Program Copy() const { return Program(code_, constants_, depth_, type_, unit_); }
 
   // The type (and, for ts, the unit) of the result.
   schema::FieldType type() const { return type_; }

@@ -678,6 +678,7 @@ class Builder {
     std::string at = path + ".dedupe";
     ops::DedupeSpec& spec = logical->dedupe;
     spec.key_fields = in.key_fields;
+    spec.stream_key_fields = static_cast<uint32_t>(in.key_fields.size());
     std::vector<std::string> fields = Strings(d.fields());
     for (size_t k = 0; k < fields.size(); ++k) {
       int field = in.schema.IndexOf(fields[k]);

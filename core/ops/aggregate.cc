@@ -1,8 +1,11 @@
 #include "core/ops/aggregate.h"
 
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "core/schema/row_hash.h"
+#include "core/state/rescale.h"
 
 namespace runnel::ops {
 
@@ -39,6 +42,31 @@ Status AggregateOperator::FinishRestore() {
   }
   std::memcpy(&last_watermark_, restored_.data(), sizeof(int64_t));
   table_metrics_.Publish(table_);
+  return Status::Ok();
+}
+
+std::unique_ptr<runtime::Operator> AggregateOperator::NewInstance() const {
+  return std::make_unique<AggregateOperator>(key_fields_, accumulators_, emit_final_,
+                                             table_.options(), clock_, watermark_in_,
+                                             watermark_out_);
+}
+
+Status AggregateOperator::MoveStateTo(runtime::Operator* const* to, uint32_t count, bool first) {
+  std::vector<AggregateOperator*> targets;
+  std::vector<state::KeyedTable*> tables;
+  for (uint32_t i = 0; i < count; ++i) {
+    targets.push_back(static_cast<AggregateOperator*>(to[i]));
+    tables.push_back(&targets.back()->table_);
+  }
+  RUNNEL_RETURN_IF_ERROR(state::MoveEntries(table_, tables.data(), count, key_fields_.size(),
+                                            "aggregate.state.capacity"));
+  tables[0]->AddCounters(table_);
+  for (AggregateOperator* target : targets) {
+    target->table_.SortRecencyByStamp();
+    target->last_watermark_ =
+        first ? last_watermark_ : std::min(target->last_watermark_, last_watermark_);
+    target->table_metrics_.Publish(target->table_);
+  }
   return Status::Ok();
 }
 

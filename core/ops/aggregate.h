@@ -48,6 +48,10 @@ class AggregateOperator : public runtime::Operator {
   Status RestoreEntry(std::string_view key, std::string_view value) override;
   Status FinishRestore() override;
   size_t checkpoint_bytes() const override { return image_.MaxSnapshotBytes(sizeof(int64_t)); }
+  // Rescaling: each key's accumulators to its new instance; every instance
+  // takes the lowest last watermark. REQUIRES: `to` are AggregateOperators.
+  std::unique_ptr<runtime::Operator> NewInstance() const override;
+  Status MoveStateTo(runtime::Operator* const* to, uint32_t count, bool first) override;
 
  private:
   // Writes the key and results of one entry as an output row.

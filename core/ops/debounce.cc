@@ -23,7 +23,8 @@ Result<std::unique_ptr<DebounceOperator>> DebounceOperator::Make(
   Result<expr::Program> program = expr::Compile(spec.condition, symbols);
   if (!program.ok()) return program.status();
   return std::unique_ptr<DebounceOperator>(new DebounceOperator(
-      input, in_width, spec, table, std::move(program.value()), clock));
+      schema::KeyFields(input, spec.key_fields), input.size(), in_width, spec.consecutive,
+      spec.repeat_every, StateOptions(spec, table), std::move(program.value()), clock));
 }
 
 state::KeyedTableOptions DebounceOperator::StateOptions(const DebounceSpec& spec,
@@ -33,17 +34,23 @@ state::KeyedTableOptions DebounceOperator::StateOptions(const DebounceSpec& spec
   return table;
 }
 
-DebounceOperator::DebounceOperator(const schema::Schema& input, uint32_t in_width,
-                                   const DebounceSpec& spec, state::KeyedTableOptions table,
-                                   expr::Program program, const Clock* clock)
-    : KeyedRowsOperator(schema::KeyFields(input, spec.key_fields), StateOptions(spec, table),
-                        "debounce"),
+DebounceOperator::DebounceOperator(schema::KeyFields key, uint32_t fields, uint32_t in_width,
+                                   int64_t consecutive, int64_t repeat_every,
+                                   state::KeyedTableOptions table, expr::Program program,
+                                   const Clock* clock)
+    : KeyedRowsOperator(key, key.size(), table, "debounce"),
       program_(std::move(program)),
-      fields_(input.size()),
+      fields_(fields),
       in_width_(in_width),
-      consecutive_(spec.consecutive),
-      repeat_every_(spec.repeat_every),
+      consecutive_(consecutive),
+      repeat_every_(repeat_every),
       clock_(clock) {}
+
+std::unique_ptr<runtime::Operator> DebounceOperator::NewInstance() const {
+  return std::unique_ptr<runtime::Operator>(
+      new DebounceOperator(state_.key_fields(), fields_, in_width_, consecutive_, repeat_every_,
+                           state_.table().options(), program_.Copy(), clock_));
+}
 
 Status DebounceOperator::Process(const schema::RowBatch& in, schema::RowBatch* out) {
   constexpr uint32_t kChunk = expr::Program::kChunkRows;

@@ -59,10 +59,13 @@ class DebounceOperator : public KeyedRowsOperator {
   }
 
   Status Process(const schema::RowBatch& in, schema::RowBatch* out) override;
+  std::unique_ptr<runtime::Operator> NewInstance() const override;
 
  private:
-  DebounceOperator(const schema::Schema& input, uint32_t in_width, const DebounceSpec& spec,
-                   state::KeyedTableOptions table, expr::Program program, const Clock* clock);
+  // `fields`: the input schema's fields; `key`: all of them route.
+  DebounceOperator(schema::KeyFields key, uint32_t fields, uint32_t in_width,
+                   int64_t consecutive, int64_t repeat_every, state::KeyedTableOptions table,
+                   expr::Program program, const Clock* clock);
 
   // Whether a streak of `streak` rows emits.
   bool Emits(int64_t streak) const {

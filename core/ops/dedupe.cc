@@ -23,11 +23,21 @@ state::KeyedTableOptions DedupeOperator::StateOptions(const DedupeSpec& spec,
 
 DedupeOperator::DedupeOperator(const schema::Schema& input, const DedupeSpec& spec,
                                state::KeyedTableOptions table, const Clock* clock)
-    : KeyedRowsOperator(schema::KeyFields(input, spec.key_fields), StateOptions(spec, table),
-                        "dedupe"),
-      within_ns_(spec.within_ns),
-      ts_field_(spec.ts_field),
+    : DedupeOperator(schema::KeyFields(input, spec.key_fields), spec.stream_key_fields,
+                     StateOptions(spec, table), spec.within_ns, spec.ts_field, clock) {}
+
+DedupeOperator::DedupeOperator(schema::KeyFields key, uint32_t route_slots,
+                               state::KeyedTableOptions table, int64_t within_ns, int ts_field,
+                               const Clock* clock)
+    : KeyedRowsOperator(std::move(key), route_slots, table, "dedupe"),
+      within_ns_(within_ns),
+      ts_field_(ts_field),
       clock_(clock) {}
+
+std::unique_ptr<runtime::Operator> DedupeOperator::NewInstance() const {
+  return std::unique_ptr<runtime::Operator>(new DedupeOperator(
+      state_.key_fields(), route_slots_, state_.table().options(), within_ns_, ts_field_, clock_));
+}
 
 Status DedupeOperator::Process(const schema::RowBatch& in, schema::RowBatch* out) {
   const int64_t now = clock_->NowMillis();

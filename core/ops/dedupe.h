@@ -26,6 +26,8 @@ namespace runnel::ops {
 struct DedupeSpec {
   // Input field indices that make up the key (key_by fields, then `fields`).
   std::vector<uint32_t> key_fields;
+  // How many of key_fields are key_by's (they route rows to instances).
+  uint32_t stream_key_fields = 0;
   // Event time span of a repeat in ns; 0: a key passes once.
   int64_t within_ns = 0;
   // The event-time field (ts, ns), used when within_ns > 0.
@@ -48,8 +50,12 @@ class DedupeOperator : public KeyedRowsOperator {
   }
 
   Status Process(const schema::RowBatch& in, schema::RowBatch* out) override;
+  std::unique_ptr<runtime::Operator> NewInstance() const override;
 
  private:
+  DedupeOperator(schema::KeyFields key, uint32_t route_slots, state::KeyedTableOptions table,
+                 int64_t within_ns, int ts_field, const Clock* clock);
+
   int64_t within_ns_;
   int ts_field_;
   const Clock* clock_;

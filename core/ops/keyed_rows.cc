@@ -1,8 +1,10 @@
 #include "core/ops/keyed_rows.h"
 
 #include <utility>
+#include <vector>
 
 #include "core/schema/row_hash.h"
+#include "core/state/rescale.h"
 
 namespace runnel::ops {
 namespace {
@@ -48,9 +50,9 @@ runtime::OperatorMetrics KeyedRows::metrics() const {
   return table_metrics_.Read(table_.capacity());
 }
 
-KeyedRowsOperator::KeyedRowsOperator(schema::KeyFields key, state::KeyedTableOptions table,
-                                     std::string kind)
-    : state_(std::move(key), table, std::move(kind)) {
+KeyedRowsOperator::KeyedRowsOperator(schema::KeyFields key, uint32_t route_slots,
+                                     state::KeyedTableOptions table, std::string kind)
+    : state_(std::move(key), table, std::move(kind)), route_slots_(route_slots) {
   image_.Add(state_.mutable_table());
 }
 
@@ -65,6 +67,24 @@ Status KeyedRowsOperator::RestoreEntry(std::string_view key, std::string_view va
 
 Status KeyedRowsOperator::FinishRestore() {
   state_.PublishMetrics();
+  return Status::Ok();
+}
+
+Status KeyedRowsOperator::MoveStateTo(runtime::Operator* const* to, uint32_t count, bool first) {
+  (void)first;  // no clocks of its own
+  std::vector<KeyedRowsOperator*> targets;
+  std::vector<state::KeyedTable*> tables;
+  for (uint32_t i = 0; i < count; ++i) {
+    targets.push_back(static_cast<KeyedRowsOperator*>(to[i]));
+    tables.push_back(targets.back()->state_.mutable_table());
+  }
+  RUNNEL_RETURN_IF_ERROR(state::MoveEntries(state_.table(), tables.data(), count, route_slots_,
+                                            state_.kind() + ".state.capacity"));
+  tables[0]->AddCounters(state_.table());
+  for (KeyedRowsOperator* target : targets) {
+    target->state_.mutable_table()->SortRecencyByStamp();
+    target->state_.PublishMetrics();
+  }
   return Status::Ok();
 }
 

@@ -43,6 +43,8 @@ class KeyedRows {
   uint64_t footprint_bytes() const { return table_.footprint_bytes(); }
   const state::KeyedTable& table() const { return table_; }
   state::KeyedTable* mutable_table() { return &table_; }
+  const schema::KeyFields& key_fields() const { return key_fields_; }
+  const std::string& kind() const { return kind_; }
 
  private:
   uint64_t Gather(const schema::Slot* row);
@@ -55,7 +57,9 @@ class KeyedRows {
 };
 
 // An operator whose whole state is one KeyedRows (dedupe, debounce): its
-// metrics, footprint and checkpoints (the table as a state::StateImage).
+// metrics, footprint, checkpoints (the table as a state::StateImage) and
+// rescaling (each entry to the instance of its key; subclasses make the
+// NewInstance to restore into).
 class KeyedRowsOperator : public runtime::Operator {
  public:
   runtime::OperatorMetrics metrics() const override { return state_.metrics(); }
@@ -66,11 +70,17 @@ class KeyedRowsOperator : public runtime::Operator {
   Status RestoreEntry(std::string_view key, std::string_view value) override;
   Status FinishRestore() override;
   size_t checkpoint_bytes() const override { return image_.MaxSnapshotBytes(0); }
+  // REQUIRES: `to` are operators of this one's class.
+  Status MoveStateTo(runtime::Operator* const* to, uint32_t count, bool first) override;
 
  protected:
-  KeyedRowsOperator(schema::KeyFields key, state::KeyedTableOptions table, std::string kind);
+  // `route_slots`: how many of the key's first fields are the stream's key,
+  // by which the partitioner routes rows to instances.
+  KeyedRowsOperator(schema::KeyFields key, uint32_t route_slots, state::KeyedTableOptions table,
+                    std::string kind);
 
   KeyedRows state_;
+  const uint32_t route_slots_;
 
  private:
   state::StateImage image_;

@@ -64,9 +64,11 @@
 #include <initializer_list>
 #include <numeric>
 #include <string>
+#include <vector>
 
 #include "core/common/byte_count.h"
 #include "core/schema/row_hash.h"
+#include "core/state/rescale.h"
 #include "core/state/timer_heap.h"
 #include "core/state/state_image.h"
 #include "core/state/state_memory.h"
@@ -408,6 +410,10 @@ class WindowOperator::Impl {
   }
   Status FinishRestore();
   size_t checkpoint_bytes() const { return image_.MaxSnapshotBytes(sizeof(Scalars)); }
+  // Rescaling (WindowOperator's).
+  const WindowSpec& spec() const { return spec_; }
+  const Clock* clock() const { return clock_; }
+  Status MoveStateTo(Impl* const* to, uint32_t count, bool first);
 
  private:
   struct GroupItem {
@@ -535,6 +541,12 @@ class WindowOperator::Impl {
   // Registers the fire timer of tumbling window `value` (its cursor is the
   // timer's key; kTimer keeps the handle for cancelling).
   void PushFire(Slot* value, int64_t time);
+  // Rescaling: moves every pending timer of this instance's `heap`
+  // (fire_ or cleanup_; its entries went to entry_target / entry_cursor by
+  // old cursor) into the same heap of `to`.
+  Status MoveTimers(TimerHeap Impl::*heap, Impl* const* to, uint32_t count,
+                    const std::vector<uint32_t>& entry_target,
+                    const std::vector<uint32_t>& entry_cursor);
   // Puts back a popped timer that found no room to fire; `found` is what
   // FirstSeqOf found for it.
   void Requeue(const Slot* tkey, Slot* found, int64_t time);
@@ -731,6 +743,105 @@ Status WindowOperator::Impl::FinishRestore() {
   evicted_ = s.evicted;
   PublishMetrics();
   return Status::Ok();
+}
+
+// ---------------------------------------------------------------------------
+// Rescaling: each key's entries, header, marks and timers go to its new
+// instance. Entries keep their values, but the slots holding cursors (list
+// links, a header's list ends) and timer handles (kTimer, kChainTimer)
+// are rewritten for where they landed.
+
+Status WindowOperator::Impl::MoveStateTo(Impl* const* to, uint32_t count, bool first) {
+  const std::string capacity = "window.state.capacity";
+  std::vector<KeyedTable*> tables(count), headers(count), marks(count);
+  for (uint32_t i = 0; i < count; ++i) {
+    tables[i] = &to[i]->table_;
+    headers[i] = &to[i]->keys_;
+    marks[i] = &to[i]->marks_;
+  }
+  std::vector<uint32_t> entry_target(table_.capacity()), entry_cursor(table_.capacity());
+  RUNNEL_RETURN_IF_ERROR(state::MoveEntries(
+      table_, tables.data(), count, kc_, capacity, [&](uint32_t from, uint32_t t, uint32_t c) {
+        entry_target[from] = t;
+        entry_cursor[from] = c;
+      }));
+  const bool lists = spec_.type == Type::kSession || spec_.type == Type::kSliding;
+  RUNNEL_RETURN_IF_ERROR(state::MoveEntries(
+      keys_, headers.data(), count, kc_, capacity, [&](uint32_t from, uint32_t t, uint32_t c) {
+        if (!lists) return;
+        Slot* header = headers[t]->MutableValueAt(c);
+        header[kHead].i64 = entry_cursor[keys_.ValueAt(from)[kHead].i64];
+        header[kTail].i64 = entry_cursor[keys_.ValueAt(from)[kTail].i64];
+      }));
+  if (lists) {
+    table_.ForEachCursor([&](uint32_t from) {
+      const Slot* old = table_.ValueAt(from);
+      Slot* moved = tables[entry_target[from]]->MutableValueAt(entry_cursor[from]);
+      if ((old[kLinks].i64 & kHasPrev) != 0) moved[kPrev].i64 = entry_cursor[old[kPrev].i64];
+      if ((old[kLinks].i64 & kHasNext) != 0) moved[kNext].i64 = entry_cursor[old[kNext].i64];
+    });
+  }
+  RUNNEL_RETURN_IF_ERROR(state::MoveEntries(marks_, marks.data(), count, kc_, capacity));
+  RUNNEL_RETURN_IF_ERROR(MoveTimers(&Impl::fire_, to, count, entry_target, entry_cursor));
+  RUNNEL_RETURN_IF_ERROR(MoveTimers(&Impl::cleanup_, to, count, entry_target, entry_cursor));
+  to[0]->table_.AddCounters(table_);
+  to[0]->keys_.AddCounters(keys_);
+  to[0]->late_dropped_ += late_dropped_;
+  to[0]->full_dropped_ += full_dropped_;
+  to[0]->evicted_ += evicted_;
+  for (uint32_t i = 0; i < count; ++i) {
+    Impl* t = to[i];
+    // The lowest clocks: a watermark is a promise every moved key kept.
+    // Rows carry their own watermark, which advances the clock at once.
+    t->time_ = first ? time_ : std::min(t->time_, time_);
+    t->event_wm_ = first ? event_wm_ : std::min(t->event_wm_, event_wm_);
+    t->out_wm_ = first ? out_wm_ : std::min(t->out_wm_, out_wm_);
+    t->queue_wm_ = first ? queue_wm_ : std::min(t->queue_wm_, queue_wm_);
+    t->early_due_ms_ = first ? early_due_ms_ : std::min(t->early_due_ms_, early_due_ms_);
+    // Arrival numbers order firings and name sessions: keep them rising.
+    t->seq_ = first ? seq_ : std::max(t->seq_, seq_);
+    t->PublishMetrics();
+  }
+  return Status::Ok();
+}
+
+Status WindowOperator::Impl::MoveTimers(TimerHeap Impl::*heap, Impl* const* to, uint32_t count,
+                                        const std::vector<uint32_t>& entry_target,
+                                        const std::vector<uint32_t>& entry_cursor) {
+  const TimerHeap& from = this->*heap;
+  Status status = Status::Ok();
+  const bool tumbling_fire = heap == &Impl::fire_ && spec_.type == Type::kTumbling;
+  from.ForEachPending([&](uint32_t, const Slot* tkey, int64_t time, bool pushed) {
+    if (!status.ok()) return;
+    bool full = false;
+    if (tumbling_fire) {
+      // Keyed by the entry's cursor; the entry keeps the handle.
+      const int64_t old = tkey[0].i64;
+      Impl* t = to[entry_target[old]];
+      Slot cursor;
+      cursor.i64 = entry_cursor[old];
+      const uint32_t handle = (t->*heap).Push(&cursor, time);
+      full = handle == TimerHeap::kNoHandle;
+      if (!full) t->table_.MutableValueAt(entry_cursor[old])[kTimer].i64 = int64_t{handle} + 1;
+    } else {
+      Impl* t = to[schema::InstanceOf(schema::HashSlots(tkey, kc_), count)];
+      if (pushed) {
+        // A sliding key's chain timer: its header keeps the handle.
+        const uint32_t handle = (t->*heap).Push(tkey, time);
+        full = handle == TimerHeap::kNoHandle;
+        if (!full) t->FindHeader(tkey)[kChainTimer].i64 = handle;
+      } else {
+        full = (t->*heap).Add(tkey, schema::HashSlots(tkey, kc_ + 2), time) ==
+               TimerHeap::AddOutcome::kFull;
+      }
+    }
+    if (full) {
+      status = ResourceExhausted("a new instance has no room for the timers of a saved one (" +
+                                 std::to_string(from.capacity()) +
+                                 " at most); raise window.state.capacity");
+    }
+  });
+  return status;
 }
 
 // ---------------------------------------------------------------------------
@@ -1810,5 +1921,17 @@ Status WindowOperator::RestoreEntry(std::string_view key, std::string_view value
 }
 Status WindowOperator::FinishRestore() { return impl_->FinishRestore(); }
 size_t WindowOperator::checkpoint_bytes() const { return impl_->checkpoint_bytes(); }
+
+std::unique_ptr<runtime::Operator> WindowOperator::NewInstance() const {
+  return std::make_unique<WindowOperator>(impl_->spec(), impl_->clock());
+}
+
+Status WindowOperator::MoveStateTo(runtime::Operator* const* to, uint32_t count, bool first) {
+  std::vector<Impl*> impls;
+  for (uint32_t i = 0; i < count; ++i) {
+    impls.push_back(static_cast<WindowOperator*>(to[i])->impl_.get());
+  }
+  return impl_->MoveStateTo(impls.data(), count, first);
+}
 
 }  // namespace runnel::ops

@@ -92,6 +92,11 @@ class WindowOperator : public runtime::Operator {
   Status RestoreEntry(std::string_view key, std::string_view value) override;
   Status FinishRestore() override;
   size_t checkpoint_bytes() const override;
+  // Rescaling: each key's windows, panes, sessions and timers to its new
+  // instance; every instance takes the lowest clock and watermarks.
+  // REQUIRES: `to` are WindowOperators.
+  std::unique_ptr<runtime::Operator> NewInstance() const override;
+  Status MoveStateTo(runtime::Operator* const* to, uint32_t count, bool first) override;
   // Bytes an operator for `spec` allocates, without allocating it (plan-time
   // memory checks).
   static uint64_t FootprintBytes(const WindowSpec& spec);

@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <climits>
+#include <memory>
 #include <string_view>
 
 #include "core/common/status.h"
@@ -149,6 +150,24 @@ class Operator {
   virtual Status FinishRestore() { return Status::Ok(); }
   // The most bytes one Snapshot writes (a full one).
   virtual size_t checkpoint_bytes() const { return 0; }
+
+  // Changing parallelism across a savepoint (docs/STATE.md). A keyed
+  // operator that supports it returns from NewInstance an empty operator
+  // built like itself; the coordinator restores one saved instance into
+  // it, then calls its MoveStateTo with the new instances (`count` of them,
+  // in instance order, built like it and holding only what earlier calls
+  // moved): every key's state goes to the instance the partitioner now
+  // routes the key to, and clocks, watermarks and counters are merged into
+  // every instance (`first`: the first saved instance, whose clocks they
+  // take as they are). Restore time only; may allocate. An error (a new
+  // instance has no room) names what to raise.
+  virtual std::unique_ptr<Operator> NewInstance() const { return nullptr; }
+  virtual Status MoveStateTo(Operator* const* to, uint32_t count, bool first) {
+    (void)to;
+    (void)count;
+    (void)first;
+    return Status(StatusCode::kInternal, "this operator cannot change its parallelism");
+  }
 };
 
 class Sink {

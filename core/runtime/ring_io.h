@@ -34,6 +34,7 @@
 #include "core/runtime/batch_ring.h"
 #include "core/runtime/operator.h"
 #include "core/runtime/task.h"
+#include "core/schema/row_hash.h"
 
 namespace runnel::runtime {
 
@@ -101,10 +102,9 @@ class PartitionSink : public Sink {
   Status Close() override;
   Status Barrier(uint64_t id) override;
 
-  // The ring (of `partitions`) a key hash goes to. Uses the hash's high
-  // bits; keyed state tables use the low bits.
+  // The ring (of `partitions`) a key hash goes to (schema::InstanceOf).
   static uint32_t PartitionOf(uint64_t key_hash, uint32_t partitions) {
-    return static_cast<uint32_t>(((key_hash >> 32) * partitions) >> 32);
+    return schema::InstanceOf(key_hash, partitions);
   }
 
  private:

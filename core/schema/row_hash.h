@@ -60,4 +60,12 @@ inline uint64_t HashFields(const Slot* row, const uint32_t* fields, uint32_t cou
   return row_hash_internal::Finish(h);
 }
 
+// The parallel instance (of `instances`) a key hashed to `hash` belongs
+// to: the partitioner's rule, which rescaling keyed state follows too. It
+// uses the high 32 bits, so the keys one instance gets still spread over
+// its table, which uses the low bits.
+inline uint32_t InstanceOf(uint64_t hash, uint32_t instances) {
+  return static_cast<uint32_t>(((hash >> 32) * instances) >> 32);
+}
+
 }  // namespace runnel::schema

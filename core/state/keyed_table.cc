@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <vector>
 
 #include "core/common/byte_count.h"
 #include "core/schema/row_hash.h"
@@ -240,13 +241,60 @@ bool KeyedTable::Erase(const Slot* key, uint64_t hash) {
   return true;
 }
 
-uint64_t KeyedTable::footprint_bytes() const {
+KeyedTable::Outcome KeyedTable::Import(const Slot* key, uint64_t hash, int64_t stamp,
+                                       const Slot* value, uint32_t* cursor) {
+  const uint32_t bucket = Probe(key, hash);
+  if (buckets_[bucket].entry != kNil) return Outcome::kFound;
+  if (size_ == capacity_) return Outcome::kFull;
+  uint32_t entry;
+  if (free_ != kNil) {
+    entry = free_;
+    free_ = links_[entry].next;
+  } else {
+    entry = never_used_++;
+  }
+  schema::CopySlots(keys_.MutRange(size_t{entry} * key_slots_, key_slots_), key, key_slots_);
+  schema::CopySlots(MutValueOf(entry), value, value_slots_);
+  stamps_.Mut(entry) = stamp;
+  if (stamp > clock_) clock_ = stamp;
+  if (recency_) LinkNewest(entry);
+  buckets_.Mut(bucket) = Bucket{entry, static_cast<uint32_t>(hash)};
+  bucket_of_.Mut(entry) = bucket;
+  ++size_;
+  *cursor = entry;
+  return Outcome::kInserted;
+}
+
+void KeyedTable::SortRecencyByStamp() {
+  if (ttl_ == 0) return;
+  std::vector<uint32_t> order;
+  order.reserve(size_);
+  for (uint32_t e = oldest_; e != kNil; e = links_[e].next) order.push_back(e);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](uint32_t a, uint32_t b) { return stamps_[a] < stamps_[b]; });
+  oldest_ = kNil;
+  newest_ = kNil;
+  for (uint32_t e : order) LinkNewest(e);
+}
+
+void KeyedTable::AddCounters(const KeyedTable& other) {
+  evicted_ += other.evicted_;
+  dropped_ += other.dropped_;
+  expired_ += other.expired_;
+}
+
+KeyedTableOptions KeyedTable::options() const {
   KeyedTableOptions options;
   options.capacity = capacity_;
   options.key_slots = key_slots_;
   options.value_slots = value_slots_;
-  return FootprintBytes(options);
+  options.policy = policy_;
+  options.ttl = ttl_;
+  options.recency = recency_;
+  return options;
 }
+
+uint64_t KeyedTable::footprint_bytes() const { return FootprintBytes(options()); }
 
 uint64_t KeyedTable::FootprintBytes(const KeyedTableOptions& options) {
   const uint64_t entries = options.capacity < kMaxCapacity ? options.capacity : kMaxCapacity;

@@ -168,6 +168,38 @@ class KeyedTable {
   // instance still spread over its table.
   static uint64_t HashKey(const schema::Slot* key, uint32_t key_slots);
 
+  // Rescaling (docs/STATE.md, Changing parallelism), at restore time only.
+  // ForEachCursor calls fn(uint32_t cursor) for every live entry: least
+  // recently updated first with the recency list, else in bucket order.
+  // REQUIRES: fn does not modify the table.
+  template <typename Fn>
+  void ForEachCursor(Fn&& fn) const {
+    if (recency_) {
+      for (uint32_t e = oldest_; e != kNil; e = links_[e].next) fn(e);
+      return;
+    }
+    for (size_t b = 0; b <= bucket_mask_; ++b) {
+      if (buckets_[b].entry != kNil) fn(buckets_[b].entry);
+    }
+  }
+  // The last-update time of the live entry at `cursor` (meaningful with a
+  // TTL, which keeps it current).
+  int64_t StampAt(uint32_t cursor) const { return stamps_[cursor]; }
+  // Inserts `key` with `value` (value_slots) and last-update time `stamp`
+  // as the most recently updated entry and advances the clock to `stamp`;
+  // nothing expires or is evicted. Sets *cursor on kInserted; kFound (the
+  // key is there: nothing changed) and kFull (no room) otherwise.
+  Outcome Import(const schema::Slot* key, uint64_t hash, int64_t stamp,
+                 const schema::Slot* value, uint32_t* cursor);
+  // After imports from several tables: reorders the recency list by stamp,
+  // as TTL expiry needs (no-op without a TTL, where stamps are not kept
+  // current). Allocates.
+  void SortRecencyByStamp();
+  // Adds `other`'s evicted, dropped and expired counts to this table's.
+  void AddCounters(const KeyedTable& other);
+  // The options the table was built with (capacity clamped).
+  KeyedTableOptions options() const;
+
   // Checkpoints (docs/STATE.md, Operator state). The table's memory is a
   // few TrackedArrays and the scalars below: a checkpoint stores the blocks
   // written since the previous one and the scalars; restoring writes them

@@ -93,6 +93,21 @@ class TimerHeap {
   // byte_count.h).
   static uint64_t FootprintBytes(uint32_t capacity, uint32_t key_slots);
 
+  // Rescaling (docs/STATE.md, Changing parallelism), at restore time:
+  // calls fn(uint32_t handle, const schema::Slot* key, int64_t time, bool
+  // pushed) for every pending timer, those of one time in registration
+  // order (times in no particular order); `pushed`: registered by Push, the
+  // handle its own. REQUIRES: fn does not modify the heap.
+  template <typename Fn>
+  void ForEachPending(Fn&& fn) const {
+    for (uint32_t pos = 0; pos < groups_size_; ++pos) {
+      const Group& group = groups_[heap_[pos]];
+      for (uint32_t e = group.head; e != kEmpty; e = entries_[e].next) {
+        fn(e, key_of(e), entries_[e].time, !entries_[e].indexed);
+      }
+    }
+  }
+
   // Checkpoints, as KeyedTable's: the arrays (TrackedArrays) and scalars of
   // a heap constructed with the same capacity and key_slots.
   void EnableTracking();
