@@ -89,7 +89,7 @@ Result<std::unique_ptr<Coordinator>> Coordinator::Make(std::vector<runtime::Task
     const std::string prefix = several ? task->name() + "/" : "";
     const auto add = [&](const char* kind, StageKind k, size_t i, const std::string& name,
                          size_t bytes) {
-      c->spaces_.push_back({std::string(kind) + "/" + prefix + name, k, part->index, i});
+      c->spaces_.push_back({std::string(kind) + "/" + prefix + name, k, part->index, i, name});
       c->buffers_.push_back(std::make_unique<runtime::StateBuffer>(bytes));
     };
     part->first_buffer = c->buffers_.size();
@@ -111,11 +111,11 @@ Result<std::unique_ptr<Coordinator>> Coordinator::Make(std::vector<runtime::Task
     }
     part->end_buffer = c->buffers_.size();
   }
-  c->spaces_.push_back({kSymbolsSpace, StageKind::kSymbols});
+  c->spaces_.push_back({kSymbolsSpace, StageKind::kSymbols, 0, 0, ""});
   c->buffers_.push_back(std::make_unique<runtime::StateBuffer>(
       size_t{symbols->max_bytes()} +
       size_t{symbols->max_symbols()} * runtime::StateBuffer::RecordBytes(4, 0)));
-  c->spaces_.push_back({kJobSpace, StageKind::kJob});
+  c->spaces_.push_back({kJobSpace, StageKind::kJob, 0, 0, ""});
   c->buffers_.push_back(std::make_unique<runtime::StateBuffer>(
       runtime::StateBuffer::RecordBytes(kFinishedKey.size(), 1)));
   return c;
@@ -147,7 +147,8 @@ Status Coordinator::RestoreEntry(const Space& space, std::string_view key,
   }
 }
 
-Status Coordinator::ReadState(const CheckpointStore& from, uint64_t id, bool apply,
+Status Coordinator::ReadState(const CheckpointStore& from, uint64_t id,
+                              const std::vector<std::string>& from_spaces, bool apply,
                               bool lenient, bool* finished, bool* applied, bool* refused) {
   *refused = false;
   Status entry_status;
@@ -155,9 +156,11 @@ Status Coordinator::ReadState(const CheckpointStore& from, uint64_t id, bool app
   std::vector<bool> restored_ops(spaces_.size(), false);
   for (size_t s = 0; s < spaces_.size(); ++s) {
     const Space& space = spaces_[s];
+    if (from_spaces[s].empty()) continue;
     bool first = true;
     bool skip = false;
-    Status read = from.ForEach(id, space.name, [&](std::string_view key, std::string_view value) {
+    Status read = from.ForEach(id, from_spaces[s], [&](std::string_view key,
+                                                       std::string_view value) {
       if (space.kind == StageKind::kJob) {
         *finished = *finished || key == kFinishedKey;
         return;
@@ -228,12 +231,14 @@ Status Coordinator::Restore(uint64_t* restored, bool* finished, uint64_t* spoile
   *finished = false;
   *spoiled = 0;
   const std::vector<CheckpointInfo> checkpoints = store_->Checkpoints();
+  std::vector<std::string> own_names;
+  for (const Space& space : spaces_) own_names.push_back(space.name);
   for (auto it = checkpoints.rbegin(); it != checkpoints.rend(); ++it) {
     if (it->id >= below) continue;  // spoiled a job planned before this one
     bool applied = false;
     bool refused = false;
-    Status read = ReadState(*store_, it->id, /*apply=*/true, /*lenient=*/false, finished, &applied,
-                            &refused);
+    Status read = ReadState(*store_, it->id, own_names, /*apply=*/true, /*lenient=*/false,
+                            finished, &applied, &refused);
     if (refused) {
       return Status(read.code(), "restoring checkpoint " + std::to_string(it->id) + ": " +
                                      read.message());
@@ -290,45 +295,89 @@ Status Coordinator::RestoreSavepoint(const CheckpointStore& savepoint, bool allo
   const uint64_t id = saved.back().id;
   auto spaces = savepoint.Spaces(id);
   if (!spaces.ok()) return spaces.status();
-  for (const auto& space : spaces.value()) {
-    if (std::any_of(spaces_.begin(), spaces_.end(),
-                    [&](const Space& s) { return s.name == space.space; })) {
-      continue;
-    }
+  std::vector<JobSpace> job;
+  for (const Space& space : spaces_) {
+    const char* kind = space.kind == StageKind::kSource     ? "source"
+                       : space.kind == StageKind::kOperator ? "op"
+                       : space.kind == StageKind::kSink     ? "sink"
+                                                            : "";
+    job.push_back({space.name, kind, space.stage_name});
+  }
+  std::vector<std::string> saved_names;
+  for (const auto& space : spaces.value()) saved_names.push_back(space.space);
+  const SavepointMatch match = MatchSavepoint(job, saved_names);
+  for (const std::string& left : match.unmatched) {
     if (!allow_non_restored) {
-      return InvalidArgument("the savepoint holds state of '" + space.space + "' (" +
-                             std::to_string(space.entries) +
-                             " entries), which this graph does not have; pass "
+      return InvalidArgument("the savepoint holds state of '" + left +
+                             "', which this graph does not have; pass "
                              "--allow-non-restored-state to leave it out");
     }
     RUNNEL_LOG_WARN("savepoint state of '%s' left out: this graph does not have it",
-                    space.space.c_str());
-  }
-  // Keyed state is split among a parallel operator's instances by key: a
-  // job of other tasks (another parallelism) would give keys to the wrong
-  // instance. So a job of several tasks takes only a savepoint that has
-  // state for every stateful operator instance it has.
-  for (const Space& mine : spaces_) {
-    if (parts_.size() == 1 || mine.kind != StageKind::kOperator) continue;
-    if (parts_[mine.task]->task->op(mine.stage)->checkpoint_bytes() == 0) continue;
-    if (std::none_of(spaces.value().begin(), spaces.value().end(),
-                     [&](const CheckpointStore::SpaceInfo& s) { return s.space == mine.name; })) {
-      return InvalidArgument("the savepoint holds no state for '" + mine.name +
-                             "': a job of several tasks restores only a savepoint of the same "
-                             "tasks (same operators and parallelism)");
-    }
+                    left.c_str());
   }
   // Read twice (a savepoint is restored rarely): first everything, so an
   // unreadable savepoint is refused before it half-restores the job.
   bool finished = false;
   bool applied = false;
   bool refused = false;
-  RUNNEL_RETURN_IF_ERROR(
-      ReadState(savepoint, id, /*apply=*/false, false, &finished, &applied, &refused));
-  RUNNEL_RETURN_IF_ERROR(
-      ReadState(savepoint, id, /*apply=*/true, allow_non_restored, &finished, &applied, &refused));
+  RUNNEL_RETURN_IF_ERROR(ReadState(savepoint, id, match.restore_from, /*apply=*/false, false,
+                                   &finished, &applied, &refused));
+  for (const RescaledOperator& op : match.rescaled) {
+    for (const std::string& space : op.saved) {
+      RUNNEL_RETURN_IF_ERROR(savepoint.ForEach(id, space, [](std::string_view, std::string_view) {}));
+    }
+  }
+  RUNNEL_RETURN_IF_ERROR(ReadState(savepoint, id, match.restore_from, /*apply=*/true,
+                                   allow_non_restored, &finished, &applied, &refused));
+  for (const RescaledOperator& op : match.rescaled) {
+    RUNNEL_RETURN_IF_ERROR(RestoreRescaled(savepoint, id, op, allow_non_restored));
+  }
   last_id_ = 0;
   next_full_ = true;  // the checkpoint store holds nothing of it yet
+  return Status::Ok();
+}
+
+Status Coordinator::RestoreRescaled(const CheckpointStore& from, uint64_t id,
+                                    const RescaledOperator& op, bool lenient) {
+  std::vector<runtime::Operator*> instances;
+  for (size_t space : op.instances) {
+    instances.push_back(parts_[spaces_[space].task]->task->op(spaces_[space].stage));
+  }
+  const std::string change = "operator '" + op.name + "' from " +
+                             std::to_string(op.saved.size()) + " instance(s) to " +
+                             std::to_string(instances.size());
+  for (size_t k = 0; k < op.saved.size(); ++k) {
+    std::unique_ptr<runtime::Operator> saved = instances[0]->NewInstance();
+    if (!saved) {
+      return InvalidArgument("the savepoint holds " + change +
+                             ", but this operator cannot change its parallelism");
+    }
+    Status status = Status::Ok();
+    size_t entries = 0;
+    Status read = from.ForEach(id, op.saved[k], [&](std::string_view key, std::string_view value) {
+      if (!status.ok()) return;
+      status = saved->RestoreEntry(key, value);
+      ++entries;
+    });
+    RUNNEL_RETURN_IF_ERROR(read);
+    if (!status.ok()) {
+      // The layout record comes first: when it does not fit, nothing was
+      // restored (instances share one layout, so the first shows it).
+      if (lenient && k == 0 && entries == 1) {
+        RUNNEL_LOG_WARN("%s: state not restored (%s); it starts empty "
+                        "(--allow-non-restored-state)",
+                        op.name.c_str(), status.message().c_str());
+        return Status::Ok();
+      }
+      return Status(status.code(), op.saved[k] + ": " + status.message());
+    }
+    status = saved->FinishRestore();
+    if (status.ok()) status = saved->MoveStateTo(instances.data(), instances.size(), k == 0);
+    if (!status.ok()) {
+      return Status(status.code(), "rescaling " + change + ": " + status.message());
+    }
+  }
+  RUNNEL_LOG_INFO("savepoint: %s", ("rescaled " + change).c_str());
   return Status::Ok();
 }
 

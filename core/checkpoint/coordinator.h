@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "core/checkpoint/checkpoint_store.h"
+#include "core/checkpoint/savepoint_match.h"
 #include "core/common/clock.h"
 #include "core/common/status.h"
 #include "core/runtime/checkpoint_trigger.h"
@@ -92,9 +93,11 @@ class Coordinator {
                  uint64_t below = UINT64_MAX);
   // Savepoints (docs/STATE.md): instead of Restore, restores the state a
   // savepoint store holds into the stages of the same names (Flink's uids:
-  // a graph's operator names). Stages it has no state for start empty.
-  // State of a stage this job lacks, or of another layout, is an error
-  // unless `allow_non_restored` (then logged and left out).
+  // a graph's operator names; savepoint_match.h), spreading the keys of an
+  // operator whose parallelism changed over its new instances. Stages it
+  // has no state for start empty. State of a stage this job lacks, or of
+  // another layout, is an error unless `allow_non_restored` (then logged
+  // and left out).
   Status RestoreSavepoint(const CheckpointStore& savepoint, bool allow_non_restored);
   // Stop with savepoint: when a stop request ends the job, its last
   // checkpoint stores all state, into the checkpoint store and `savepoint`.
@@ -147,6 +150,7 @@ class Coordinator {
     StageKind kind;
     size_t task = 0;
     size_t stage = 0;  // index among the task's sources, operators or sinks
+    std::string stage_name;
   };
 
   Coordinator(std::vector<runtime::Task*> tasks, const runtime::JobSignals* signals,
@@ -194,11 +198,17 @@ class Coordinator {
   // (Source::CheckpointCompleted), on its task's thread.
   void AnnounceCompleted(TaskPart* part);
   // Reads checkpoint `id` of `from` (giving each stage its entries when
-  // `apply`; *applied turns true with the first one given); `lenient`: a
+  // `apply`; *applied turns true with the first one given): space
+  // from_spaces[i] of `from` into spaces_[i] (none when empty); `lenient`: a
   // stage whose first entry it refuses starts empty. *refused: the error is
   // a stage refusing its state, not the store failing to read it.
-  Status ReadState(const CheckpointStore& from, uint64_t id, bool apply, bool lenient,
+  Status ReadState(const CheckpointStore& from, uint64_t id,
+                   const std::vector<std::string>& from_spaces, bool apply, bool lenient,
                    bool* finished, bool* applied, bool* refused);
+  // Restores the saved instances of `op` one at a time into an operator
+  // built like its instances and moves their keys into them.
+  Status RestoreRescaled(const CheckpointStore& from, uint64_t id, const RescaledOperator& op,
+                         bool lenient);
   Status RestoreEntry(const Space& space, std::string_view key, std::string_view value);
   // Interns at its id (or, for ids the plan interned, compares) one symbol.
   Status RestoreSymbol(std::string_view key, std::string_view value);
