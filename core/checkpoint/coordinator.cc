@@ -324,7 +324,8 @@ Status Coordinator::RestoreSavepoint(const CheckpointStore& savepoint, bool allo
                                    &finished, &applied, &refused));
   for (const RescaledOperator& op : match.rescaled) {
     for (const std::string& space : op.saved) {
-      RUNNEL_RETURN_IF_ERROR(savepoint.ForEach(id, space, [](std::string_view, std::string_view) {}));
+      RUNNEL_RETURN_IF_ERROR(
+          savepoint.ForEach(id, space, [](std::string_view, std::string_view) {}));
     }
   }
   RUNNEL_RETURN_IF_ERROR(ReadState(savepoint, id, match.restore_from, /*apply=*/true,

@@ -367,6 +367,78 @@ TEST(CheckpointCrash, SavepointRestoresIntoAChangedGraph) {
 }
 
 
+// Changing parallelism across savepoints (docs/STATE.md): a job of one
+// task is stopped with a savepoint, resumed with its windows in 3
+// instances, stopped again and resumed with 2, which finishes. The windows'
+// keys are spread over the new instances each time; the committed output
+// of the three runs together holds the failure-free run's rows, each once.
+// The input is a paced generator, so each run is stopped while it reads.
+TEST(CheckpointCrash, SavepointsRestoreIntoAnotherParallelism) {
+  TempDir dir;
+  const auto graph = [&](const std::string& name, int parallelism, int rate) {
+    const std::string checkpoint =
+        parallelism == 0 ? ""
+                         : R"(, "checkpoint": { "dir": "state_)" + name +
+                               R"(", "interval_ms": 10 })";
+    return dir.Write(name + ".json", R"({
+  "name": "rescaled",
+  "schemas": [{ "name": "reading", "fields": [
+    { "name": "device", "type": "sym" }, { "name": "ts", "type": "ts", "unit": "ms" },
+    { "name": "temp", "type": "f64" } ] }],
+  "sources": [{ "name": "readings", "schema": "reading",
+                "generator": { "rows": 300000, "keys": 1000, "rate": )" +
+                                       std::to_string(rate) + R"( },
+                "event_time": { "field": "ts" } }],
+  "operators": [
+    { "name": "by_device", "input": "readings", "key_by": ["device"] },
+    { "name": "windows", "input": "by_device", "parallelism": )" +
+                                       std::to_string(std::max(parallelism, 1)) + R"(,
+      "window": { "type": "tumbling", "size_ms": 10000, "state": { "capacity": 8192 },
+                  "values": ["count() as count", "avg(temp) as avg"], "emit": "final" } }
+  ],
+  "sinks": [{ "name": "out", "input": "windows", "csv": { "path": ")" +
+                                       name + R"(.csv" } }])" + checkpoint + "\n}\n");
+  };
+  ProcessResult run = RunProcess({"tools/runnel", "run", graph("plain", 0, 0)});
+  LONGS_EQUAL_TEXT(0, run.exit_code, run.err.c_str());
+  const std::string expected = SortedLines(ReadFile(dir.File("plain.csv")));
+
+  const std::string runs[] = {"first", "second", "third"};
+  const int parallelism[] = {1, 3, 2};
+  for (int r = 0; r < 3; ++r) {
+    std::vector<std::string> args = {"tools/runnel", "run", graph(runs[r], parallelism[r], 100000),
+                                     "--log-level", "debug"};
+    if (r > 0) args.insert(args.end(), {"--from-savepoint", dir.File("savepoint_" + runs[r - 1])});
+    if (r < 2) args.insert(args.end(), {"--savepoint", dir.File("savepoint_" + runs[r])});
+    Process process(args);
+    WaitForFirstCheckpoint(&process);
+    if (r < 2) {
+      process.Wait(300);
+      CHECK_TEXT(process.Signal(SIGTERM), "the input ended before the stop");
+    }
+    CHECK(process.Wait(120000));
+    LONGS_EQUAL_TEXT(0, process.exit_code(), process.Err().c_str());
+    if (r < 2) STRCMP_CONTAINS("savepoint written", process.Err().c_str());
+    if (r > 0) {
+      const std::string rescaled = "rescaled operator 'windows' from " +
+                                   std::to_string(parallelism[r - 1]) + " instance(s) to " +
+                                   std::to_string(parallelism[r]);
+      STRCMP_CONTAINS(rescaled.c_str(), process.Err().c_str());
+    }
+  }
+  int in_progress = 0;
+  std::string windows;
+  // Every run wrote part of the rows, and all of them together once.
+  for (const std::string& name : runs) {
+    const std::string committed = CommittedParts(dir, name + ".csv", &in_progress);
+    CHECK(committed.size() > 100);
+    windows += committed;
+  }
+  STRCMP_EQUAL("", FirstDifference(expected, SortedLines(windows)).c_str());
+  LONGS_EQUAL(0, in_progress);
+}
+
+
 // A savepoint of a running job (runnel savepoint STATE_DIR DIR, through the
 // job's control socket): the job goes on and writes its whole output once;
 // a new job started from the savepoint writes exactly the uninterrupted
