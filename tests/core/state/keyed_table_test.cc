@@ -743,3 +743,62 @@ TEST(KeyedTable, EraseAtACursorRemovesThatEntry) {
   CHECK(table.Find(key, KeyedTable::HashKey(key, 1)) == nullptr);
   LONGS_EQUAL(0, table.size());
 }
+
+// Rescaling (rescale.h) goes through ForEachCursor, Import and
+// SortRecencyByStamp: every live entry is seen once, imports keep values and
+// stamps, and a TTL table's recency list is back in stamp order after
+// imports from two tables.
+TEST(KeyedTable, ImportedEntriesKeepValueAndStampAndExpireInStampOrder) {
+  KeyedTable a(Options(8, OverflowPolicy::kFail, /*ttl=*/100));
+  KeyedTable b(Options(8, OverflowPolicy::kFail, /*ttl=*/100));
+  for (int64_t k = 0; k < 4; ++k) {
+    CHECK(Put(&a, k, k * 10, /*now=*/k * 2) == Outcome::kInserted);      // stamps 0 2 4 6
+    CHECK(Put(&b, 10 + k, k, /*now=*/k * 2 + 1) == Outcome::kInserted);  // 1 3 5 7
+  }
+  KeyedTable merged(Options(8, OverflowPolicy::kFail, /*ttl=*/100));
+  for (const KeyedTable* from : {&a, &b}) {
+    int seen = 0;
+    from->ForEachCursor([&](uint32_t cursor) {
+      uint32_t placed = 0;
+      CHECK(merged.Import(from->KeyAt(cursor), HashOf(from->KeyAt(cursor)->i64),
+                          from->StampAt(cursor), from->ValueAt(cursor),
+                          &placed) == Outcome::kInserted);
+      ++seen;
+    });
+    LONGS_EQUAL(4, seen);
+  }
+  Slot again = SlotOf(0);
+  uint32_t unused = 0;
+  CHECK(merged.Import(&again, HashOf(0), 0, &again, &unused) == Outcome::kFound);
+  LONGS_EQUAL(8, merged.size());
+  Slot key = SlotOf(2);
+  LONGS_EQUAL(20, merged.Find(&key, HashOf(2))->i64);
+  merged.SortRecencyByStamp();
+  // At clock 104, stamps below 4 expire: keys 0 (0), 10 (1), 1 (2), 11 (3).
+  LONGS_EQUAL(4, merged.Expire(104));
+  int64_t expected[] = {2, 12, 3, 13};  // the rest, oldest first
+  int i = 0;
+  merged.ForEach([&](const Slot* k, const Slot*) { LONGS_EQUAL(expected[i++], k->i64); });
+  LONGS_EQUAL(4, i);
+  // A full table refuses an import.
+  KeyedTable small(Options(1));
+  CHECK(small.Import(&key, HashOf(2), 0, &key, &unused) == Outcome::kInserted);
+  CHECK(small.Import(&again, HashOf(0), 0, &again, &unused) == Outcome::kFull);
+}
+
+TEST(KeyedTable, ForEachCursorSeesEveryEntryWithoutTheRecencyList) {
+  KeyedTableOptions options = Options(64);
+  options.recency = false;
+  KeyedTable table(options);
+  for (int64_t k = 0; k < 40; ++k) Put(&table, k, k);
+  Slot gone = SlotOf(7);
+  CHECK(table.Erase(&gone, HashOf(7)));
+  int64_t sum = 0;
+  int count = 0;
+  table.ForEachCursor([&](uint32_t cursor) {
+    sum += table.KeyAt(cursor)->i64;
+    ++count;
+  });
+  LONGS_EQUAL(39, count);
+  LONGS_EQUAL(39 * 40 / 2 - 7, sum);
+}

@@ -7,6 +7,7 @@
 #include <set>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 // CppUTest redefines `new`; it goes after every other header.
 #include <CppUTest/TestHarness.h>
@@ -452,4 +453,30 @@ TEST(TimerHeap, PushReportsFull) {
   LONGS_EQUAL(1, Pop(heap, 1, &time));
   CHECK(heap.Push(a.slots, 3) != TimerHeap::kNoHandle);
   LONGS_EQUAL(2, heap.next_time());
+}
+
+// Rescaling walks every pending timer: each once, with its key and time,
+// those of one time in registration order, Push's marked as such.
+TEST(TimerHeap, ForEachPendingSeesEveryTimerOnceInRegistrationOrderPerTime) {
+  TimerHeap heap(16, 2);
+  CHECK(Add(heap, 1, 50) == AddOutcome::kAdded);
+  CHECK(Add(heap, 2, 20) == AddOutcome::kAdded);
+  CHECK(Add(heap, 3, 50) == AddOutcome::kAdded);
+  Key pushed = MakeKey(4);
+  const uint32_t handle = heap.Push(pushed.slots, 50);
+  CHECK(Add(heap, 5, 70) == AddOutcome::kAdded);
+  CHECK(Cancel(heap, 5, 70));
+  std::vector<int64_t> at50;
+  int count = 0;
+  heap.ForEachPending([&](uint32_t h, const Slot* key, int64_t time, bool by_push) {
+    ++count;
+    CHECK(key[1].f64 == static_cast<double>(key[0].i64) * 0.5);
+    CHECK_EQUAL(key[0].i64 == 4, by_push);
+    if (by_push) LONGS_EQUAL(handle, h);
+    if (time == 50) at50.push_back(key[0].i64);
+    if (key[0].i64 == 2) LONGS_EQUAL(20, time);
+  });
+  LONGS_EQUAL(4, count);
+  const std::vector<int64_t> order = {1, 3, 4};
+  CHECK(at50 == order);
 }
