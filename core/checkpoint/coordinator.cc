@@ -306,6 +306,7 @@ Status Coordinator::RestoreSavepoint(const CheckpointStore& savepoint, bool allo
   std::vector<std::string> saved_names;
   for (const auto& space : spaces.value()) saved_names.push_back(space.space);
   const SavepointMatch match = MatchSavepoint(job, saved_names);
+  if (!match.conflicts.empty()) return InvalidArgument(match.conflicts.front());
   for (const std::string& left : match.unmatched) {
     if (!allow_non_restored) {
       return InvalidArgument("the savepoint holds state of '" + left +

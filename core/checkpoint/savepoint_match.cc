@@ -37,17 +37,6 @@ bool SplitInstance(const std::string& name, std::string* base, size_t* k) {
   return true;
 }
 
-// Whether saved space `space` is an instance of operator `base`, and which
-// (a job whose operator ran as one instance saved it under `base` itself).
-bool SavedInstance(const std::string& space, const std::string& base, size_t* k) {
-  if (IsStage(space, "op", base)) {
-    *k = 0;
-    return true;
-  }
-  std::string stage_base;
-  return SplitInstance(space, &stage_base, k) && IsStage(stage_base, "op", base);
-}
-
 // Instances numbered 0 .. n-1, each once.
 bool Complete(const std::map<size_t, size_t>& by_instance) {
   return !by_instance.empty() && by_instance.rbegin()->first + 1 == by_instance.size();
@@ -70,26 +59,60 @@ SavepointMatch MatchSavepoint(const std::vector<JobSpace>& job,
     auto at = std::find(saved.begin(), saved.end(), job[i].space);
     if (at != saved.end()) take(i, static_cast<size_t>(at - saved.begin()));
   }
-  // Operators by name, all instances together. Names that repeat in the
-  // job (each source's watermarks) are left to the other rules.
-  std::map<std::string, std::map<size_t, size_t>> operators;  // name -> instance -> space
-  std::map<std::string, bool> repeated;
+  // Operators by name, all instances together: NAME#0 .. NAME#(p-1) (a
+  // graph's names have no '#'), or NAME for one instance. A name several
+  // stages share (each source's watermarks) is left to the other rules.
+  std::map<std::string, std::map<size_t, size_t>> parallel;  // name -> instance -> space
+  std::map<std::string, std::vector<size_t>> single;          // name -> spaces
   for (size_t i = 0; i < job.size(); ++i) {
     if (job[i].kind != "op") continue;
-    std::string base = job[i].stage;
+    std::string base;
     size_t k = 0;
-    if (!SplitInstance(job[i].stage, &base, &k)) base = job[i].stage;
-    if (!operators[base].emplace(k, i).second) repeated[base] = true;
-  }
-  for (const auto& [name, instances] : operators) {
-    if (repeated[name] || !Complete(instances)) continue;
-    std::map<size_t, size_t> saved_instances;
-    bool clash = false;
-    for (size_t j = 0; j < saved.size(); ++j) {
-      size_t k = 0;
-      if (SavedInstance(saved[j], name, &k)) clash = clash || !saved_instances.emplace(k, j).second;
+    if (SplitInstance(job[i].stage, &base, &k)) {
+      parallel[base][k] = i;
+    } else {
+      single[job[i].stage].push_back(i);
     }
-    if (clash || !Complete(saved_instances)) continue;
+  }
+  std::vector<std::string> names;
+  for (const auto& entry : parallel) names.push_back(entry.first);
+  for (const auto& entry : single) {
+    if (!parallel.count(entry.first)) names.push_back(entry.first);
+  }
+  for (const std::string& name : names) {
+    const bool is_parallel = parallel.count(name) > 0;
+    // An operator of several instances named like a single stage (a
+    // source's watermarks): saved state under the plain name is that
+    // stage's, not a one-instance run of the operator.
+    const bool shared = is_parallel && single.count(name) > 0;
+    std::map<size_t, size_t> instances;
+    if (is_parallel) {
+      instances = parallel[name];
+    } else if (single[name].size() == 1) {
+      instances[0] = single[name][0];
+    } else {
+      continue;
+    }
+    std::map<size_t, size_t> saved_instances;  // instance -> saved space
+    std::vector<size_t> saved_single;
+    for (size_t j = 0; j < saved.size(); ++j) {
+      std::string stage;
+      size_t k = 0;
+      if (SplitInstance(saved[j], &stage, &k) && IsStage(stage, "op", name)) {
+        saved_instances[k] = j;
+      } else if (!shared && IsStage(saved[j], "op", name)) {
+        saved_single.push_back(j);
+      }
+    }
+    const bool one_set =
+        saved_single.empty() || (saved_instances.empty() && saved_single.size() == 1);
+    if (one_set && !saved_single.empty()) saved_instances[0] = saved_single[0];
+    if (one_set && saved_instances.empty()) continue;  // a new operator
+    if (!one_set || !Complete(saved_instances)) {
+      match.conflicts.push_back("operator '" + name +
+                                "': the savepoint's state for it is not one set of instances");
+      continue;
+    }
     if (saved_instances.size() == instances.size()) {
       for (const auto& [k, space] : instances) take(space, saved_instances.at(k));
       continue;

@@ -3,7 +3,8 @@
 // (Flink's uids: a graph's source, operator and sink names), wherever their
 // task is: a space is `KIND/NAME` in a job of one task and `KIND/TASK/NAME`
 // in a job of several, and a change of parallelism moves stages between
-// tasks. A parallel operator's instances are `NAME#0` .. `NAME#(p-1)`;
+// tasks. A parallel operator's instances are `NAME#0` .. `NAME#(p-1)`
+// (graph names have no '#');
 // when its saved instances are not its instances now (another
 // parallelism), all of them are restored together and their keys spread
 // over the new instances (rescaling).
@@ -36,6 +37,8 @@ struct SavepointMatch {
   std::vector<RescaledOperator> rescaled;
   // Saved spaces no stage restores.
   std::vector<std::string> unmatched;
+  // Operators whose saved state cannot be told apart (errors).
+  std::vector<std::string> conflicts;
 };
 
 SavepointMatch MatchSavepoint(const std::vector<JobSpace>& job,

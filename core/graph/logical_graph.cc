@@ -140,6 +140,13 @@ class Builder {
   // (in its `name` field); reports a duplicate.
   bool ClaimName(const std::string& name, const std::string& path,
                  const char* field = "name") {
+    if (name.find('#') != std::string::npos) {
+      // Savepoints tell a parallel operator's instances by it.
+      Error(path + "." + field, "name " + Quoted(name) +
+                                    " has a '#', which names the instances of a parallel "
+                                    "operator (NAME#0, NAME#1, ...)");
+      return false;
+    }
     auto [it, inserted] = declared_.emplace(name, path);
     if (!inserted) {
       Error(path + "." + field, "name " + Quoted(name) + " is already used by " + it->second);

@@ -243,9 +243,18 @@ bool KeyedTable::Erase(const Slot* key, uint64_t hash) {
 
 KeyedTable::Outcome KeyedTable::Import(const Slot* key, uint64_t hash, int64_t stamp,
                                        const Slot* value, uint32_t* cursor) {
-  const uint32_t bucket = Probe(key, hash);
+  uint32_t bucket = Probe(key, hash);
   if (buckets_[bucket].entry != kNil) return Outcome::kFound;
-  if (size_ == capacity_) return Outcome::kFull;
+  if (size_ == capacity_) {
+    if (policy_ == OverflowPolicy::kDropNew) {
+      ++dropped_;
+      return Outcome::kDropped;
+    }
+    if (policy_ == OverflowPolicy::kFail || oldest_ == kNil) return Outcome::kFull;
+    RemoveAt(bucket_of_[oldest_]);
+    ++evicted_;
+    bucket = Probe(key, hash);
+  }
   uint32_t entry;
   if (free_ != kNil) {
     entry = free_;

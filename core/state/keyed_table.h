@@ -187,8 +187,9 @@ class KeyedTable {
   int64_t StampAt(uint32_t cursor) const { return stamps_[cursor]; }
   // Inserts `key` with `value` (value_slots) and last-update time `stamp`
   // as the most recently updated entry and advances the clock to `stamp`;
-  // nothing expires or is evicted. Sets *cursor on kInserted; kFound (the
-  // key is there: nothing changed) and kFull (no room) otherwise.
+  // nothing expires. Sets *cursor on kInserted. kFound: the key is there,
+  // nothing changed. A full table follows the overflow policy, as
+  // FindOrInsert: kFull, kDropped, or the oldest entry evicted.
   Outcome Import(const schema::Slot* key, uint64_t hash, int64_t stamp,
                  const schema::Slot* value, uint32_t* cursor);
   // After imports from several tables: reorders the recency list by stamp,

@@ -17,8 +17,9 @@ namespace runnel::state {
 // to[schema::InstanceOf(hash, count)], where `hash` is that of the key's
 // first `route_slots` slots (the stream's key, which the partitioner
 // hashes), oldest first, and calls moved(uint32_t from_cursor, uint32_t
-// target, uint32_t to_cursor) for each. A full target is an error naming
-// `capacity` (the graph field to raise).
+// target, uint32_t to_cursor) for each. A full target follows its overflow
+// policy (KeyedTable::Import): an entry it drops is not moved, and one
+// that fails is an error naming `capacity` (the graph field to raise).
 template <typename Moved>
 Status MoveEntries(const KeyedTable& from, KeyedTable* const* to, uint32_t count,
                    uint32_t route_slots, const std::string& capacity, Moved&& moved) {
@@ -34,13 +35,15 @@ Status MoveEntries(const KeyedTable& from, KeyedTable* const* to, uint32_t count
       case KeyedTable::Outcome::kInserted:
         moved(cursor, target, placed);
         return;
+      case KeyedTable::Outcome::kDropped:
+        return;
       case KeyedTable::Outcome::kFull:
         status = ResourceExhausted("instance " + std::to_string(target) + " has no room for the " +
                                    std::to_string(from.size()) + " entries of a saved instance (" +
                                    std::to_string(to[target]->capacity()) +
                                    " at most); raise " + capacity);
         return;
-      default:
+      case KeyedTable::Outcome::kFound:
         status = DataError("a key is held by two saved instances");
         return;
     }

@@ -110,3 +110,38 @@ TEST(SavepointMatch, NamesThatRepeatInTheJobMatchOnlyByTheirTask) {
   const std::vector<std::string> unmatched = {"op/source c/watermarks"};
   CHECK(match.unmatched == unmatched);
 }
+
+TEST(SavepointMatch, AParallelOperatorNamedLikeASourcesWatermarksKeepsItsOwnState) {
+  // A user operator "watermarks" in 2 instances, saved with 3, beside the
+  // source's own watermarks stage.
+  std::vector<JobSpace> job = {{"op/source readings/watermarks", "op", "watermarks"}};
+  for (int i = 0; i < 2; ++i) {
+    const std::string name = "watermarks#" + std::to_string(i);
+    job.push_back({"op/" + name + "/" + name, "op", name});
+  }
+  std::vector<std::string> saved = {"op/source readings/watermarks"};
+  for (int i = 0; i < 3; ++i) {
+    const std::string name = "watermarks#" + std::to_string(i);
+    saved.push_back("op/" + name + "/" + name);
+  }
+  const SavepointMatch match = MatchSavepoint(job, saved);
+  CHECK(match.conflicts.empty());
+  STRCMP_EQUAL("op/source readings/watermarks", match.restore_from[0].c_str());
+  LONGS_EQUAL(1, match.rescaled.size());
+  LONGS_EQUAL(3, match.rescaled[0].saved.size());
+  LONGS_EQUAL(2, match.rescaled[0].instances.size());
+  CHECK(match.unmatched.empty());
+}
+
+TEST(SavepointMatch, StateThatIsNotOneSetOfInstancesIsAConflict) {
+  const std::vector<JobSpace> job = ParallelJob(2);
+  // Instances 0 and 2 of 3: one is missing.
+  std::vector<std::string> saved = {"op/windows#0/windows#0", "op/windows#2/windows#2"};
+  SavepointMatch match = MatchSavepoint(job, saved);
+  LONGS_EQUAL(1, match.conflicts.size());
+  STRCMP_CONTAINS("'windows'", match.conflicts[0].c_str());
+  // One instance saved under two tasks.
+  saved = {"op/a/windows", "op/b/windows"};
+  match = MatchSavepoint(job, saved);
+  LONGS_EQUAL(1, match.conflicts.size());
+}

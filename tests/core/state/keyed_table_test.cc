@@ -780,10 +780,20 @@ TEST(KeyedTable, ImportedEntriesKeepValueAndStampAndExpireInStampOrder) {
   int i = 0;
   merged.ForEach([&](const Slot* k, const Slot*) { LONGS_EQUAL(expected[i++], k->i64); });
   LONGS_EQUAL(4, i);
-  // A full table refuses an import.
+  // A full table follows its overflow policy.
   KeyedTable small(Options(1));
   CHECK(small.Import(&key, HashOf(2), 0, &key, &unused) == Outcome::kInserted);
   CHECK(small.Import(&again, HashOf(0), 0, &again, &unused) == Outcome::kFull);
+  KeyedTable dropping(Options(1, OverflowPolicy::kDropNew));
+  CHECK(dropping.Import(&key, HashOf(2), 0, &key, &unused) == Outcome::kInserted);
+  CHECK(dropping.Import(&again, HashOf(0), 0, &again, &unused) == Outcome::kDropped);
+  LONGS_EQUAL(1, dropping.dropped());
+  KeyedTable evicting(Options(1, OverflowPolicy::kEvictOldest));
+  CHECK(evicting.Import(&key, HashOf(2), 0, &key, &unused) == Outcome::kInserted);
+  CHECK(evicting.Import(&again, HashOf(0), 0, &again, &unused) == Outcome::kInserted);
+  LONGS_EQUAL(1, evicting.evicted());
+  CHECK(evicting.Find(&again, HashOf(0)) != nullptr);
+  CHECK(evicting.Find(&key, HashOf(2)) == nullptr);
 }
 
 TEST(KeyedTable, ForEachCursorSeesEveryEntryWithoutTheRecencyList) {
