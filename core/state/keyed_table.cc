@@ -189,37 +189,11 @@ KeyedTable::Outcome KeyedTable::FindOrInsert(const Slot* key, uint64_t hash,
     return Outcome::kFound;
   }
 
-  if (size_ == capacity_) {
-    switch (policy_) {
-      case OverflowPolicy::kFail:
-        return Outcome::kFull;
-      case OverflowPolicy::kDropNew:
-        ++dropped_;
-        return Outcome::kDropped;
-      case OverflowPolicy::kEvictOldest:
-        if (oldest_ == kNil) return Outcome::kFull;  // capacity 0
-        RemoveAt(bucket_of_[oldest_]);
-        ++evicted_;
-        // The shift may have moved the end of this key's probe run.
-        bucket = Probe(key, hash);
-        break;
-    }
-  }
-
-  if (free_ != kNil) {
-    entry = free_;
-    free_ = links_[entry].next;
-  } else {
-    entry = never_used_++;
-  }
-  schema::CopySlots(keys_.MutRange(size_t{entry} * key_slots_, key_slots_), key, key_slots_);
+  Outcome refused;
+  if (size_ == capacity_ && !MakeRoom(key, hash, &bucket, &refused)) return refused;
+  entry = Place(key, hash, bucket, clock_);
   Slot* fresh = MutValueOf(entry);
   for (uint32_t i = 0; i < value_slots_; ++i) fresh[i].i64 = 0;
-  stamps_.Mut(entry) = clock_;
-  if (recency_) LinkNewest(entry);
-  buckets_.Mut(bucket) = Bucket{entry, static_cast<uint32_t>(hash)};
-  bucket_of_.Mut(entry) = bucket;
-  ++size_;
   *value = fresh;
   return Outcome::kInserted;
 }
@@ -241,20 +215,30 @@ bool KeyedTable::Erase(const Slot* key, uint64_t hash) {
   return true;
 }
 
-KeyedTable::Outcome KeyedTable::Import(const Slot* key, uint64_t hash, int64_t stamp,
-                                       const Slot* value, uint32_t* cursor) {
-  uint32_t bucket = Probe(key, hash);
-  if (buckets_[bucket].entry != kNil) return Outcome::kFound;
-  if (size_ == capacity_) {
-    if (policy_ == OverflowPolicy::kDropNew) {
+bool KeyedTable::MakeRoom(const Slot* key, uint64_t hash, uint32_t* bucket, Outcome* refused) {
+  switch (policy_) {
+    case OverflowPolicy::kFail:
+      *refused = Outcome::kFull;
+      return false;
+    case OverflowPolicy::kDropNew:
       ++dropped_;
-      return Outcome::kDropped;
-    }
-    if (policy_ == OverflowPolicy::kFail || oldest_ == kNil) return Outcome::kFull;
-    RemoveAt(bucket_of_[oldest_]);
-    ++evicted_;
-    bucket = Probe(key, hash);
+      *refused = Outcome::kDropped;
+      return false;
+    case OverflowPolicy::kEvictOldest:
+      if (oldest_ == kNil) {  // capacity 0
+        *refused = Outcome::kFull;
+        return false;
+      }
+      RemoveAt(bucket_of_[oldest_]);
+      ++evicted_;
+      // The shift may have moved the end of this key's probe run.
+      *bucket = Probe(key, hash);
+      return true;
   }
+  return false;
+}
+
+uint32_t KeyedTable::Place(const Slot* key, uint64_t hash, uint32_t bucket, int64_t stamp) {
   uint32_t entry;
   if (free_ != kNil) {
     entry = free_;
@@ -263,14 +247,23 @@ KeyedTable::Outcome KeyedTable::Import(const Slot* key, uint64_t hash, int64_t s
     entry = never_used_++;
   }
   schema::CopySlots(keys_.MutRange(size_t{entry} * key_slots_, key_slots_), key, key_slots_);
-  schema::CopySlots(MutValueOf(entry), value, value_slots_);
   stamps_.Mut(entry) = stamp;
-  if (stamp > clock_) clock_ = stamp;
   if (recency_) LinkNewest(entry);
   buckets_.Mut(bucket) = Bucket{entry, static_cast<uint32_t>(hash)};
   bucket_of_.Mut(entry) = bucket;
   ++size_;
-  *cursor = entry;
+  return entry;
+}
+
+KeyedTable::Outcome KeyedTable::Import(const Slot* key, uint64_t hash, int64_t stamp,
+                                       const Slot* value, uint32_t* cursor) {
+  uint32_t bucket = Probe(key, hash);
+  if (buckets_[bucket].entry != kNil) return Outcome::kFound;
+  Outcome refused;
+  if (size_ == capacity_ && !MakeRoom(key, hash, &bucket, &refused)) return refused;
+  if (stamp > clock_) clock_ = stamp;
+  *cursor = Place(key, hash, bucket, stamp);
+  schema::CopySlots(MutValueOf(*cursor), value, value_slots_);
   return Outcome::kInserted;
 }
 

@@ -262,6 +262,14 @@ class KeyedTable {
 
   void LinkNewest(uint32_t entry);
   void Unlink(uint32_t entry);
+  // A new key meets a full table: applies the overflow policy. False (with
+  // the outcome in *refused) when the key gets no room; else an entry was
+  // evicted and *bucket is where the key goes now.
+  bool MakeRoom(const schema::Slot* key, uint64_t hash, uint32_t* bucket, Outcome* refused);
+  // Takes a free entry for a key not in the table (whose probe ended at
+  // `bucket`): key, stamp, recency and index set; the value is the
+  // caller's to fill. REQUIRES: size() < capacity().
+  uint32_t Place(const schema::Slot* key, uint64_t hash, uint32_t bucket, int64_t stamp);
 
   uint32_t capacity_;
   uint32_t key_slots_;
