@@ -309,8 +309,11 @@ Status Coordinator::RestoreSavepoint(const CheckpointStore& savepoint, bool allo
   if (!match.conflicts.empty()) return InvalidArgument(match.conflicts.front());
   for (const std::string& left : match.unmatched) {
     if (!allow_non_restored) {
-      return InvalidArgument("the savepoint holds state of '" + left +
-                             "', which this graph does not have; pass "
+      const auto info = std::find_if(spaces.value().begin(), spaces.value().end(),
+                                     [&](const auto& space) { return space.space == left; });
+      return InvalidArgument("the savepoint holds state of '" + left + "' (" +
+                             std::to_string(info->entries) +
+                             " entries), which this graph does not have; pass "
                              "--allow-non-restored-state to leave it out");
     }
     RUNNEL_LOG_WARN("savepoint state of '%s' left out: this graph does not have it",
