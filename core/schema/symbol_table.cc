@@ -1,5 +1,6 @@
 #include "core/schema/symbol_table.h"
 
+#include <cstdlib>
 #include <cstring>
 
 namespace runnel::schema {
@@ -21,16 +22,27 @@ uint32_t BucketCountFor(uint32_t max_symbols) {
   return buckets;
 }
 
+// `n` (at least 1) zero-filled T; aborts when the system has no memory left,
+// as `new` would.
+template <typename T>
+T* Zeroed(uint32_t n) {
+  void* p = std::calloc(n > 0 ? n : 1, sizeof(T));
+  if (p == nullptr) std::abort();
+  return static_cast<T*>(p);
+}
+
 }  // namespace
 
 SymbolTable::SymbolTable(uint32_t max_symbols, uint32_t max_bytes)
     : max_symbols_(max_symbols),
       max_bytes_(max_bytes),
       bucket_mask_(BucketCountFor(max_symbols) - 1),
-      buckets_(new std::atomic<uint32_t>[bucket_mask_ + 1]()),
-      spans_(new Span[max_symbols > 0 ? max_symbols : 1]()),
-      states_(new std::atomic<uint8_t>[max_symbols > 0 ? max_symbols : 1]()),
+      buckets_(Zeroed<std::atomic<uint32_t>>(bucket_mask_ + 1)),
+      spans_(new Span[max_symbols > 0 ? max_symbols : 1]),
+      states_(Zeroed<std::atomic<uint8_t>>(max_symbols)),
       bytes_(new char[max_bytes > 0 ? max_bytes : 1]) {}
+
+void SymbolTable::Free::operator()(void* p) const { std::free(p); }
 
 uint64_t SymbolTable::Hash(std::string_view text) {
   // FNV-1a: short keys, good spread, no tables.
