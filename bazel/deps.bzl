@@ -3,26 +3,28 @@
 A normal build links the shared libraries. --config=static (what the ARM
 configs and tools/package use) links the static archives instead, so a
 deployed binary needs only what a stock Debian or Raspberry Pi OS has. The
-exceptions, documented in docs/DEPLOY.md: libgssapi_krb5 (Debian's libzmq.a
-needs it and Debian ships no static one; it is on every stock image),
-libsimdjson (Debian ships no static archive; the package carries the .so)
-and libstdc++, which libsimdjson loads anyway (every Debian system has it).
+exceptions, documented in docs/DEPLOY.md: libsimdjson (Debian ships no
+static archive; the package carries the .so) and libstdc++, which
+libsimdjson loads anyway (every Debian system has it).
 """
 
 ZMQ_LINKOPTS = select({
     "//bazel:static_deps": [
         "-l:libzmq.a",
-        # What Debian built libzmq with: CURVE, PGM, NORM, GSSAPI, strlcpy.
+        # What Debian built libzmq with and Runnel uses: CURVE, strlcpy.
+        # Its PGM, NORM and GSSAPI parts link to ZMQ_DEPS instead.
         "-l:libsodium.a",
-        "-l:libpgm.a",
-        "-l:libnorm.a",
-        "-l:libprotokit.a",
         "-l:libbsd.a",
         "-l:libmd.a",
-        "-l:libgssapi_krb5.so.2",
         "-pthread",
     ],
     "//conditions:default": ["-lzmq"],
+})
+
+# Every target with ZMQ_LINKOPTS also depends on ZMQ_DEPS.
+ZMQ_DEPS = select({
+    "//bazel:static_deps": ["//third_party/libzmq_left_out"],
+    "//conditions:default": [],
 })
 
 FLATBUFFERS_LINKOPTS = select({
