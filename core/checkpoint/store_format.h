@@ -13,8 +13,10 @@
 
 namespace runnel::checkpoint::format {
 
-// Bumped when the layout below changes incompatibly.
-inline constexpr uint32_t kFormatVersion = 1;
+// Bumped when the layout below, or the bytes of the operator state it holds
+// (core/state), change incompatibly. 2: state indexes and free-id stacks
+// hold id + 1 (IdArray, core/state/tracked_array.h).
+inline constexpr uint32_t kFormatVersion = 2;
 
 // First byte of each kind of record.
 inline constexpr char kMetaKey[] = "M";

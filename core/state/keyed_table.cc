@@ -41,15 +41,12 @@ KeyedTable::KeyedTable(const KeyedTableOptions& options)
       recency_(options.recency || ttl_ > 0 ||
                options.policy == OverflowPolicy::kEvictOldest),
       bucket_mask_(static_cast<uint32_t>(BucketCountFor(capacity_) - 1)),
-      buckets_(uint64_t{bucket_mask_} + 1),
-      keys_(size_t{capacity_} * key_slots_),
-      values_(size_t{capacity_} * value_slots_),
-      stamps_(capacity_),
-      links_(capacity_),
-      bucket_of_(capacity_) {
-  const size_t buckets = size_t{bucket_mask_} + 1;
-  std::fill_n(buckets_.MutRange(0, buckets), buckets, Bucket{kNil, 0});
-}
+      buckets_(uint64_t{bucket_mask_} + 1, /*zeroed=*/true),
+      keys_(size_t{capacity_} * key_slots_, /*zeroed=*/true),
+      values_(size_t{capacity_} * value_slots_, /*zeroed=*/true),
+      stamps_(capacity_, /*zeroed=*/true),
+      links_(capacity_, /*zeroed=*/true),
+      bucket_of_(capacity_, /*zeroed=*/true) {}
 
 void KeyedTable::EnableTracking() {
   TrackedRegion* regions[kRegions];
@@ -92,8 +89,8 @@ uint32_t KeyedTable::Probe(const Slot* key, uint64_t hash) const {
   uint32_t bucket = tag & bucket_mask_;
   for (;;) {
     const Bucket& b = buckets_[bucket];
-    if (b.entry == kNil) return bucket;
-    if (b.tag == tag && SameKey(KeyOf(b.entry), key, key_slots_)) return bucket;
+    if (b.entry() == kNil) return bucket;
+    if (b.tag == tag && SameKey(KeyOf(b.entry()), key, key_slots_)) return bucket;
     bucket = (bucket + 1) & bucket_mask_;
   }
 }
@@ -123,7 +120,7 @@ void KeyedTable::Unlink(uint32_t entry) {
 }
 
 void KeyedTable::RemoveAt(uint32_t bucket) {
-  const uint32_t entry = buckets_[bucket].entry;
+  const uint32_t entry = buckets_[bucket].entry();
   if (recency_) Unlink(entry);
   links_.Mut(entry).next = free_;
   free_ = entry;
@@ -137,15 +134,15 @@ void KeyedTable::RemoveAt(uint32_t bucket) {
   for (;;) {
     next = (next + 1) & bucket_mask_;
     const Bucket b = buckets_[next];
-    if (b.entry == kNil) break;
+    if (b.entry() == kNil) break;
     const uint32_t home = b.tag & bucket_mask_;
     if (((next - home) & bucket_mask_) >= ((next - hole) & bucket_mask_)) {
       buckets_.Mut(hole) = b;
-      bucket_of_.Mut(b.entry) = hole;
+      bucket_of_.Mut(b.entry()) = hole;
       hole = next;
     }
   }
-  buckets_.Mut(hole) = Bucket{kNil, 0};
+  buckets_.Mut(hole) = Bucket{};
 }
 
 uint32_t KeyedTable::AdvanceClock(int64_t now) {
@@ -178,7 +175,7 @@ KeyedTable::Outcome KeyedTable::FindOrInsert(const Slot* key, uint64_t hash,
     AdvanceClock(now);
   }
   uint32_t bucket = Probe(key, hash);
-  uint32_t entry = buckets_[bucket].entry;
+  uint32_t entry = buckets_[bucket].entry();
   if (entry != kNil) {
     if (ttl_ != 0) stamps_.Mut(entry) = clock_;
     if (recency_ && entry != newest_) {
@@ -199,18 +196,18 @@ KeyedTable::Outcome KeyedTable::FindOrInsert(const Slot* key, uint64_t hash,
 }
 
 const Slot* KeyedTable::Find(const Slot* key, uint64_t hash) const {
-  const uint32_t entry = buckets_[Probe(key, hash)].entry;
+  const uint32_t entry = buckets_[Probe(key, hash)].entry();
   return entry == kNil ? nullptr : ValueOf(entry);
 }
 
 Slot* KeyedTable::Find(const Slot* key, uint64_t hash) {
-  const uint32_t entry = buckets_[Probe(key, hash)].entry;
+  const uint32_t entry = buckets_[Probe(key, hash)].entry();
   return entry == kNil ? nullptr : MutValueOf(entry);
 }
 
 bool KeyedTable::Erase(const Slot* key, uint64_t hash) {
   const uint32_t bucket = Probe(key, hash);
-  if (buckets_[bucket].entry == kNil) return false;
+  if (buckets_[bucket].entry() == kNil) return false;
   RemoveAt(bucket);
   return true;
 }
@@ -249,7 +246,7 @@ uint32_t KeyedTable::Place(const Slot* key, uint64_t hash, uint32_t bucket, int6
   schema::CopySlots(keys_.MutRange(size_t{entry} * key_slots_, key_slots_), key, key_slots_);
   stamps_.Mut(entry) = stamp;
   if (recency_) LinkNewest(entry);
-  buckets_.Mut(bucket) = Bucket{entry, static_cast<uint32_t>(hash)};
+  buckets_.Mut(bucket) = Bucket::Of(entry, static_cast<uint32_t>(hash));
   bucket_of_.Mut(entry) = bucket;
   ++size_;
   return entry;
@@ -258,7 +255,7 @@ uint32_t KeyedTable::Place(const Slot* key, uint64_t hash, uint32_t bucket, int6
 KeyedTable::Outcome KeyedTable::Import(const Slot* key, uint64_t hash, int64_t stamp,
                                        const Slot* value, uint32_t* cursor) {
   uint32_t bucket = Probe(key, hash);
-  if (buckets_[bucket].entry != kNil) return Outcome::kFound;
+  if (buckets_[bucket].entry() != kNil) return Outcome::kFound;
   Outcome refused;
   if (size_ == capacity_ && !MakeRoom(key, hash, &bucket, &refused)) return refused;
   if (stamp > clock_) clock_ = stamp;

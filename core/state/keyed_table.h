@@ -95,10 +95,10 @@ class KeyedTable {
   }
   void PrefetchEntry(uint64_t hash) const {
     const Bucket& b = buckets_[static_cast<uint32_t>(hash) & bucket_mask_];
-    if (b.entry == kNil) return;
-    __builtin_prefetch(KeyOf(b.entry));
-    __builtin_prefetch(ValueOf(b.entry), 1);
-    values_.PrefetchMark(size_t{b.entry} * value_slots_ * sizeof(schema::Slot));
+    if (b.entry() == kNil) return;
+    __builtin_prefetch(KeyOf(b.entry()));
+    __builtin_prefetch(ValueOf(b.entry()), 1);
+    values_.PrefetchMark(size_t{b.entry()} * value_slots_ * sizeof(schema::Slot));
   }
 
   // Hints that the live entry at `cursor` is about to be read and erased.
@@ -179,7 +179,7 @@ class KeyedTable {
       return;
     }
     for (size_t b = 0; b <= bucket_mask_; ++b) {
-      if (buckets_[b].entry != kNil) fn(buckets_[b].entry);
+      if (buckets_[b].entry() != kNil) fn(buckets_[b].entry());
     }
   }
   // The last-update time of the live entry at `cursor` (meaningful with a
@@ -230,9 +230,14 @@ class KeyedTable {
   // One bucket of the open-addressing array. `tag` is the low 32 bits of the
   // entry's hash: it picks the home bucket (the array has at most 2^32
   // buckets) and rules out most non-matching keys before a memcmp.
+  // It holds entry + 1, so zero bytes (fresh state memory) are an empty
+  // bucket and building the index writes nothing: its memory becomes
+  // resident as keys arrive.
   struct Bucket {
-    uint32_t entry;  // index into the entry arrays, or kNil when empty
+    uint32_t stored_entry;  // entry + 1, or 0 when empty
     uint32_t tag;
+    uint32_t entry() const { return stored_entry - 1; }  // kNil when empty
+    static Bucket Of(uint32_t entry, uint32_t tag) { return Bucket{entry + 1, tag}; }
   };
 
   // Recency list links; free entries chain through `next`.

@@ -1,6 +1,5 @@
 #include "core/state/timer_heap.h"
 
-#include <algorithm>
 #include <cstring>
 
 #include "core/common/byte_count.h"
@@ -28,19 +27,8 @@ TimerHeap::TimerHeap(uint32_t capacity, uint32_t key_slots)
       buckets_(uint64_t{bucket_mask_} + 1),
       groups_(capacity, /*zeroed=*/true),
       free_groups_(capacity),
-      heap_(capacity),
-      time_buckets_(uint64_t{bucket_mask_} + 1) {
-  // Hand out low ids first: the free lists are stacks popped from their end.
-  uint32_t* free_ids = free_.MutRange(0, capacity_);
-  uint32_t* free_groups = free_groups_.MutRange(0, capacity_);
-  for (uint32_t i = 0; i < capacity_; ++i) {
-    free_ids[i] = capacity_ - 1 - i;
-    free_groups[i] = capacity_ - 1 - i;
-  }
-  const size_t buckets = size_t{bucket_mask_} + 1;
-  std::fill_n(buckets_.MutRange(0, buckets), buckets, kEmpty);
-  std::fill_n(time_buckets_.MutRange(0, buckets), buckets, kEmpty);
-}
+      heap_(capacity, /*zeroed=*/true),
+      time_buckets_(uint64_t{bucket_mask_} + 1) {}
 
 void TimerHeap::EnableTracking() {
   TrackedRegion* regions[kRegions];
@@ -52,12 +40,12 @@ void TimerHeap::EnableTracking() {
 void TimerHeap::AppendRegions(TrackedRegion** regions, uint32_t* count) {
   regions[(*count)++] = &entries_;
   regions[(*count)++] = &keys_;
-  regions[(*count)++] = &free_;
-  regions[(*count)++] = &buckets_;
+  regions[(*count)++] = free_.region();
+  regions[(*count)++] = buckets_.region();
   regions[(*count)++] = &groups_;
-  regions[(*count)++] = &free_groups_;
+  regions[(*count)++] = free_groups_.region();
   regions[(*count)++] = &heap_;
-  regions[(*count)++] = &time_buckets_;
+  regions[(*count)++] = time_buckets_.region();
 }
 
 uint64_t TimerHeap::Mix(uint64_t key_hash, int64_t time) {
@@ -104,7 +92,7 @@ uint32_t TimerHeap::ProbeTime(int64_t time) const {
 }
 
 template <typename Home>
-void TimerHeap::EraseBucket(TrackedArray<uint32_t>* buckets, uint32_t bucket, Home home) {
+void TimerHeap::EraseBucket(IdArray* buckets, uint32_t bucket, Home home) {
   uint32_t hole = bucket;
   uint32_t next = bucket;
   for (;;) {
@@ -115,11 +103,11 @@ void TimerHeap::EraseBucket(TrackedArray<uint32_t>* buckets, uint32_t bucket, Ho
     // The id may fill the hole only if the hole lies on its probe path,
     // i.e. it sits at least as far from its home as from the hole.
     if (((next - start) & bucket_mask_) >= ((next - hole) & bucket_mask_)) {
-      buckets->Mut(hole) = id;
+      buckets->Set(hole, id);
       hole = next;
     }
   }
-  buckets->Mut(hole) = kEmpty;
+  buckets->Set(hole, kEmpty);
 }
 
 void TimerHeap::EraseEntryBucket(uint32_t bucket) {
@@ -166,9 +154,9 @@ uint32_t TimerHeap::GroupFor(int64_t time) {
   uint32_t group = time_buckets_[bucket];
   if (group == kEmpty) {
     // There are never more groups than timers, so one is free.
-    group = free_groups_[capacity_ - groups_size_ - 1];
+    group = FreeId(free_groups_, capacity_ - groups_size_ - 1);
     groups_.Mut(group) = Group{time, kEmpty, kEmpty, 0};
-    time_buckets_.Mut(bucket) = group;
+    time_buckets_.Set(bucket, group);
     ++groups_size_;
     SiftUp(groups_size_ - 1, group);
   }
@@ -180,7 +168,7 @@ void TimerHeap::RemoveGroup(uint32_t group) {
   EraseTimeBucket(ProbeTime(groups_[group].time));
   if (last_group_ == group) last_group_ = kEmpty;
   const uint32_t pos = groups_[group].heap_pos;
-  free_groups_.Mut(capacity_ - groups_size_) = group;
+  free_groups_.Set(capacity_ - groups_size_, group);
   --groups_size_;
   if (pos == groups_size_) return;
   // Refill the gap with the last group, which may belong above or below it.
@@ -206,13 +194,13 @@ void TimerHeap::Unlink(uint32_t entry) {
     g.tail = e.prev;
   }
   if (g.head == kEmpty) RemoveGroup(e.group);
-  free_.Mut(capacity_ - size_) = entry;
+  free_.Set(capacity_ - size_, entry);
   --size_;
 }
 
 uint32_t TimerHeap::NewEntry(const schema::Slot* key, int64_t time,
                              uint64_t hash, bool indexed) {
-  const uint32_t entry = free_[capacity_ - size_ - 1];
+  const uint32_t entry = FreeId(free_, capacity_ - size_ - 1);
   ++size_;
   if (key_slots_ > 0) {
     schema::CopySlots(keys_.MutRange(size_t{entry} * key_slots_, key_slots_), key, key_slots_);
@@ -235,7 +223,7 @@ TimerHeap::AddOutcome TimerHeap::Add(const schema::Slot* key, uint64_t key_hash,
   const uint32_t bucket = Probe(key, hash, time);
   if (buckets_[bucket] != kEmpty) return AddOutcome::kDuplicate;
   if (size_ == capacity_) return AddOutcome::kFull;
-  buckets_.Mut(bucket) = NewEntry(key, time, hash, /*indexed=*/true);
+  buckets_.Set(bucket, NewEntry(key, time, hash, /*indexed=*/true));
   return AddOutcome::kAdded;
 }
 

@@ -124,7 +124,7 @@ class TimerHeap {
   }
 
  private:
-  static constexpr uint32_t kEmpty = UINT32_MAX;
+  static constexpr uint32_t kEmpty = IdArray::kNone;
 
   // Stable storage for one pending timer; its id does not change while the
   // timer is pending.
@@ -161,7 +161,7 @@ class TimerHeap {
   // its cluster back so every probe sequence stays unbroken (no tombstones).
   // home(id) is where the id's probe sequence starts.
   template <typename Home>
-  void EraseBucket(TrackedArray<uint32_t>* buckets, uint32_t bucket, Home home);
+  void EraseBucket(IdArray* buckets, uint32_t bucket, Home home);
   void EraseEntryBucket(uint32_t bucket);
   void EraseTimeBucket(uint32_t bucket);
 
@@ -186,6 +186,11 @@ class TimerHeap {
   void SiftUp(uint32_t pos, uint32_t group);
   void SiftDown(uint32_t pos, uint32_t group);
   void RemoveGroup(uint32_t group);
+  // The id at `pos` of a free stack: low ids are handed out first.
+  uint32_t FreeId(const IdArray& stack, uint32_t pos) const {
+    const uint32_t id = stack[pos];
+    return id == kEmpty ? capacity_ - 1 - pos : id;
+  }
 
   uint32_t capacity_;
   uint32_t key_slots_;
@@ -195,12 +200,15 @@ class TimerHeap {
   uint32_t last_group_ = kEmpty;  // the group Add used last (a likely hit)
   TrackedArray<Entry> entries_;      // by entry id
   TrackedArray<schema::Slot> keys_;  // key_slots_ per entry id
-  TrackedArray<uint32_t> free_;      // free_[0, capacity_ - size_) ids
-  TrackedArray<uint32_t> buckets_;   // (key, time) index: entry id or kEmpty
-  TrackedArray<Group> groups_;       // by group id
-  TrackedArray<uint32_t> free_groups_;  // [0, capacity_ - groups_size_)
-  TrackedArray<uint32_t> heap_;         // heap_[0, groups_size_): group ids
-  TrackedArray<uint32_t> time_buckets_;  // time index: group id or kEmpty
+  // The free ids, a stack popped from its end: free_[0, capacity_ - size_).
+  // A position never written holds its first id (FreeId), so the stack
+  // starts full without being written.
+  IdArray free_;
+  IdArray buckets_;   // (key, time) index: entry id or kEmpty
+  TrackedArray<Group> groups_;  // by group id
+  IdArray free_groups_;  // free group ids, like free_: [0, capacity_ - groups_size_)
+  TrackedArray<uint32_t> heap_;  // heap_[0, groups_size_): group ids
+  IdArray time_buckets_;  // time index: group id or kEmpty
 };
 
 }  // namespace runnel::state

@@ -13,6 +13,12 @@
 // blocks' bytes (or every block's, for a full checkpoint), and the blocks of
 // a restored checkpoint written back. The element type must be trivially
 // copyable: a block is raw bytes.
+//
+// IdArray is a TrackedArray of ids (entry numbers) in which an element never
+// set reads as kNone: it stores id + 1, so the zero bytes of fresh state
+// memory are all kNone and building an index or a stack of ids writes
+// nothing. Its memory becomes resident as ids arrive, not as capacity is
+// reserved.
 #pragma once
 
 #include <algorithm>
@@ -132,6 +138,23 @@ class TrackedArray : public TrackedRegion {
         data_(std::move(data)) {}
 
   StateArray<T> data_;
+};
+
+class IdArray {
+ public:
+  static constexpr uint32_t kNone = UINT32_MAX;
+
+  explicit IdArray(size_t n) : stored_(n, /*zeroed=*/true) {}
+
+  // 0 - 1 wraps to kNone, and kNone + 1 to 0.
+  uint32_t operator[](size_t i) const { return stored_[i] - 1; }
+  void Set(size_t i, uint32_t id) { stored_.Mut(i) = id + 1; }
+  size_t size() const { return stored_.size(); }
+
+  TrackedRegion* region() { return &stored_; }
+
+ private:
+  TrackedArray<uint32_t> stored_;
 };
 
 }  // namespace runnel::state
