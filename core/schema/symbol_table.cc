@@ -38,7 +38,7 @@ SymbolTable::SymbolTable(uint32_t max_symbols, uint32_t max_bytes)
       max_bytes_(max_bytes),
       bucket_mask_(BucketCountFor(max_symbols) - 1),
       buckets_(Zeroed<std::atomic<uint32_t>>(bucket_mask_ + 1)),
-      spans_(new Span[max_symbols > 0 ? max_symbols : 1]),
+      spans_(Zeroed<Span>(max_symbols)),
       states_(Zeroed<std::atomic<uint8_t>>(max_symbols)),
       bytes_(new char[max_bytes > 0 ? max_bytes : 1]) {}
 

@@ -115,15 +115,15 @@ class SymbolTable {
   std::atomic<uint32_t> size_{0};
   // id + 1, or 0 when empty. A bucket changes at most once, from 0, with a
   // release compare-exchange; readers load it with acquire.
-  // buckets_ and states_ start as zero bytes from calloc and spans_
-  // uninitialized: fresh pages from the system are zero already, so only
-  // what gets written becomes resident. (Value-initialized arrays wrote
-  // 1.1 MB of the default table at start.)
+  // The arrays start as zero bytes from calloc, not value-initialized:
+  // fresh pages from the system are zero already, so only what gets written
+  // becomes resident. (Value-initialized arrays wrote 1.1 MB of the default
+  // table at start.)
   struct Free {
     void operator()(void* p) const;
   };
   std::unique_ptr<std::atomic<uint32_t>[], Free> buckets_;
-  std::unique_ptr<Span[]> spans_;  // written before an id is published
+  std::unique_ptr<Span[], Free> spans_;  // written before an id is published
   std::unique_ptr<std::atomic<uint8_t>[], Free> states_;  // IdState per id
   std::unique_ptr<char[]> bytes_;
 };
