@@ -182,7 +182,9 @@ Status CheckpointStore::CheckMeta(const std::string& graph_fingerprint) {
   if (version != format::kFormatVersion) {
     return InvalidArgument("checkpoint store " + dir_ + " has format version " +
                            std::to_string(version) + "; this Runnel reads " +
-                           std::to_string(format::kFormatVersion));
+                           std::to_string(format::kFormatVersion) +
+                           " (formats may change before Runnel 1.0: move the directory "
+                           "aside to start without its state)");
   }
   if (fingerprint != graph_fingerprint) {
     return InvalidArgument("checkpoint store " + dir_ +

@@ -220,7 +220,7 @@ class KeyedTable {
   void RestoreScalars(const Scalars& scalars);
 
  private:
-  static constexpr uint32_t kNil = UINT32_MAX;
+  static constexpr uint32_t kNil = kNoId;
 
   // Layout: the bucket array holds entry indices, and each entry's key,
   // value, stamp and links live in flat per-entry arrays. Backward shift
@@ -234,10 +234,10 @@ class KeyedTable {
   // bucket and building the index writes nothing: its memory becomes
   // resident as keys arrive.
   struct Bucket {
-    uint32_t stored_entry;  // entry + 1, or 0 when empty
+    uint32_t stored_entry;  // StoreId(entry), or 0 when empty
     uint32_t tag;
-    uint32_t entry() const { return stored_entry - 1; }  // kNil when empty
-    static Bucket Of(uint32_t entry, uint32_t tag) { return Bucket{entry + 1, tag}; }
+    uint32_t entry() const { return LoadId(stored_entry); }  // kNil when empty
+    static Bucket Of(uint32_t entry, uint32_t tag) { return Bucket{StoreId(entry), tag}; }
   };
 
   // Recency list links; free entries chain through `next`.

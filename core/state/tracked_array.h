@@ -15,7 +15,7 @@
 // copyable: a block is raw bytes.
 //
 // IdArray is a TrackedArray of ids (entry numbers) in which an element never
-// set reads as kNone: it stores id + 1, so the zero bytes of fresh state
+// set reads as kNone: it stores id + 1 (StoreId), so the zero bytes of fresh state
 // memory are all kNone and building an index or a stack of ids writes
 // nothing. Its memory becomes resident as ids arrive, not as capacity is
 // reserved.
@@ -140,15 +140,19 @@ class TrackedArray : public TrackedRegion {
   StateArray<T> data_;
 };
 
+// An id as state memory holds it: id + 1, so that zero bytes are kNoId.
+inline constexpr uint32_t kNoId = UINT32_MAX;
+inline uint32_t StoreId(uint32_t id) { return id + 1; }         // kNoId -> 0
+inline uint32_t LoadId(uint32_t stored) { return stored - 1; }  // 0 -> kNoId
+
 class IdArray {
  public:
-  static constexpr uint32_t kNone = UINT32_MAX;
+  static constexpr uint32_t kNone = kNoId;
 
   explicit IdArray(size_t n) : stored_(n, /*zeroed=*/true) {}
 
-  // 0 - 1 wraps to kNone, and kNone + 1 to 0.
-  uint32_t operator[](size_t i) const { return stored_[i] - 1; }
-  void Set(size_t i, uint32_t id) { stored_.Mut(i) = id + 1; }
+  uint32_t operator[](size_t i) const { return LoadId(stored_[i]); }
+  void Set(size_t i, uint32_t id) { stored_.Mut(i) = StoreId(id); }
   size_t size() const { return stored_.size(); }
 
   TrackedRegion* region() { return &stored_; }

@@ -2,7 +2,7 @@
 // of Debian's libzmq.a that Runnel never uses: the PGM and NORM multicast
 // transports and GSSAPI (Kerberos) security. Debian builds libzmq.a with all
 // three and offers no libzmq without them; linking their libraries would add
-// 0.5 MB to the binary (libpgm, libnorm, libprotokit) and 0.6 MB to its
+// 0.66 MB to the binary (libpgm, libnorm, libprotokit) and 0.6 MB to its
 // memory (the shared Kerberos libraries, which every start loads and
 // relocates). docs/DEPLOY.md, "What the binary needs on the gateway".
 //

@@ -182,7 +182,13 @@ TEST_GROUP(CsvSinkCheckpoints) {
   std::string out_dir() const { return dir.File("out"); }
   std::string store() const { return dir.File("store"); }
 
-  void setup() override { std::filesystem::create_directory(out_dir()); }
+  // Rows written below with their device slot left 0 name id 0: "dev-0".
+  void setup() override {
+    std::filesystem::create_directory(out_dir());
+    uint32_t id = 0;
+    CHECK(symbols.Intern("dev-0", &id));
+    LONGS_EQUAL(0, id);
+  }
 
   // Restores a fresh sink from the stored checkpoint (if any) and runs
   // the rest of the job.
