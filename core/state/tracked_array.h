@@ -15,10 +15,10 @@
 // copyable: a block is raw bytes.
 //
 // IdArray is a TrackedArray of ids (entry numbers) in which an element never
-// set reads as kNone: it stores id + 1 (StoreId), so the zero bytes of fresh state
-// memory are all kNone and building an index or a stack of ids writes
-// nothing. Its memory becomes resident as ids arrive, not as capacity is
-// reserved.
+// set reads as kNone: it stores id + 1 (StoreId), so the zero bytes of fresh
+// state memory are all kNone and building an index or a stack of ids
+// writes nothing. Its memory becomes resident as ids arrive, not as
+// capacity is reserved.
 #pragma once
 
 #include <algorithm>
