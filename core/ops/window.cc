@@ -72,6 +72,7 @@
 #include "core/state/timer_heap.h"
 #include "core/state/state_image.h"
 #include "core/state/state_memory.h"
+#include "core/state/tracked_array.h"
 
 namespace runnel::ops {
 namespace {
@@ -105,7 +106,7 @@ enum : uint32_t {
   kPrev,      // list links (sliding panes, sessions): the neighbours' cursors
   kNext,
   kLinks,  // kHasPrev | kHasNext
-  kTimer,  // tumbling: 1 + the handle of its pending fire timer; 0: none
+  kTimer,  // tumbling: StoreId(handle) of its pending fire timer; 0: none
   kMeta,
 };
 constexpr int64_t kHasPrev = 1;
@@ -822,7 +823,7 @@ Status WindowOperator::Impl::MoveTimers(TimerHeap Impl::*heap, Impl* const* to, 
       cursor.i64 = entry_cursor[old];
       const uint32_t handle = (t->*heap).Push(&cursor, time);
       full = handle == TimerHeap::kNoHandle;
-      if (!full) t->table_.MutableValueAt(entry_cursor[old])[kTimer].i64 = int64_t{handle} + 1;
+      if (!full) t->table_.MutableValueAt(entry_cursor[old])[kTimer].i64 = state::StoreId(handle);
     } else {
       Impl* t = to[schema::InstanceOf(schema::HashSlots(tkey, kc_), count)];
       if (pushed) {
@@ -1656,7 +1657,7 @@ void WindowOperator::Impl::RemoveEntry(const Slot* key, int64_t id) {
       if (spec_.type == Type::kSession) {
         CancelTimer(&fire_, key, id, kOnTime, EmitTime(end));
       } else if (value[kTimer].i64 != 0) {
-        fire_.CancelHandle(static_cast<uint32_t>(value[kTimer].i64 - 1));
+        fire_.CancelHandle(state::LoadId(static_cast<uint32_t>(value[kTimer].i64)));
       }
       if (!cleanup_on_fire_)
         CancelTimer(&cleanup_, key, id, kOnTime, CleanupTime(end));
@@ -1708,7 +1709,7 @@ void WindowOperator::Impl::PushFire(Slot* value, int64_t time) {
     Fail(Status(StatusCode::kInternal, "window: timers full"));
     return;
   }
-  value[kTimer].i64 = int64_t{handle} + 1;
+  value[kTimer].i64 = state::StoreId(handle);
 }
 
 void WindowOperator::Impl::LinkSorted(const Slot* key, Slot* value) {
