@@ -27,11 +27,6 @@ ZMQ_DEPS = select({
     "//conditions:default": [],
 })
 
-FLATBUFFERS_LINKOPTS = select({
-    "//bazel:static_deps": ["-l:libflatbuffers.a"],
-    "//conditions:default": ["-lflatbuffers"],
-})
-
 LEVELDB_LINKOPTS = select({
     "//bazel:static_deps": [
         "-l:libleveldb.a",

@@ -1,7 +1,6 @@
 """Runnel's build macros: common copts once, CppUTest wiring, flatc genrules."""
 
 load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library", "cc_test")
-load("//bazel:deps.bzl", "FLATBUFFERS_LINKOPTS")
 
 RUNNEL_COPTS = [
     "-std=c++17",
@@ -67,6 +66,5 @@ def flatbuffers_cc_library(name, src, deps = [], visibility = None):
         name = name,
         hdrs = [header],
         deps = deps,
-        linkopts = FLATBUFFERS_LINKOPTS,
         visibility = visibility,
     )

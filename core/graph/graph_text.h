@@ -1,16 +1,19 @@
 // GraphText: converts between a graph's JSON text and its FlatBuffers form
-// with the built-in schema (core/graph/graph.fbs), and writes the canonical
-// JSON text of a graph that `runnel fmt` prints.
+// with the built-in schema (core/graph/graph.fbs, compiled in as reflection
+// data: graph_reflection.h), and writes the canonical JSON text of a graph
+// that `runnel fmt` prints and checkpoints fingerprint.
 //
-// Stateless free functions; each call builds its own FlatBuffers parser, so
-// they are safe to call from any thread. Setup-time only (they allocate).
+// Stateless free functions, safe to call from any thread. Setup-time only
+// (they allocate).
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/common/status.h"
+#include "core/graph/diagnostics.h"
 
 namespace runnel::graph {
 
@@ -21,17 +24,26 @@ struct JsonParseOptions {
   bool keep_written_defaults = false;
 };
 
-// Parses JSON `text` (comments and trailing commas allowed) against the graph
-// schema into a finished buffer with the file identifier "RNLG". On a syntax
-// or schema error: InvalidArgument holding FlatBuffers' own messages, one
-// "LINE: COLUMN: error: MESSAGE" line each.
-Result<std::vector<uint8_t>> ParseGraphJson(const std::string& text,
-                                            const JsonParseOptions& options = {});
+// Parses JSON `text` against the graph schema into a finished buffer with the
+// file identifier "RNLG". The text may have // and /* */ comments, trailing
+// commas, bare keys and enum names, single-quoted strings, and hex integers;
+// a null value leaves a field out.
+//
+// On errors: InvalidArgument whose message has one "LINE:COLUMN: PATH:
+// MESSAGE" line per error (syntax errors, or else every schema error: an
+// unknown field, a value of the wrong type or out of range, an unknown enum
+// name, a field set twice, a required field missing). With `errors`, each
+// is also added there as a Diagnostic.
+Result<std::vector<uint8_t>> ParseGraphJson(std::string_view text,
+                                            const JsonParseOptions& options = {},
+                                            Diagnostics* errors = nullptr);
 
 // The canonical JSON text of a verified graph buffer: fields in schema order,
 // keys quoted, 2-space indent, one field or array element per line, empty
-// tables as {}, UTF-8 text as is, fields absent from the buffer (those at
-// their default) left out. Ends with a newline.
+// tables and arrays as {} and [], enum values by name, UTF-8 text as is
+// (control characters escaped), fields absent from the buffer (those at
+// their default) left out. Ends with a newline. InvalidArgument if a string
+// is not valid UTF-8 (possible in a compiled graph from elsewhere).
 // REQUIRES: `buffer` passed fb::VerifyGraphBuffer.
 Result<std::string> GraphToJson(const uint8_t* buffer);
 

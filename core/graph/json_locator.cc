@@ -11,8 +11,6 @@ struct Frame {
   std::string path;  // path of the container itself
   int next_index;    // arrays: index of the next element
   std::string key;   // objects: the key whose value comes next
-  int line;          // where it starts
-  int column;
 };
 
 std::string Join(const Frame& frame) {
@@ -51,14 +49,10 @@ JsonLocator::JsonLocator(std::string_view text) {
     } else if (c == '{' || c == '[') {
       std::string path = value_path();
       entries_.push_back({path, line, column(i)});
-      stack.push_back({c == '[', path, 0, "", line, column(i)});
+      stack.push_back({c == '[', path, 0, ""});
       expect_key = (c == '{');
     } else if (c == '}' || c == ']') {
-      if (!stack.empty()) {
-        const Frame& f = stack.back();
-        if (!f.is_array) closed_.push_back({{f.path, f.line, f.column}, line, column(i)});
-        stack.pop_back();
-      }
+      if (!stack.empty()) stack.pop_back();
       expect_key = false;
     } else if (c == ',') {
       if (!stack.empty()) {
@@ -117,17 +111,6 @@ std::string JsonLocator::PathAt(int line, int column) const {
     path = e.path;
   }
   return path;
-}
-
-bool JsonLocator::ObjectClosedBy(int line, int column, Place* object) const {
-  const Closed* found = nullptr;
-  for (const Closed& c : closed_) {
-    if (c.end_line > line || (c.end_line == line && c.end_column > column)) break;
-    found = &c;
-  }
-  if (found == nullptr) return false;
-  *object = found->start;
-  return true;
 }
 
 }  // namespace runnel::graph

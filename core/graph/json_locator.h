@@ -3,8 +3,8 @@
 // filter) can still point at file:line.
 //
 // It only tokenizes: strings, numbers, literals, brackets, and the // and
-// /* */ comments FlatBuffers' JSON parser accepts. It does not validate;
-// the FlatBuffers parser has done that already. Built once per graph load.
+// /* */ comments graph files may have. It does not validate; the graph
+// reader (graph_text.h) does. Built once per graph load.
 #pragma once
 
 #include <string>
@@ -26,25 +26,13 @@ class JsonLocator {
   // (1-based), e.g. to name the field a parser error points into.
   std::string PathAt(int line, int column) const;
 
+ private:
   struct Place {
     std::string path;
     int line;
     int column;
   };
-  // The object whose closing '}' is the last one at or before line:column,
-  // and where it starts (a parser that finds a required field missing says
-  // so just past the '}' of the table that lacks it). False if none.
-  bool ObjectClosedBy(int line, int column, Place* object) const;
-
- private:
   std::vector<Place> entries_;  // every key and value, in text order
-  // Objects in the order they close: where each starts, and its '}'.
-  struct Closed {
-    Place start;
-    int end_line;
-    int end_column;
-  };
-  std::vector<Closed> closed_;
 };
 
 }  // namespace runnel::graph

@@ -1,9 +1,9 @@
-// JsonSyntax: finds several syntax errors in one JSON graph text, where
-// FlatBuffers' parser stops at the first.
+// JsonSyntax: finds several syntax errors in one JSON graph text, where a
+// parser would stop at the first.
 //
-// It checks the grammar FlatBuffers' JSON parser accepts (// and /* */
-// comments, trailing commas, bare words as keys and scalar values, single-
-// or double-quoted strings), nothing about the schema. After an error it
+// It checks the grammar of json_lexer.h (// and /* */ comments, trailing
+// commas, bare words as keys and scalar values, single- or double-quoted
+// strings), nothing about the schema or what is inside strings. After an error it
 // skips the rest of that line, keeping track of the brackets it skips, and
 // resumes as at the start of the next member or element. It stops, rather
 // than guess, at a closing bracket that does not match (or the end of the

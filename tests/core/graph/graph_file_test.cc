@@ -43,15 +43,17 @@ TEST(GraphFile, ParsesJsonWithComments) {
 TEST(GraphFile, UnknownFieldNamesFileLineAndField) {
   std::string text = kMinimal;
   text.replace(text.find("\"path\": \"-\""), 11, "\"path\": \"-\", \"colour\": 3");
-  STRCMP_EQUAL("g.json:5:77: sinks[0].csv.colour: unknown field: colour",
+  STRCMP_EQUAL("g.json:5:67: sinks[0].csv.colour: unknown field: colour",
                ErrorOf(text).c_str());
 }
 
 TEST(GraphFile, WrongTypeAndBadEnum) {
   std::string text = kMinimal;
   text.replace(text.find("\"i64\""), 5, "\"int\"");
-  STRCMP_EQUAL("g.json:3:68: schemas[0].fields[0].type: unknown enum value: int",
-               ErrorOf(text).c_str());
+  STRCMP_EQUAL(
+      "g.json:3:64: schemas[0].fields[0].type: unknown enum value: int (expected one of: i64, "
+      "f64, bool, ts, sym)",
+      ErrorOf(text).c_str());
   std::string header = kMinimal;
   header.replace(header.find("\"in.csv\""), 8, "\"in.csv\", \"header\": \"yes\"");
   CHECK(ErrorOf(header).rfind("g.json:4:", 0) == 0);
@@ -74,17 +76,27 @@ TEST(GraphFile, ReportsIndependentSyntaxErrorsTogether) {
   text.replace(text.find("\"name\": \"r\", "), 13, "\"name\": \"r\" ");  // no comma
   text.replace(text.find("\"csv\": { \"path\": \"-\" }"), 22, "\"csv\" { \"path\": \"-\" }");
   const std::string error = ErrorOf(text);
-  STRCMP_EQUAL("g.json:3:36: schemas[0].name: expecting: , instead got: string constant\n"
+  STRCMP_EQUAL("g.json:3:29: schemas[0].name: expected ',' or '}', found \"fields\"\n"
                "g.json:5:51: sinks[0].csv: expected ':', found '{'",
                error.c_str());
 }
 
-TEST(GraphFile, OnlyTheParsersErrorWhenItIsNotASyntaxError) {
+TEST(GraphFile, SyntaxErrorsComeBeforeSchemaErrors) {
   std::string text = kMinimal;
   text.replace(text.find("\"i64\""), 5, "\"int\"");
   text.replace(text.find("\"csv\": { \"path\": \"-\" }"), 22, "\"csv\" { \"path\": \"-\" }");
-  STRCMP_EQUAL("g.json:3:68: schemas[0].fields[0].type: unknown enum value: int",
-               ErrorOf(text).c_str());
+  STRCMP_EQUAL("g.json:5:51: sinks[0].csv: expected ':', found '{'", ErrorOf(text).c_str());
+}
+
+TEST(GraphFile, ReportsEverySchemaError) {
+  std::string text = kMinimal;
+  text.replace(text.find("\"i64\""), 5, "\"int\"");
+  text.replace(text.find("\"name\": \"out\", "), 15, "");
+  STRCMP_EQUAL(
+      "g.json:3:64: schemas[0].fields[0].type: unknown enum value: int (expected one of: i64, "
+      "f64, bool, ts, sym)\n"
+      "g.json:5:13: sinks[0]: missing required field \"name\"",
+      ErrorOf(text).c_str());
 }
 
 TEST(GraphFile, NotJsonAtAll) {

@@ -3,10 +3,12 @@
 #include <string>
 
 #include "core/graph/graph_generated.h"
+#include "core/graph/graph_reflection.h"
 
 // Last: CppUTest's leak detector redefines `new`.
 #include <CppUTest/TestHarness.h>
 
+using runnel::graph::Diagnostics;
 using runnel::graph::GraphToJson;
 using runnel::graph::JsonParseOptions;
 using runnel::graph::ParseGraphJson;
@@ -31,6 +33,12 @@ std::string Canonical(const std::string& text, bool keep_defaults) {
   return json.value();
 }
 
+// The errors ParseGraphJson reports for `text`, or "<ok>".
+std::string ErrorOf(const std::string& text) {
+  auto buffer = ParseGraphJson(text);
+  return buffer.ok() ? "<ok>" : buffer.status().message();
+}
+
 }  // namespace
 
 TEST_GROUP(GraphText){};
@@ -43,10 +51,10 @@ TEST(GraphText, ParsesToABufferWithTheIdentifier) {
   CHECK(flatbuffers::BufferHasIdentifier(buffer.value().data(), "RNLG"));
 }
 
-TEST(GraphText, ReportsParserErrorsWithLineAndColumn) {
+TEST(GraphText, ReportsErrorsWithLineColumnAndPath) {
   auto buffer = ParseGraphJson("{\n  sinks: 3\n}");
   CHECK(!buffer.ok());
-  CHECK(buffer.status().message().rfind("2: ", 0) == 0);
+  STRCMP_EQUAL("2:10: sinks: expected a list, found 3", buffer.status().message().c_str());
 }
 
 TEST(GraphText, CanonicalFormIsSchemaOrderedAndIndented) {
@@ -113,4 +121,102 @@ TEST(GraphText, CanonicalFormIsAFixedPoint) {
     std::string once = Canonical(kGraph, keep);
     STRCMP_EQUAL(once.c_str(), Canonical(once, keep).c_str());
   }
+}
+
+TEST(GraphText, ReadsWhatFlatBuffersJsonAllows) {
+  // Bare keys and enum names, single quotes, hex, enum numbers, 0/1 bools,
+  // null for "not set", comments and trailing commas.
+  auto buffer = ParseGraphJson(R"({
+    /* block */ name: 'g', batch_rows: 0x10, symbols: null,
+    schemas: [{ name: "r", fields: [{ name: "t", type: ts, unit: 1 }], }],
+    sources: [{ name: "in", schema: "r", csv: { path: "-", header: 0 } }], // tail
+  })");
+  CHECK_TEXT(buffer.ok(), buffer.status().message().c_str());
+  const auto* g = runnel::graph::fb::GetGraph(buffer.value().data());
+  STRCMP_EQUAL("g", g->name()->c_str());
+  LONGS_EQUAL(16, g->batch_rows());
+  LONGS_EQUAL(65536, g->symbols());  // null: the default
+  CHECK(g->schemas()->Get(0)->fields()->Get(0)->type() == runnel::graph::fb::FieldType::ts);
+  CHECK(g->schemas()->Get(0)->fields()->Get(0)->unit() == runnel::graph::fb::TimeUnit::s);
+  CHECK_FALSE(g->sources()->Get(0)->csv()->header());
+}
+
+TEST(GraphText, ChecksIntegerRanges) {
+  STRCMP_EQUAL("<ok>", ErrorOf("{ memory_limit: 18446744073709551615 }").c_str());
+  STRCMP_EQUAL("1:17: memory_limit: 18446744073709551616 is out of range for ulong (0 to "
+               "18446744073709551615)",
+               ErrorOf("{ memory_limit: 18446744073709551616 }").c_str());
+  STRCMP_EQUAL("1:15: batch_rows: -1 is out of range for uint (0 to 4294967295)",
+               ErrorOf("{ batch_rows: -1 }").c_str());
+  STRCMP_EQUAL("1:15: batch_rows: 4294967296 is out of range for uint (0 to 4294967295)",
+               ErrorOf("{ batch_rows: 4294967296 }").c_str());
+  STRCMP_EQUAL("1:15: batch_rows: expected an integer, found 1.5",
+               ErrorOf("{ batch_rows: 1.5 }").c_str());
+  STRCMP_EQUAL("1:15: batch_rows: expected an integer, found \"many\"",
+               ErrorOf("{ batch_rows: 'many' }").c_str());
+}
+
+TEST(GraphText, ReportsEveryWrongFieldInTextOrder) {
+  STRCMP_EQUAL(
+      "1:15: operators[0]: missing required field \"name\"\n"
+      "1:48: operators[0].window.colour: unknown field: colour\n"
+      "1:71: operators[0].window.size_ms: field set more than once: size_ms\n"
+      "1:89: operators[0].window.emit: unknown enum value: never (expected one of: updates, "
+      "final)\n"
+      "1:103: operators[0].window.state: expected an object, found 3\n"
+      "1:119: operators[0].window.late_output: expected a string, found 7",
+      ErrorOf("{ operators: [{ window: { values: ['count()'], colour: 1, size_ms: 1, size_ms: "
+              "2, emit: never, state: 3, late_output: 7 } }] }")
+          .c_str());
+}
+
+TEST(GraphText, RejectsBadStrings) {
+  STRCMP_EQUAL("1:9: name: invalid escape '\\q' in string", ErrorOf("{ name: 'a\\qb' }").c_str());
+  STRCMP_EQUAL("1:9: name: string is not valid UTF-8", ErrorOf("{ name: '\\xff' }").c_str());
+  STRCMP_EQUAL("1:9: name: unpaired surrogate \\ud800 in string",
+               ErrorOf("{ name: '\\ud800' }").c_str());
+  STRCMP_EQUAL("<ok>", ErrorOf("{ name: '\\ud83d\\ude00 \\u00e9 \\x41' }").c_str());
+}
+
+TEST(GraphText, LimitsNesting) {
+  std::string deep = "{ name: " + std::string(70, '[') + std::string(70, ']') + " }";
+  STRCMP_CONTAINS("nested deeper than 64 levels", ErrorOf(deep).c_str());
+}
+
+TEST(GraphText, WritesEscapesEmptyListsAndEnumNames) {
+  std::string json = Canonical(
+      "{ name: 'tab\\there \\u0001 \\\"q\\\" é', schemas: [], operators: [{ name: 'w', "
+      "window: { type: 1, values: ['count()'] } }] }",
+      /*keep_defaults=*/false);
+  STRCMP_CONTAINS("\"name\": \"tab\\there \\u0001 \\\"q\\\" é\"", json.c_str());
+  STRCMP_CONTAINS("\"schemas\": [],", json.c_str());
+  STRCMP_CONTAINS("\"type\": \"sliding\"", json.c_str());
+}
+
+TEST(GraphText, UsesOnlyTypesTheReaderAndWriterKnow) {
+  // Scalars (integers, bools, enums), strings, tables, and vectors of strings
+  // or tables: what graph_text_reader.cc and graph_text_writer.cc handle.
+  const reflection::Schema& schema = runnel::graph::GraphSchema();
+  for (const reflection::Object* table : *schema.objects()) {
+    CHECK_FALSE(table->is_struct());
+    for (const reflection::Field* field : *table->fields()) {
+      const reflection::BaseType type = field->type()->base_type();
+      const std::string name = table->name()->str() + "." + field->name()->str();
+      CHECK_TEXT(type != reflection::Float && type != reflection::Double &&
+                     type != reflection::Union && type != reflection::UType &&
+                     type != reflection::Array && type != reflection::None,
+                 name.c_str());
+      if (type == reflection::Vector) {
+        const reflection::BaseType element = field->type()->element();
+        CHECK_TEXT(element == reflection::String || element == reflection::Obj, name.c_str());
+      }
+    }
+  }
+}
+
+TEST(GraphText, KeyOrderDoesNotChangeTheBytes) {
+  auto a = ParseGraphJson("{ name: 'g', sinks: [{ name: 'o', input: 'i' }], batch_rows: 8 }");
+  auto b = ParseGraphJson("{ batch_rows: 8, sinks: [{ input: 'i', name: 'o' }], name: 'g' }");
+  CHECK(a.ok() && b.ok());
+  CHECK(a.value() == b.value());
 }

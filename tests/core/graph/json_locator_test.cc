@@ -47,17 +47,3 @@ TEST(JsonLocator, NamesThePathAtAPosition) {
   STRCMP_EQUAL("operators[0].filter", locator.PathAt(5, 30).c_str());
   STRCMP_EQUAL("operators[1].name", locator.PathAt(9, 17).c_str());
 }
-
-TEST(JsonLocator, NamesTheObjectAClosingBraceEnds) {
-  JsonLocator::Place object;
-  CHECK(locator.ObjectClosedBy(5, 38, &object));  // the '}' of operators[0]
-  STRCMP_EQUAL("operators[0]", object.path.c_str());
-  LONGS_EQUAL(5, object.line);
-  LONGS_EQUAL(5, object.column);
-  CHECK(locator.ObjectClosedBy(11, 5, &object));
-  STRCMP_EQUAL("operators[1]", object.path.c_str());
-  LONGS_EQUAL(8, object.line);
-  CHECK(locator.ObjectClosedBy(13, 1, &object));
-  STRCMP_EQUAL("", object.path.c_str());  // the root
-  CHECK_FALSE(locator.ObjectClosedBy(5, 37, &object));  // before any }
-}

@@ -1,4 +1,4 @@
-// FindJsonSyntaxErrors: the grammar FlatBuffers' JSON parser accepts is
+// FindJsonSyntaxErrors: the grammar graph files may use (json_lexer.h) is
 // valid; independent errors on separate lines are all found; recovery does
 // not invent errors after a bad line, and gives up where it cannot resume.
 #include "core/graph/json_syntax.h"
@@ -27,7 +27,7 @@ std::string Errors(const std::string& text, size_t max_errors = 20) {
 
 TEST_GROUP(JsonSyntax){};
 
-TEST(JsonSyntax, AcceptsWhatFlatBuffersAccepts) {
+TEST(JsonSyntax, AcceptsTheGraphGrammar) {
   STRCMP_EQUAL("", Errors("{\n"
                           "  // a comment, and /* another */\n"
                           "  name: 'g', \"list\": [1, -2.5e3, true, null, nan, {},],\n"
