@@ -25,7 +25,9 @@ const reflection::Enum* EnumOf(const reflection::Type& type) {
 std::vector<const reflection::Field*> FieldsInOrder(const reflection::Object& table) {
   std::vector<const reflection::Field*> fields(table.fields()->begin(), table.fields()->end());
   std::sort(fields.begin(), fields.end(),
-            [](const reflection::Field* a, const reflection::Field* b) { return a->id() < b->id(); });
+            [](const reflection::Field* a, const reflection::Field* b) {
+              return a->id() < b->id();
+            });
   return fields;
 }
 

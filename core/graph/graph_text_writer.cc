@@ -11,6 +11,12 @@ namespace {
 
 constexpr int kIndentStep = 2;
 
+// The scalar of type T at `slot`, widened.
+template <typename T>
+int64_t Read(const flatbuffers::Table& table, flatbuffers::voffset_t slot, int64_t fallback) {
+  return static_cast<int64_t>(table.GetField<T>(slot, static_cast<T>(fallback)));
+}
+
 class GraphWriter {
  public:
   // Writes `table` of `type`, its '{' already placed at `indent`.
@@ -87,18 +93,18 @@ class GraphWriter {
     int64_t value = 0;
     switch (type.base_type()) {
       case reflection::Bool:
-        out_ += table.GetField<uint8_t>(slot, static_cast<uint8_t>(fallback)) ? "true" : "false";
+        out_ += Read<uint8_t>(table, slot, fallback) ? "true" : "false";
         return;
       case reflection::ULong:
         out_ += std::to_string(table.GetField<uint64_t>(slot, static_cast<uint64_t>(fallback)));
         return;
-      case reflection::Byte: value = table.GetField<int8_t>(slot, static_cast<int8_t>(fallback)); break;
-      case reflection::UByte: value = table.GetField<uint8_t>(slot, static_cast<uint8_t>(fallback)); break;
-      case reflection::Short: value = table.GetField<int16_t>(slot, static_cast<int16_t>(fallback)); break;
-      case reflection::UShort: value = table.GetField<uint16_t>(slot, static_cast<uint16_t>(fallback)); break;
-      case reflection::Int: value = table.GetField<int32_t>(slot, static_cast<int32_t>(fallback)); break;
-      case reflection::UInt: value = table.GetField<uint32_t>(slot, static_cast<uint32_t>(fallback)); break;
-      default: value = table.GetField<int64_t>(slot, fallback); break;
+      case reflection::Byte: value = Read<int8_t>(table, slot, fallback); break;
+      case reflection::UByte: value = Read<uint8_t>(table, slot, fallback); break;
+      case reflection::Short: value = Read<int16_t>(table, slot, fallback); break;
+      case reflection::UShort: value = Read<uint16_t>(table, slot, fallback); break;
+      case reflection::Int: value = Read<int32_t>(table, slot, fallback); break;
+      case reflection::UInt: value = Read<uint32_t>(table, slot, fallback); break;
+      default: value = Read<int64_t>(table, slot, fallback); break;
     }
     const reflection::Enum* names = EnumOf(type);
     const reflection::EnumVal* name = names ? names->values()->LookupByKey(value) : nullptr;

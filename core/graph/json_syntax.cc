@@ -5,7 +5,9 @@
 namespace runnel::graph {
 namespace {
 
-bool IsScalar(const JsonToken& t) { return t.kind == JsonTok::kString || t.kind == JsonTok::kWord; }
+bool IsScalar(const JsonToken& t) {
+  return t.kind == JsonTok::kString || t.kind == JsonTok::kWord;
+}
 
 // Where a container's parser is: what may come next.
 enum class State {
@@ -101,7 +103,8 @@ class Checker {
     root_seen_ = true;
     if (t.kind == JsonTok::kOpenObject || t.kind == JsonTok::kOpenArray) {
       stack_.push_back({t.kind == JsonTok::kOpenObject,
-                        t.kind == JsonTok::kOpenObject ? State::kKeyOrClose : State::kValueOrClose});
+                        t.kind == JsonTok::kOpenObject ? State::kKeyOrClose
+                                                        : State::kValueOrClose});
     } else if (!IsScalar(t)) {
       Expected(t, "'{'");
       done_ = true;
@@ -110,7 +113,9 @@ class Checker {
 
   // Starts the value `t` of the current container; false if it is none.
   bool StartValue(const JsonToken& t) {
-    if (!IsScalar(t) && t.kind != JsonTok::kOpenObject && t.kind != JsonTok::kOpenArray) return false;
+    if (!IsScalar(t) && t.kind != JsonTok::kOpenObject && t.kind != JsonTok::kOpenArray) {
+      return false;
+    }
     stack_.back().state = State::kCommaOrClose;
     if (t.kind == JsonTok::kOpenObject) stack_.push_back({true, State::kKeyOrClose});
     if (t.kind == JsonTok::kOpenArray) stack_.push_back({false, State::kValueOrClose});
