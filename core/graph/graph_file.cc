@@ -1,10 +1,9 @@
 #include "core/graph/graph_file.h"
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <string_view>
 
+#include "core/common/file_text.h"
 #include "core/graph/graph_text.h"
 
 namespace runnel::graph {
@@ -15,14 +14,21 @@ bool IsCompiledGraph(std::string_view contents) {
                                           fb::GraphIdentifier());
 }
 
+Result<std::string> ReadGraphFile(const std::string& path) {
+  FileTextError error;
+  Result<std::string> contents = ReadFileText(path, &error);
+  if (contents.ok()) return contents;
+  return InvalidArgument(path +
+                         (error.step == FileTextError::Step::kOpen ? ": cannot open graph file: "
+                                                                   : ": cannot read graph file: ") +
+                         strerror(error.error_number));
+}
+
 Result<std::shared_ptr<const GraphFile>> GraphFile::Load(const std::string& path,
                                                          const LoadOptions& options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return InvalidArgument(path + ": cannot open graph file");
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  if (in.bad()) return InvalidArgument(path + ": cannot read graph file");
-  return Parse(path, contents.str(), options);
+  Result<std::string> contents = ReadGraphFile(path);
+  if (!contents.ok()) return contents.status();
+  return Parse(path, std::move(contents.value()), options);
 }
 
 Result<std::shared_ptr<const GraphFile>> GraphFile::Parse(std::string path,

@@ -81,4 +81,8 @@ class GraphFile {
 // Whether `contents` is the compiled binary form of a graph.
 bool IsCompiledGraph(std::string_view contents);
 
+// The bytes of the graph file at `path`; InvalidArgument "PATH: cannot open
+// graph file: REASON" (or "cannot read") when it cannot be read.
+Result<std::string> ReadGraphFile(const std::string& path);
+
 }  // namespace runnel::graph

@@ -4,9 +4,9 @@
 
 #include <cinttypes>
 #include <cstdio>
-#include <filesystem>
 
 #include "core/common/log.h"
+#include "core/common/path.h"
 
 namespace runnel::cli {
 
@@ -184,9 +184,8 @@ int InspectSavepoint(const std::string& dir) {
 }
 
 int TakeSavepoint(const std::string& state_dir, const std::string& dir) {
-  std::error_code error;
-  std::string absolute = std::filesystem::absolute(dir, error).lexically_normal().string();
-  if (error) absolute = dir;
+  Result<std::string> normal = AbsolutePath(dir);
+  const std::string absolute = normal.ok() ? normal.value() : dir;
   const std::string endpoint = zmq::ControlEndpoint(state_dir);
   auto reply = zmq::ControlRequest(endpoint, kSavepointRequest + absolute, kReplyTimeoutMs);
   if (!reply.ok()) {

@@ -1,9 +1,8 @@
 #include "tools/cli/fmt.h"
 
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/graph/graph_file.h"
@@ -71,14 +70,12 @@ std::string Header(const std::string& text, size_t end) {
 }  // namespace
 
 int Fmt(const std::string& graph_path, const FmtOptions& options) {
-  std::ifstream in(graph_path, std::ios::binary);
-  if (!in) {
-    fprintf(stderr, "%s: cannot open graph file\n", graph_path.c_str());
+  Result<std::string> read = graph::ReadGraphFile(graph_path);
+  if (!read.ok()) {
+    fprintf(stderr, "%s\n", read.status().message().c_str());
     return kExitUsage;
   }
-  std::ostringstream read;
-  read << in.rdbuf();
-  std::string text = read.str();
+  std::string text = std::move(read.value());
 
   // Checked with the usual messages (FILE:LINE: FIELD: MESSAGE).
   auto file = graph::GraphFile::Parse(graph_path, text);

@@ -3,8 +3,9 @@
 #include <zmq.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <vector>
+
+#include "core/common/path.h"
 
 namespace runnel::zmq {
 namespace {
@@ -16,10 +17,10 @@ constexpr size_t kMaxRequestBytes = 4096;
 }  // namespace
 
 std::string ControlEndpoint(const std::string& state_dir) {
-  std::error_code error;
-  std::filesystem::path dir = std::filesystem::absolute(state_dir, error);
-  if (error) dir = state_dir;
-  return "ipc://" + (dir.lexically_normal() / "control").string();
+  Result<std::string> absolute = AbsolutePath(state_dir);
+  std::string dir = absolute.ok() ? absolute.value() : LexicallyNormal(state_dir);
+  if (!dir.empty() && dir.back() != '/') dir += '/';
+  return "ipc://" + dir + "control";
 }
 
 Result<std::unique_ptr<ControlServer>> ControlServer::Start(const std::string& endpoint,

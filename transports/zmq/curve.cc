@@ -3,8 +3,10 @@
 #include <zmq.h>
 
 #include <cstring>
-#include <fstream>
-#include <sstream>
+#include <string_view>
+#include <utility>
+
+#include "core/common/file_text.h"
 
 namespace runnel::zmq {
 namespace {
@@ -12,19 +14,39 @@ namespace {
 constexpr const char kZ85Alphabet[] =
     "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#";
 
-std::string Trim(const std::string& s) {
+std::string_view Trim(std::string_view s) {
   size_t b = s.find_first_not_of(" \t\r");
-  if (b == std::string::npos) return "";
+  if (b == std::string_view::npos) return {};
   size_t e = s.find_last_not_of(" \t\r");
   return s.substr(b, e - b + 1);
 }
 
+// Splits `text` into lines at '\n', as std::getline does: a last line
+// without its '\n' counts, an empty text has none.
+class Lines {
+ public:
+  explicit Lines(std::string_view text) : text_(text) {}
+
+  // The next line (without its '\n'), or false at the end.
+  bool Next(std::string_view* line) {
+    if (pos_ >= text_.size()) return false;
+    size_t end = text_.find('\n', pos_);
+    if (end == std::string_view::npos) end = text_.size();
+    *line = text_.substr(pos_, end - pos_);
+    pos_ = end + 1;
+    return true;
+  }
+
+ private:
+  std::string_view text_;
+  size_t pos_ = 0;
+};
+
 Result<std::string> ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return IoError(path + ": cannot read: " + strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  FileTextError error;
+  Result<std::string> text = ReadFileText(path, &error);
+  if (!text.ok()) return IoError(path + ": cannot read: " + strerror(error.error_number));
+  return text;
 }
 
 Status SetKey(void* socket, int option, const std::string& z85, const char* what) {
@@ -52,14 +74,14 @@ Status CheckZ85Key(const std::string& key) {
 
 Result<KeyPair> ParseKeyPair(const std::string& text) {
   KeyPair pair;
-  std::istringstream in(text);
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
+  Lines lines(text);
+  std::string_view line;
+  for (int number = 1; lines.Next(&line); ++number) {
     line = Trim(line);
     if (line.empty() || line[0] == '#') continue;
     size_t colon = line.find(':');
-    std::string name = colon == std::string::npos ? "" : Trim(line.substr(0, colon));
-    std::string value = colon == std::string::npos ? "" : Trim(line.substr(colon + 1));
+    std::string name(colon == std::string_view::npos ? "" : Trim(line.substr(0, colon)));
+    std::string value(colon == std::string_view::npos ? "" : Trim(line.substr(colon + 1)));
     std::string* slot = name == "public" ? &pair.public_key
                         : name == "secret" ? &pair.secret_key
                                            : nullptr;
@@ -95,19 +117,20 @@ Result<std::vector<std::string>> ReadAllowedClientsFile(const std::string& path)
   Result<std::string> text = ReadText(path);
   if (!text.ok()) return text.status();
   std::vector<std::string> keys;
-  std::istringstream in(text.value());
-  std::string line;
-  for (int number = 1; std::getline(in, line); ++number) {
+  Lines lines(text.value());
+  std::string_view line;
+  for (int number = 1; lines.Next(&line); ++number) {
     line = Trim(line);
     if (line.empty() || line[0] == '#') continue;
     std::string where = path + ": line " + std::to_string(number) + ": ";
-    if (line.rfind("secret:", 0) == 0) {
+    if (line.substr(0, 7) == "secret:") {
       return InvalidArgument(where + "a secret key; list only public keys");
     }
-    if (line.rfind("public:", 0) == 0) line = Trim(line.substr(7));
-    Status z85 = CheckZ85Key(line);
+    if (line.substr(0, 7) == "public:") line = Trim(line.substr(7));
+    std::string key(line);
+    Status z85 = CheckZ85Key(key);
     if (!z85.ok()) return InvalidArgument(where + z85.message());
-    keys.push_back(line);
+    keys.push_back(std::move(key));
   }
   return keys;
 }

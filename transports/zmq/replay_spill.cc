@@ -1,8 +1,6 @@
 #include "transports/zmq/replay_spill.h"
 
 #include <cstring>
-#include <filesystem>
-#include <system_error>
 #include <utility>
 
 #include <leveldb/cache.h>
@@ -12,6 +10,7 @@
 #include <leveldb/write_batch.h>
 
 #include "core/checkpoint/leveldb_status.h"
+#include "core/common/path.h"
 
 namespace runnel::zmq {
 namespace {
@@ -70,9 +69,10 @@ ReplaySpill::~ReplaySpill() = default;
 Result<std::unique_ptr<ReplaySpill>> ReplaySpill::Open(const std::string& dir,
                                                        uint64_t budget_bytes,
                                                        leveldb::Env* env) {
-  std::error_code error;
-  std::filesystem::create_directories(dir, error);
-  if (error) return IoError("cannot create replay spill " + dir + ": " + error.message());
+  int error = 0;
+  if (!CreateDirectories(dir, &error).ok()) {
+    return IoError("cannot create replay spill " + dir + ": " + strerror(error));
+  }
   std::unique_ptr<ReplaySpill> spill(new ReplaySpill(dir, budget_bytes, env));
   spill->cache_.reset(leveldb::NewLRUCache(kCacheBytes));
   leveldb::Options options;
