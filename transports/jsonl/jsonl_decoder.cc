@@ -1,10 +1,7 @@
 #include "transports/jsonl/jsonl_decoder.h"
 
-#include <simdjson.h>
-
 #include <algorithm>
 #include <cstdio>
-#include <cstring>
 #include <utility>
 
 #include "core/schema/null.h"
@@ -12,11 +9,8 @@
 namespace runnel::jsonl {
 
 using schema::FieldType;
-
-struct JsonlDecoder::Impl {
-  simdjson::ondemand::parser parser;
-  std::unique_ptr<char[]> buffer;  // max_line_bytes + SIMDJSON_PADDING
-};
+using Kind = JsonObjectScanner::Kind;
+using Number = JsonObjectScanner::Number;
 
 JsonlDecoder::JsonlDecoder(schema::Schema schema, schema::SymbolTable* symbols,
                            size_t max_line_bytes, int event_time_field)
@@ -24,18 +18,11 @@ JsonlDecoder::JsonlDecoder(schema::Schema schema, schema::SymbolTable* symbols,
       symbols_(symbols),
       max_line_bytes_(max_line_bytes),
       event_time_field_(event_time_field),
-      impl_(std::make_unique<Impl>()),
+      scanner_(max_line_bytes),
       seen_(schema_.size()),
       names_(schema_.size()) {
   for (uint32_t f = 0; f < schema_.size(); ++f) names_[f] = schema_.field(f).name;
-  impl_->buffer.reset(new char[max_line_bytes_ + simdjson::SIMDJSON_PADDING]());
-  // Reserve the parser's buffers now, so iterate never grows them. A failure
-  // here (out of memory) shows up as an allocation error on every line.
-  simdjson::error_code reserved = impl_->parser.allocate(max_line_bytes_);
-  (void)reserved;
 }
-
-JsonlDecoder::~JsonlDecoder() = default;
 
 namespace {
 
@@ -68,113 +55,41 @@ JsonlDecoder::Outcome JsonlDecoder::Decode(std::string_view line, schema::Slot* 
     snprintf(error_, sizeof(error_), "line longer than %zu bytes", max_line_bytes_);
     return Outcome::kBadLine;
   }
-  char* buffer = impl_->buffer.get();
-  std::memcpy(buffer, line.data(), line.size());
-  std::memset(buffer + line.size(), 0, simdjson::SIMDJSON_PADDING);
-
-  simdjson::ondemand::document doc;
-  simdjson::error_code error =
-      impl_->parser.iterate(buffer, line.size(), line.size() + simdjson::SIMDJSON_PADDING)
-          .get(doc);
-  simdjson::ondemand::object object;
-  if (!error) error = doc.get_object().get(object);
-  if (error) {
-    if (error == simdjson::INCORRECT_TYPE) {
+  switch (scanner_.Begin(line)) {
+    case JsonObjectScanner::Start::kObject:
+      break;
+    case JsonObjectScanner::Start::kNotObject:
       snprintf(error_, sizeof(error_), "expected a JSON object");
-    } else {
-      snprintf(error_, sizeof(error_), "malformed JSON (%s)", simdjson::error_message(error));
-    }
-    return Outcome::kBadLine;
+      return Outcome::kBadLine;
+    case JsonObjectScanner::Start::kMalformed:
+      return Malformed();
   }
   std::fill(seen_.begin(), seen_.end(), 0);
   next_field_ = 0;
-  for (auto member : object) {
-    simdjson::ondemand::field field;
-    std::string_view key;
-    if ((error = std::move(member).get(field)) || (error = field.unescaped_key().get(key))) {
-      snprintf(error_, sizeof(error_), "malformed JSON (%s)", simdjson::error_message(error));
-      return Outcome::kBadLine;
-    }
+  std::string_view key;
+  while (scanner_.NextKey(&key)) {
     // Writers usually emit keys in one order: try the field after the last
     // match first, then the others.
-    if (names_.empty()) continue;
     uint32_t f = next_field_ < schema_.size() ? next_field_ : 0;
-    if (!SameKey(names_[f], key)) {
+    if (names_.empty() || !SameKey(names_[f], key)) {
       f = 0;
       while (f < schema_.size() && !SameKey(names_[f], key)) ++f;
-      if (f == schema_.size()) continue;  // unknown keys: the value is skipped
+      if (f == schema_.size()) {  // an unknown key: its value is checked, not kept
+        if (!scanner_.SkipValue()) return Malformed();
+        continue;
+      }
     }
     next_field_ = f + 1;
-    const schema::Field& target = schema_.field(f);
     if (seen_[f]) {
-      snprintf(error_, sizeof(error_), "field '%s' appears twice", target.name.c_str());
+      snprintf(error_, sizeof(error_), "field '%s' appears twice", schema_.field(f).name.c_str());
       return Outcome::kBadLine;
     }
     seen_[f] = 1;
-    simdjson::ondemand::value value = field.value();
-    schema::Slot* slot = &row[f];
-    bool is_null = false;
-    if (Nullable(f) && !(error = value.is_null().get(is_null)) && is_null) {
-      *slot = schema::NullSlot(target.type);
-      continue;
-    }
-    if (error) {
-      snprintf(error_, sizeof(error_), "field '%s': malformed JSON (%s)", target.name.c_str(),
-               simdjson::error_message(error));
-      return Outcome::kBadLine;
-    }
-    switch (target.type) {
-      case FieldType::kI64:
-        error = value.get_int64().get(slot->i64);
-        break;
-      case FieldType::kF64:
-        error = value.get_double().get(slot->f64);
-        break;
-      case FieldType::kBool: {
-        bool b = false;
-        error = value.get_bool().get(b);
-        slot->i64 = b ? 1 : 0;
-        break;
-      }
-      case FieldType::kTs: {
-        int64_t units = 0;
-        error = value.get_int64().get(units);
-        if (!error &&
-            __builtin_mul_overflow(units, schema::NanosPerUnit(target.unit), &slot->i64)) {
-          snprintf(error_, sizeof(error_), "field '%s': timestamp out of range",
-                   target.name.c_str());
-          return Outcome::kBadLine;
-        }
-        break;
-      }
-      case FieldType::kSym: {
-        std::string_view text;
-        error = value.get_string().get(text);
-        if (error) break;
-        uint32_t id = 0;
-        if (!symbols_->Intern(text, &id)) {
-          snprintf(error_, sizeof(error_),
-                   "field '%s': symbol table is full (%u symbols, %u bytes)",
-                   target.name.c_str(), symbols_->max_symbols(), symbols_->max_bytes());
-          return Outcome::kSymbolsFull;
-        }
-        slot->i64 = id;
-        break;
-      }
-    }
-    if (error) {
-      if (error == simdjson::INCORRECT_TYPE || error == simdjson::NUMBER_OUT_OF_RANGE ||
-          error == simdjson::NUMBER_ERROR) {
-        snprintf(error_, sizeof(error_), "field '%s': %s%s", target.name.c_str(),
-                 Expected(target.type),
-                 error == simdjson::NUMBER_OUT_OF_RANGE ? " (out of range)" : "");
-      } else {
-        snprintf(error_, sizeof(error_), "field '%s': malformed JSON (%s)",
-                 target.name.c_str(), simdjson::error_message(error));
-      }
-      return Outcome::kBadLine;
-    }
+    Outcome outcome = DecodeValue(f, &row[f]);
+    if (outcome != Outcome::kOk) return outcome;
   }
+  // The object must be closed, with nothing but whitespace after it.
+  if (!scanner_.Finish()) return Malformed();
   for (uint32_t f = 0; f < schema_.size(); ++f) {
     if (seen_[f]) continue;
     if (!Nullable(f)) {
@@ -183,14 +98,84 @@ JsonlDecoder::Outcome JsonlDecoder::Decode(std::string_view line, schema::Slot* 
     }
     row[f] = schema::NullSlot(schema_.field(f).type);
   }
-  // Anything after the object (a second object, stray text) is malformed:
-  // the iterator must have reached the end of the line.
-  const char* trailing = nullptr;
-  if (!doc.current_location().get(trailing)) {
-    snprintf(error_, sizeof(error_), "malformed JSON (text after the object)");
-    return Outcome::kBadLine;
+  return Outcome::kOk;
+}
+
+JsonlDecoder::Outcome JsonlDecoder::DecodeValue(uint32_t f, schema::Slot* slot) {
+  const schema::Field& target = schema_.field(f);
+  const Kind kind = scanner_.Peek();
+  if (kind == Kind::kNull && Nullable(f)) {
+    if (!scanner_.ReadLiteral()) return Malformed(f);
+    *slot = schema::NullSlot(target.type);
+    return Outcome::kOk;
+  }
+  Number number = Number::kOk;
+  switch (target.type) {
+    case FieldType::kI64:
+      if (kind != Kind::kNumber) return OtherKind(f);
+      number = scanner_.ReadInt64(&slot->i64);
+      break;
+    case FieldType::kF64:
+      if (kind != Kind::kNumber) return OtherKind(f);
+      number = scanner_.ReadDouble(&slot->f64);
+      break;
+    case FieldType::kBool:
+      if (kind != Kind::kTrue && kind != Kind::kFalse) return OtherKind(f);
+      if (!scanner_.ReadLiteral()) return Malformed(f);
+      slot->i64 = kind == Kind::kTrue ? 1 : 0;
+      return Outcome::kOk;
+    case FieldType::kTs: {
+      if (kind != Kind::kNumber) return OtherKind(f);
+      int64_t units = 0;
+      number = scanner_.ReadInt64(&units);
+      if (number == Number::kOk &&
+          __builtin_mul_overflow(units, schema::NanosPerUnit(target.unit), &slot->i64)) {
+        snprintf(error_, sizeof(error_), "field '%s': timestamp out of range",
+                 target.name.c_str());
+        return Outcome::kBadLine;
+      }
+      break;
+    }
+    case FieldType::kSym: {
+      if (kind != Kind::kString) return OtherKind(f);
+      std::string_view text;
+      if (!scanner_.ReadString(&text)) return Malformed(f);
+      uint32_t id = 0;
+      if (!symbols_->Intern(text, &id)) {
+        snprintf(error_, sizeof(error_), "field '%s': symbol table is full (%u symbols, %u bytes)",
+                 target.name.c_str(), symbols_->max_symbols(), symbols_->max_bytes());
+        return Outcome::kSymbolsFull;
+      }
+      slot->i64 = id;
+      return Outcome::kOk;
+    }
+  }
+  switch (number) {
+    case Number::kOk: return Outcome::kOk;
+    case Number::kNotInteger: return WrongType(f);
+    case Number::kOutOfRange: return WrongType(f, true);
+    case Number::kMalformed: return Malformed(f);
   }
   return Outcome::kOk;
+}
+
+JsonlDecoder::Outcome JsonlDecoder::Malformed(int f) {
+  const char* prefix = f < 0 ? "" : "field '";
+  const char* name = f < 0 ? "" : schema_.field(f).name.c_str();
+  snprintf(error_, sizeof(error_), "%s%s%smalformed JSON (%s at column %zu)", prefix, name,
+           f < 0 ? "" : "': ", scanner_.error(), scanner_.error_column());
+  return Outcome::kBadLine;
+}
+
+JsonlDecoder::Outcome JsonlDecoder::OtherKind(uint32_t f) {
+  if (!scanner_.SkipValue()) return Malformed(f);
+  return WrongType(f);
+}
+
+JsonlDecoder::Outcome JsonlDecoder::WrongType(uint32_t f, bool out_of_range) {
+  snprintf(error_, sizeof(error_), "field '%s': %s%s", schema_.field(f).name.c_str(),
+           Expected(schema_.field(f).type), out_of_range ? " (out of range)" : "");
+  return Outcome::kBadLine;
 }
 
 }  // namespace runnel::jsonl

@@ -27,15 +27,6 @@ Schema AllTypes() {
                  {"ok", FieldType::kBool, TimeUnit::kMs}});
 }
 
-// simdjson picks its implementation (SSE4.2, AVX2, ...) once per process,
-// allocating; do that before CppUTest's per-test leak checks start.
-const bool kSimdjsonReady = [] {
-  SymbolTable symbols(1, 16);
-  JsonlDecoder decoder(Schema(), &symbols, 64);
-  Slot row[1];
-  return decoder.Decode("{}", row) == JsonlDecoder::Outcome::kOk;
-}();
-
 }  // namespace
 
 TEST_GROUP(JsonlDecoder) {
@@ -77,6 +68,12 @@ TEST(JsonlDecoder, I64AndTsRejectFractionsAndOverflow) {
   Bad(R"({"device":"d","ts":1.0,"temp":1,"count":1,"ok":true})",
       "field 'ts': expected an integer timestamp");
   Bad(R"({"device":"d","ts":1,"temp":1,"count":99999999999999999999,"ok":true})",
+      "field 'count': expected an integer (out of range)");
+  Bad(R"({"device":"d","ts":1,"temp":1,"count":9223372036854775808,"ok":true})",
+      "field 'count': expected an integer (out of range)");
+  Bad(R"({"device":"d","ts":-99999999999999999999,"temp":1,"count":1,"ok":true})",
+      "field 'ts': expected an integer timestamp (out of range)");
+  Bad(R"({"device":"d","ts":1,"temp":1,"count":1e3,"ok":true})",
       "field 'count': expected an integer");
   Bad(R"({"device":"d","ts":9223372036854775807,"temp":1,"count":1,"ok":true})",
       "field 'ts': timestamp out of range");
@@ -207,4 +204,104 @@ TEST(JsonlDecoder, FullSymbolTableIsReported) {
         JsonlDecoder::Outcome::kOk);
   CHECK(small.Decode(R"({"device":"b","ts":1,"temp":1,"count":1,"ok":true})", row) ==
         JsonlDecoder::Outcome::kSymbolsFull);
+}
+
+TEST(JsonlDecoder, KeysAreComparedUnescaped) {
+  Ok(R"({"\u0064evice":"d","t\u0073":1,"te\u006dp":2,"co\/unt":5,"count\u0000":6,"ok":true})");
+  STRCMP_EQUAL("d", Sym(0).c_str());
+  CHECK(row[1].i64 == 1000000000LL);
+  DOUBLES_EQUAL(2, row[2].f64, 0);
+  CHECK(row[3].i64 == kNullInt);  // "co/unt" and "count\0" are other keys
+  Bad(R"({"ok":true,"\u006fk":false})", "field 'ok' appears twice");
+}
+
+TEST(JsonlDecoder, SymEscapesAndSurrogatePairs) {
+  Ok(R"({"device":"a\"b\\c\/d\be\ff\ng\rh\ti","ts":1,"temp":1,"count":1,"ok":true})");
+  STRCMP_EQUAL("a\"b\\c/d\be\ff\ng\rh\ti", Sym(0).c_str());
+  Ok(R"({"device":"\uD83C\uDF21 \u00b0C \u2103","ts":1,"temp":1,"count":1,"ok":true})");
+  STRCMP_EQUAL("\xf0\x9f\x8c\xa1 \xc2\xb0"
+               "C \xe2\x84\x83",
+               Sym(0).c_str());
+  Bad(R"({"device":"bad \x","ts":1,"temp":1,"count":1,"ok":true})",
+      "field 'device': malformed JSON (invalid escape at column 16)");
+  Bad(R"({"device":"\ud83d","ts":1,"temp":1,"count":1,"ok":true})",
+      "field 'device': malformed JSON (unpaired surrogate in \\u escape at column 12)");
+  Bad(R"({"device":"\ude00\ud83d","ts":1,"temp":1,"count":1,"ok":true})",
+      "field 'device': malformed JSON (unpaired surrogate in \\u escape at column 12)");
+  Bad("{\"device\":\"tab\there\",\"ts\":1,\"temp\":1,\"count\":1,\"ok\":true}",
+      "field 'device': malformed JSON (control character in string at column 15)");
+  Bad("{\"device\":\"\xc3\x28\",\"ts\":1,\"temp\":1,\"count\":1,\"ok\":true}",
+      "field 'device': malformed JSON (invalid UTF-8 at column 12)");
+}
+
+TEST(JsonlDecoder, UnknownValuesAreSkippedAndChecked) {
+  Ok(R"({"meta":{"note":"}\"]{[,:","list":[{"x":"\\"},[],{}],"e":-1.5E-3},)"
+     R"("device":"d","ts":1,"temp":1,"count":1,"ok":true,"tail":[[["]]]"]]]})");
+  STRCMP_EQUAL("d", Sym(0).c_str());
+  Bad(R"({"meta":{"a":[1,]},"device":"d","ts":1,"temp":1,"count":1,"ok":true})",
+      "malformed JSON (expected a value at column 17)");
+  Bad(R"({"device":"d","ts":1,"temp":1,"count":1,"ok":true,"x":{"a":1]})",
+      "malformed JSON (expected ',' or '}' at column 61)");
+  Bad(R"({"device":"d","ts":1,"temp":1,"count":1,"ok":true,"x":"\q"})",
+      "malformed JSON (invalid escape at column 56)");
+  Bad(R"({"device":"d","ts":1,"temp":1,"count":1,"ok":true,"x":01})",
+      "malformed JSON (invalid number at column 56)");
+}
+
+TEST(JsonlDecoder, MalformedLinesSayWhy) {
+  Bad(R"({"device":"d","ts":1,"note":"abc)", "malformed JSON (unterminated string at column 33)");
+  Bad(R"({"device":"d","ts":1,"temp":01,"count":1,"ok":true})",
+      "field 'temp': malformed JSON (invalid number at column 30)");
+  Bad(R"({"device":"d","ts":1,"temp":1.,"count":1,"ok":true})",
+      "field 'temp': malformed JSON (invalid number at column 31)");
+  Bad(R"({"device":"d","ts":-,"temp":1,"count":1,"ok":true})",
+      "field 'ts': malformed JSON (invalid number at column 21)");
+  Bad(R"({"device":"d","ts":1,"temp":1,"count":1,"ok":true,})",
+      "malformed JSON (expected a string key at column 51)");
+  Bad(R"({"device":"d","ts":1,"temp":1,"count":1,"ok" true})",
+      "malformed JSON (expected ':' at column 46)");
+  Bad(R"({"device":"d","ts":1,"temp":1,"count":1,"ok":true} x)",
+      "malformed JSON (text after the object at column 52)");
+  Bad(R"({"device":"d","ts":1,"temp":1,"count":1,"ok":true)",
+      "malformed JSON (unexpected end of line at column 50)");
+  Bad(R"({"device":"d","ts":1,"temp":1,"count":1,"ok":tru})",
+      "field 'ok': malformed JSON (invalid literal at column 49)");
+  Bad("", "malformed JSON (unexpected end of line at column 1)");
+  Bad("[1,2]", "expected a JSON object");
+  // Whitespace between tokens is fine; a trailing one too.
+  Ok(" { \"device\" : \"d\" , \"ts\" : 1 ,\t\"temp\" : 1 , \"count\" : 1 , \"ok\" : true } ");
+}
+
+TEST(JsonlDecoder, AWrongTypeIsReportedOnlyForWellFormedValues) {
+  Bad(R"({"device":"d","ts":1,"temp":"hot)",
+      "field 'temp': malformed JSON (unterminated string at column 33)");
+  Bad(R"({"device":"d","ts":1,"temp":[1,}],"count":1,"ok":true})",
+      "field 'temp': malformed JSON (expected a value at column 32)");
+  Bad(R"({"device":"d","ts":1,"temp":{"v":21.5},"count":1,"ok":true})",
+      "field 'temp': expected a number");
+}
+
+TEST(JsonlDecoder, F64TakesEveryNumberForm) {
+  Ok(R"({"device":"d","ts":1,"temp":2.15e1,"count":1,"ok":true})");
+  DOUBLES_EQUAL(21.5, row[2].f64, 0);
+  Ok(R"({"device":"d","ts":1,"temp":-1E+2,"count":1,"ok":true})");
+  DOUBLES_EQUAL(-100, row[2].f64, 0);
+  Ok(R"({"device":"d","ts":1,"temp":25e-2,"count":1,"ok":true})");
+  DOUBLES_EQUAL(0.25, row[2].f64, 0);
+  Ok(R"({"device":"d","ts":1,"temp":0.1,"count":1,"ok":true})");
+  CHECK(row[2].f64 == 0.1);
+  Ok(R"({"device":"d","ts":1,"temp":1e-400,"count":1,"ok":true})");
+  DOUBLES_EQUAL(0, row[2].f64, 0);
+  Bad(R"({"device":"d","ts":1,"temp":1e400,"count":1,"ok":true})",
+      "field 'temp': expected a number (out of range)");
+}
+
+TEST(JsonlDecoder, I64Limits) {
+  Ok(R"({"device":"d","ts":1,"temp":1,"count":-9223372036854775808,"ok":true})");
+  CHECK(row[3].i64 == INT64_MIN);
+  Ok(R"({"device":"d","ts":1,"temp":1,"count":9223372036854775807,"ok":true})");
+  CHECK(row[3].i64 == INT64_MAX);
+  Ok(R"({"device":"d","ts":-9223372036,"temp":1,"count":-0,"ok":true})");
+  CHECK(row[1].i64 == -9223372036LL * 1000000000LL);
+  CHECK(row[3].i64 == 0);
 }

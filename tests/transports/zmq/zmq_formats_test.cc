@@ -18,7 +18,6 @@
 #include "tests/transports/zmq/dead_letters.h"
 #include "tests/transports/zmq/free_port.h"
 #include "tests/transports/zmq/link_fixture.h"
-#include "transports/jsonl/jsonl_decoder.h"
 #include "transports/zmq/zmq_source.h"
 
 // Last: CppUTest's leak detector redefines `new`.
@@ -41,15 +40,6 @@ using runnel::zmq::ZmqSourceOptions;
 namespace {
 
 constexpr int64_t kNanosPerMs = 1000000;
-
-// simdjson picks its implementation once per process, allocating; do that
-// before CppUTest's per-test leak checks start.
-const bool kSimdjsonReady = [] {
-  schema::SymbolTable symbols(1, 16);
-  jsonl::JsonlDecoder decoder(schema::Schema(), &symbols, 64);
-  schema::Slot row[1];
-  return decoder.Decode("{}", row) == jsonl::JsonlDecoder::Outcome::kOk;
-}();
 
 // Sensor reading i: device, ts in ms, temp.
 Row SensorRow(int i) { return {"s-" + std::to_string(i % 5), 1700000000000 + i * 100, i * 0.5}; }
