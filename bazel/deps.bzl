@@ -1,12 +1,17 @@
 """Link options of the Debian libraries Runnel uses, dynamic or static.
 
 A normal build links the shared libraries. --config=static (what the ARM
-configs and tools/package use) links the static archives instead, so a
-deployed binary needs only what a stock Debian or Raspberry Pi OS has. The
-exceptions, documented in docs/DEPLOY.md: libsimdjson (Debian ships no
-static archive; the package carries the .so) and libstdc++, which
-libsimdjson loads anyway (every Debian system has it).
+configs and tools/package use) links the static archives instead, and the
+C++ runtime (libstdc++, libgcc), so a deployed binary needs only libc and
+libm (docs/DEPLOY.md).
 """
+
+# libstdc++ and libgcc linked in (//bazel:static_cxx_runtime). An archive
+# is searched where it stands on the link line, so the runtime must come
+# after every C++ archive: every target with ZMQ_LINKOPTS or
+# LEVELDB_LINKOPTS depends on it (through ZMQ_DEPS and LEVELDB_DEPS), which
+# puts its options after theirs.
+_CXX_RUNTIME = ["//bazel:static_cxx_runtime"]
 
 ZMQ_LINKOPTS = select({
     "//bazel:static_deps": [
@@ -23,7 +28,7 @@ ZMQ_LINKOPTS = select({
 
 # Every target with ZMQ_LINKOPTS also depends on ZMQ_DEPS.
 ZMQ_DEPS = select({
-    "//bazel:static_deps": ["//third_party/libzmq_left_out"],
+    "//bazel:static_deps": ["//third_party/libzmq_left_out"] + _CXX_RUNTIME,
     "//conditions:default": [],
 })
 
@@ -35,4 +40,10 @@ LEVELDB_LINKOPTS = select({
         "-pthread",
     ],
     "//conditions:default": ["-lleveldb"],
+})
+
+# Every target with LEVELDB_LINKOPTS also depends on LEVELDB_DEPS.
+LEVELDB_DEPS = select({
+    "//bazel:static_deps": _CXX_RUNTIME,
+    "//conditions:default": [],
 })

@@ -53,8 +53,8 @@ def _cross_toolchain_config_impl(ctx):
             "-U_FORTIFY_SOURCE",
             "-D_FORTIFY_SOURCE=2",
         ] + ctx.attr.cpu_flags),
-        # -rpath-link: shared libraries' own dependencies (libstdc++'s libm
-        # and libgcc_s), found in the sysroot rather than on the host.
+        # -rpath-link: the shared libraries' own dependencies are found in
+        # the sysroot rather than on the host.
         _flags("default_link_flags", _LINK, ["-L" + d for d in libdirs] + ["-Wl,-rpath-link," + d for d in libdirs] + [
             "-Wl,-z,relro,-z,now",
             "-lm",
