@@ -4,7 +4,7 @@
 
 #include "core/graph/graph_reflection.h"
 #include "core/graph/graph_text.h"
-#include "core/graph/json_tree.h"
+#include "core/common/utf8.h"
 
 namespace runnel::graph {
 namespace {

@@ -40,8 +40,4 @@ struct JsonMember {
 // first syntax error, described in `error`.
 bool ParseJsonTree(std::string_view text, JsonValue* root, JsonSyntaxError* error);
 
-// Whether `s` is well-formed UTF-8 (no overlong forms, surrogates, or code
-// points past U+10FFFF).
-bool IsValidUtf8(std::string_view s);
-
 }  // namespace runnel::graph

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <system_error>
 
+#include "core/common/utf8.h"
+
 namespace runnel::jsonl {
 
 namespace {
@@ -41,48 +43,6 @@ int Hex4(const char* q) {
     value = value << 4 | digit;
   }
   return value;
-}
-
-inline bool InRange(char c, unsigned lo, unsigned hi) {
-  unsigned u = static_cast<unsigned char>(c);
-  return u >= lo && u <= hi;
-}
-
-// Length of the well-formed UTF-8 sequence at `q` (its first byte >= 0x80),
-// or 0: Unicode's Table 3-7, so no overlong forms, surrogates or code
-// points past U+10FFFF. Stops at the first bad byte (the NUL included).
-size_t Utf8Length(const char* q) {
-  const unsigned char c = q[0];
-  auto cont = [](char b) { return InRange(b, 0x80, 0xBF); };
-  if (c >= 0xC2 && c <= 0xDF) return cont(q[1]) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    const unsigned lo = c == 0xE0 ? 0xA0 : 0x80, hi = c == 0xED ? 0x9F : 0xBF;
-    return InRange(q[1], lo, hi) && cont(q[2]) ? 3 : 0;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    const unsigned lo = c == 0xF0 ? 0x90 : 0x80, hi = c == 0xF4 ? 0x8F : 0xBF;
-    return InRange(q[1], lo, hi) && cont(q[2]) && cont(q[3]) ? 4 : 0;
-  }
-  return 0;
-}
-
-char* PutUtf8(uint32_t code_point, char* out) {
-  if (code_point < 0x80) {
-    *out++ = static_cast<char>(code_point);
-  } else if (code_point < 0x800) {
-    *out++ = static_cast<char>(0xC0 | code_point >> 6);
-    *out++ = static_cast<char>(0x80 | (code_point & 0x3F));
-  } else if (code_point < 0x10000) {
-    *out++ = static_cast<char>(0xE0 | code_point >> 12);
-    *out++ = static_cast<char>(0x80 | (code_point >> 6 & 0x3F));
-    *out++ = static_cast<char>(0x80 | (code_point & 0x3F));
-  } else {
-    *out++ = static_cast<char>(0xF0 | code_point >> 18);
-    *out++ = static_cast<char>(0x80 | (code_point >> 12 & 0x3F));
-    *out++ = static_cast<char>(0x80 | (code_point >> 6 & 0x3F));
-    *out++ = static_cast<char>(0x80 | (code_point & 0x3F));
-  }
-  return out;
 }
 
 // For a valid number in [q, end) out of a double's range: whether it is too

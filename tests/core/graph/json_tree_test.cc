@@ -7,7 +7,6 @@
 // Last: CppUTest's leak detector redefines `new`.
 #include <CppUTest/TestHarness.h>
 
-using runnel::graph::IsValidUtf8;
 using runnel::graph::JsonSyntaxError;
 using runnel::graph::JsonValue;
 using runnel::graph::ParseJsonTree;
@@ -64,13 +63,4 @@ TEST(JsonTree, StopsAtTheFirstError) {
   STRCMP_EQUAL("1:3: string is not valid UTF-8", ErrorOf("[ '\xc3' ]").c_str());
   STRCMP_EQUAL("1:65: nested deeper than 64 levels", ErrorOf(std::string(65, '[')).c_str());
   STRCMP_EQUAL("<ok>", ErrorOf(std::string(64, '[') + std::string(64, ']')).c_str());
-}
-
-TEST(JsonTree, ValidatesUtf8) {
-  CHECK(IsValidUtf8("plain \xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
-  CHECK_FALSE(IsValidUtf8("\xc3"));              // truncated
-  CHECK_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
-  CHECK_FALSE(IsValidUtf8("\xed\xa0\x80"));      // a surrogate
-  CHECK_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // past U+10FFFF
-  CHECK_FALSE(IsValidUtf8("\xff"));
 }
