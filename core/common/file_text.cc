@@ -15,6 +15,8 @@ namespace {
 // character devices, /proc files, which report 0); doubled as it fills.
 constexpr size_t kUnknownSizeBytes = 4096;
 
+constexpr off_t kMaxBytes = off_t{kMaxFileTextBytes};
+
 Status Failed(const std::string& path, FileTextError::Step step, int error_number,
               FileTextError* error) {
   if (error != nullptr) *error = FileTextError{step, error_number};
@@ -36,11 +38,19 @@ Result<std::string> ReadFileText(const std::string& path, FileTextError* error) 
   struct stat st;
   size_t capacity = kUnknownSizeBytes;
   if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+    if (st.st_size > kMaxBytes) {
+      close(fd);
+      return Failed(path, FileTextError::Step::kRead, EFBIG, error);
+    }
     capacity = static_cast<size_t>(st.st_size) + 1;
   }
   std::string text(capacity, '\0');
   size_t size = 0;
   for (;;) {
+    if (size > kMaxFileTextBytes) {  // a device or pipe that does not end
+      close(fd);
+      return Failed(path, FileTextError::Step::kRead, EFBIG, error);
+    }
     if (size == text.size()) text.resize(text.size() * 2);
     const ssize_t n = read(fd, &text[size], text.size() - size);
     if (n < 0) {

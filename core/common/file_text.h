@@ -24,10 +24,14 @@ struct FileTextError {
   int error_number = 0;  // errno of the failed open(2) or read(2)
 };
 
+// The most ReadFileText reads: these are configuration files.
+inline constexpr size_t kMaxFileTextBytes = 64 << 20;
+
 // The whole contents of the file at `path`. On failure an IoError
 // "PATH: cannot open: REASON" or "PATH: cannot read: REASON" (REASON is
-// strerror(errno); a directory opens but cannot be read), and *error, if
-// given, is filled in.
+// strerror(errno); a directory opens but cannot be read; a file, pipe or
+// device of more than kMaxFileTextBytes is EFBIG, "File too large"), and
+// *error, if given, is filled in.
 Result<std::string> ReadFileText(const std::string& path, FileTextError* error = nullptr);
 
 }  // namespace runnel

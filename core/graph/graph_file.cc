@@ -69,7 +69,7 @@ Status GraphFile::SubstituteEnv(const EnvLookup& env) {
   if (memchr(buffer_.data(), '$', buffer_.size()) == nullptr) return Status();
   // Round trip through the canonical text: its string values are exactly
   // the graph's string fields, and its paths are the file's field paths.
-  auto text = GraphToJson(buffer_.data());
+  auto text = GraphToJson(buffer_.data(), buffer_.size());
   if (!text.ok()) return InvalidArgument(path_ + ": " + text.status().message());
   Diagnostics diagnostics;
   std::string substituted = SubstituteEnvInJson(text.value(), env, &diagnostics);

@@ -42,9 +42,17 @@ Result<std::vector<uint8_t>> ParseGraphJson(std::string_view text,
 // keys quoted, 2-space indent, one field or array element per line, empty
 // tables and arrays as {} and [], enum values by name, UTF-8 text as is
 // (control characters escaped), fields absent from the buffer (those at
-// their default) left out. Ends with a newline. InvalidArgument if a string
-// is not valid UTF-8 (possible in a compiled graph from elsewhere).
-// REQUIRES: `buffer` passed fb::VerifyGraphBuffer.
-Result<std::string> GraphToJson(const uint8_t* buffer);
+// their default) left out. Ends with a newline.
+//
+// InvalidArgument for what only a compiled graph from elsewhere can hold: a
+// string that is not UTF-8, an enum field holding a number its enum does not
+// name, or tables shared so often that the text would pass
+// kMaxJsonBytesPerBufferByte * size + kMaxJsonBytesBase bytes (a graph
+// written by ParseGraphJson spells out to a few times its size).
+// REQUIRES: `buffer` (`size` bytes) passed fb::VerifyGraphBuffer.
+Result<std::string> GraphToJson(const uint8_t* buffer, size_t size);
+
+inline constexpr size_t kMaxJsonBytesPerBufferByte = 16;
+inline constexpr size_t kMaxJsonBytesBase = 64 << 10;
 
 }  // namespace runnel::graph

@@ -8,6 +8,7 @@
 #include "core/graph/graph_generated.h"
 #include "core/graph/graph_reflection.h"
 #include "core/graph/graph_text.h"
+#include "core/graph/json_lexer.h"
 #include "core/graph/json_locator.h"
 #include "core/graph/json_syntax.h"
 #include "core/graph/json_tree.h"
@@ -20,12 +21,18 @@ constexpr size_t kMaxErrors = 20;
 
 using Kind = JsonValue::Kind;
 
+// `s` escaped as in JSON, for a message.
+std::string Escaped(std::string_view s) {
+  std::string out;
+  AppendEscaped(s, &out);
+  return out;
+}
+
 std::string Describe(const JsonValue& v) {
   switch (v.kind) {
     case Kind::kObject: return "an object";
     case Kind::kArray: return "a list";
-    case Kind::kString:
-      return "\"" + (v.text.size() > 24 ? v.text.substr(0, 24) + "..." : v.text) + "\"";
+    case Kind::kString: return "\"" + Abbreviated(Escaped(v.text)) + "\"";
     case Kind::kWord: break;
   }
   return v.text;
@@ -122,8 +129,8 @@ class GraphReader {
     for (const JsonMember& member : object.members) {
       const reflection::Field* field = type.fields()->LookupByKey(member.key.c_str());
       if (field == nullptr) {
-        FailAt(Join(path, member.key), member.line, member.column,
-               "unknown field: " + member.key);
+        FailAt(Join(path, Escaped(member.key)), member.line, member.column,
+               "unknown field: " + Escaped(member.key));
         continue;
       }
       if (std::any_of(members.begin(), members.end(),
@@ -263,25 +270,29 @@ class GraphReader {
   bool Scalar(const JsonValue& value, const reflection::Type& type, const std::string& path,
               uint64_t* bits) {
     const reflection::BaseType base = type.base_type();
-    if (value.kind == Kind::kObject || value.kind == Kind::kArray) {
-      return Fail(path, value, std::string("expected ") +
-                                   (base == reflection::Bool ? "true or false" : "a number") +
-                                   ", found " + Describe(value));
+    if (const reflection::Enum* values = EnumOf(type)) {
+      if (value.kind == Kind::kObject || value.kind == Kind::kArray) {
+        return Fail(path, value, "expected a " + values->name()->str().substr(
+                                     values->name()->str().rfind('.') + 1) +
+                                     " name, found " + Describe(value));
+      }
+      return EnumValue(value, *values, path, bits);
     }
+    // Numbers and booleans are bare words: "7" and "true" are strings.
+    const bool word = value.kind == Kind::kWord;
     if (base == reflection::Bool) {
-      if (value.text == "true" || value.text == "1") {
+      if (word && (value.text == "true" || value.text == "1")) {
         *bits = 1;
-      } else if (value.text == "false" || value.text == "0") {
+      } else if (word && (value.text == "false" || value.text == "0")) {
         *bits = 0;
       } else {
         return Fail(path, value, "expected true or false, found " + Describe(value));
       }
       return true;
     }
-    if (const reflection::Enum* values = EnumOf(type)) return EnumValue(value, *values, path, bits);
     bool negative = false;
     uint64_t magnitude = 0;
-    const Integer parsed = ParseInteger(value.text, &negative, &magnitude);
+    const Integer parsed = word ? ParseInteger(value.text, &negative, &magnitude) : Integer::kNone;
     if (parsed == Integer::kNone) {
       return Fail(path, value, "expected an integer, found " + Describe(value));
     }

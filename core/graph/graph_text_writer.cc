@@ -1,10 +1,11 @@
 // GraphToJson (graph_text.h): writes a graph buffer's canonical JSON text by
 // walking its tables along the graph schema's reflection data.
-#include <cstdio>
+#include <string>
 
+#include "core/common/utf8.h"
 #include "core/graph/graph_reflection.h"
 #include "core/graph/graph_text.h"
-#include "core/common/utf8.h"
+#include "core/graph/json_lexer.h"
 
 namespace runnel::graph {
 namespace {
@@ -19,16 +20,20 @@ int64_t Read(const flatbuffers::Table& table, flatbuffers::voffset_t slot, int64
 
 class GraphWriter {
  public:
-  // Writes `table` of `type`, its '{' already placed at `indent`.
+  explicit GraphWriter(size_t max_bytes) : max_bytes_(max_bytes) {}
+
+  // Writes `table` of `type`, its '{' already placed at `indent`. False
+  // with error() set if the graph cannot be written.
   bool Table(const flatbuffers::Table& table, const reflection::Object& type, int indent) {
     bool first = true;
     for (const reflection::Field* field : FieldsInOrder(type)) {
       const auto slot = static_cast<flatbuffers::voffset_t>(field->offset());
       if (table.GetOptionalFieldOffset(slot) == 0) continue;
+      if (!Room()) return false;
       out_ += first ? "{\n" : ",\n";
       first = false;
       Indent(indent + kIndentStep);
-      if (!Quoted(field->name()->str())) return false;
+      Quoted(field->name()->str());
       out_ += ": ";
       if (!Value(table, *field, indent + kIndentStep)) return false;
     }
@@ -43,6 +48,7 @@ class GraphWriter {
   }
 
   std::string& text() { return out_; }
+  const std::string& error() const { return error_; }
 
  private:
   bool Value(const flatbuffers::Table& table, const reflection::Field& field, int indent) {
@@ -50,14 +56,13 @@ class GraphWriter {
     const auto slot = static_cast<flatbuffers::voffset_t>(field.offset());
     switch (type.base_type()) {
       case reflection::String:
-        return Quoted(table.GetPointer<const flatbuffers::String*>(slot)->str());
+        return String(*table.GetPointer<const flatbuffers::String*>(slot));
       case reflection::Obj:
         return Table(*table.GetPointer<const flatbuffers::Table*>(slot), TableOf(type), indent);
       case reflection::Vector:
         return Vector(table, field, indent);
       default:
-        Scalar(table, field);
-        return true;
+        return Scalar(table, field);
     }
   }
 
@@ -72,11 +77,12 @@ class GraphWriter {
     }
     out_ += "[\n";
     for (flatbuffers::uoffset_t i = 0; i < elements->size(); ++i) {
+      if (!Room()) return false;
       if (i > 0) out_ += ",\n";
       Indent(indent + kIndentStep);
       const bool ok =
           type.element() == reflection::String
-              ? Quoted(elements->GetAs<flatbuffers::String>(i)->str())
+              ? String(*elements->GetAs<flatbuffers::String>(i))
               : Table(*elements->GetAs<flatbuffers::Table>(i), TableOf(type), indent + kIndentStep);
       if (!ok) return false;
     }
@@ -86,7 +92,7 @@ class GraphWriter {
     return true;
   }
 
-  void Scalar(const flatbuffers::Table& table, const reflection::Field& field) {
+  bool Scalar(const flatbuffers::Table& table, const reflection::Field& field) {
     const reflection::Type& type = *field.type();
     const auto slot = static_cast<flatbuffers::voffset_t>(field.offset());
     const int64_t fallback = field.default_integer();
@@ -94,10 +100,10 @@ class GraphWriter {
     switch (type.base_type()) {
       case reflection::Bool:
         out_ += Read<uint8_t>(table, slot, fallback) ? "true" : "false";
-        return;
+        return true;
       case reflection::ULong:
         out_ += std::to_string(table.GetField<uint64_t>(slot, static_cast<uint64_t>(fallback)));
-        return;
+        return true;
       case reflection::Byte: value = Read<int8_t>(table, slot, fallback); break;
       case reflection::UByte: value = Read<uint8_t>(table, slot, fallback); break;
       case reflection::Short: value = Read<int16_t>(table, slot, fallback); break;
@@ -107,54 +113,59 @@ class GraphWriter {
       default: value = Read<int64_t>(table, slot, fallback); break;
     }
     const reflection::Enum* names = EnumOf(type);
-    const reflection::EnumVal* name = names ? names->values()->LookupByKey(value) : nullptr;
-    if (name != nullptr) {
-      Quoted(name->name()->str());
-    } else {
+    if (names == nullptr) {
       out_ += std::to_string(value);
+      return true;
     }
+    // A compiled graph from elsewhere may hold any number in an enum field.
+    const reflection::EnumVal* name = names->values()->LookupByKey(value);
+    if (name == nullptr) {
+      error_ = "field '" + field.name()->str() + "' holds " + std::to_string(value) +
+               ", which is no " + names->name()->str() + " value";
+      return false;
+    }
+    Quoted(name->name()->str());
+    return true;
   }
 
-  // `s` as a JSON string: UTF-8 as is, quotes, backslashes and control
-  // characters escaped. False if `s` is not UTF-8.
-  bool Quoted(const std::string& s) {
-    if (!IsValidUtf8(s)) return false;
-    out_ += '"';
-    for (char c : s) {
-      switch (c) {
-        case '"': out_ += "\\\""; break;
-        case '\\': out_ += "\\\\"; break;
-        case '\n': out_ += "\\n"; break;
-        case '\t': out_ += "\\t"; break;
-        case '\r': out_ += "\\r"; break;
-        case '\b': out_ += "\\b"; break;
-        case '\f': out_ += "\\f"; break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-            char escaped[8];
-            snprintf(escaped, sizeof(escaped), "\\u%04x", static_cast<unsigned char>(c));
-            out_ += escaped;
-          } else {
-            out_ += c;
-          }
-      }
+  bool String(const flatbuffers::String& s) {
+    if (!IsValidUtf8(s.str())) {
+      error_ = "a string is not valid UTF-8";
+      return false;
     }
-    out_ += '"';
+    Quoted(s.str());
     return true;
+  }
+
+  void Quoted(const std::string& s) {
+    out_ += '"';
+    AppendEscaped(s, &out_);
+    out_ += '"';
+  }
+
+  // Whether the text is still within its bound (a verified buffer may point
+  // many fields at one table or string, and so spell out far more text).
+  bool Room() {
+    if (out_.size() <= max_bytes_) return true;
+    error_ = "its JSON text would exceed " + std::to_string(max_bytes_) +
+             " bytes (are tables or strings shared by many fields?)";
+    return false;
   }
 
   void Indent(int n) { out_.append(static_cast<size_t>(n), ' '); }
 
+  size_t max_bytes_;
   std::string out_;
+  std::string error_;
 };
 
 }  // namespace
 
-Result<std::string> GraphToJson(const uint8_t* buffer) {
-  GraphWriter writer;
+Result<std::string> GraphToJson(const uint8_t* buffer, size_t size) {
+  GraphWriter writer(kMaxJsonBytesPerBufferByte * size + kMaxJsonBytesBase);
   if (!writer.Table(*flatbuffers::GetRoot<flatbuffers::Table>(buffer),
                     *GraphSchema().root_table(), 0)) {
-    return InvalidArgument("graph cannot be written as JSON (a string is not valid UTF-8)");
+    return InvalidArgument("graph cannot be written as JSON: " + writer.error());
   }
   writer.text() += '\n';
   return std::move(writer.text());

@@ -1,6 +1,7 @@
 #include "core/graph/json_lexer.h"
 
 #include <cctype>
+#include <cstdio>
 
 namespace runnel::graph {
 namespace {
@@ -98,6 +99,36 @@ JsonToken JsonLexer::String(JsonToken t, char quote) {
   return t;
 }
 
+void AppendEscaped(std::string_view s, std::string* out) {
+  for (char c : s) {
+    switch (c) {
+      case '"': *out += "\\\""; break;
+      case '\\': *out += "\\\\"; break;
+      case '\n': *out += "\\n"; break;
+      case '\t': *out += "\\t"; break;
+      case '\r': *out += "\\r"; break;
+      case '\b': *out += "\\b"; break;
+      case '\f': *out += "\\f"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          char escaped[8];
+          snprintf(escaped, sizeof(escaped), "\\u%04x", static_cast<unsigned char>(c));
+          *out += escaped;
+        } else {
+          *out += c;
+        }
+    }
+  }
+}
+
+std::string Abbreviated(std::string_view s) {
+  constexpr size_t kMaxBytes = 24;
+  if (s.size() <= kMaxBytes) return std::string(s);
+  size_t cut = kMaxBytes;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // mid-character
+  return std::string(s.substr(0, cut)) + "...";
+}
+
 std::string DescribeJsonToken(const JsonToken& t) {
   switch (t.kind) {
     case JsonTok::kOpenObject: return "'{'";
@@ -107,7 +138,7 @@ std::string DescribeJsonToken(const JsonToken& t) {
     case JsonTok::kColon: return "':'";
     case JsonTok::kComma: return "','";
     case JsonTok::kString:
-      return "\"" + (t.text.size() > 24 ? t.text.substr(0, 24) + "..." : t.text) + "\"";
+      return "\"" + Abbreviated(t.text) + "\"";
     case JsonTok::kWord: return "'" + t.text + "'";
     case JsonTok::kEnd: return "the end of the text";
     case JsonTok::kBad: break;

@@ -56,4 +56,12 @@ class JsonLexer {
 // What `t` is, for an error message: "'{'", "\"name\"", "'i64'", ...
 std::string DescribeJsonToken(const JsonToken& t);
 
+// `s` for an error message: its first 24 bytes (whole UTF-8 characters) and
+// "..." when it is longer.
+std::string Abbreviated(std::string_view s);
+
+// Appends `s` as the inside of a JSON string: quotes and backslashes escaped,
+// control characters as \n, \t, ... or \u00XX; the rest (UTF-8) as is.
+void AppendEscaped(std::string_view s, std::string* out);
+
 }  // namespace runnel::graph

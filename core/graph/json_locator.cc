@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "core/graph/json_tree.h"
+
 namespace runnel::graph {
 namespace {
 
@@ -27,6 +29,9 @@ JsonLocator::JsonLocator(std::string_view text) {
   int line = 1;
   size_t line_start = 0;
   bool expect_key = false;  // in an object, before the ':' of the next member
+  // Levels opened past kMaxJsonDepth: not recorded (the reader refuses such
+  // a text; recording them would take memory quadratic in the depth).
+  int too_deep = 0;
 
   auto column = [&](size_t pos) { return static_cast<int>(pos - line_start) + 1; };
   auto value_path = [&]() { return stack.empty() ? std::string() : Join(stack.back()); };
@@ -46,6 +51,13 @@ JsonLocator::JsonLocator(std::string_view text) {
         }
       }
       ++i;
+    } else if ((c == '{' || c == '[') &&
+               (too_deep > 0 || static_cast<int>(stack.size()) >= kMaxJsonDepth)) {
+      ++too_deep;
+    } else if ((c == '}' || c == ']') && too_deep > 0) {
+      --too_deep;
+    } else if (too_deep > 0 && (c == ',' || c == ':')) {
+      continue;
     } else if (c == '{' || c == '[') {
       std::string path = value_path();
       entries_.push_back({path, line, column(i)});
@@ -82,6 +94,7 @@ JsonLocator::JsonLocator(std::string_view text) {
         }
         --i;
       }
+      if (too_deep > 0) continue;
       if (expect_key && !stack.empty() && !stack.back().is_array) {
         stack.back().key = word;
         entries_.push_back({Join(stack.back()), line, column(start)});

@@ -79,6 +79,10 @@ bool Unescape(std::string_view raw, std::string* out, std::string* error) {
     *error = "invalid escape '\\" + std::string(1, e) + "' in string";
     return false;
   }
+  if (out->find('\0') != std::string::npos) {
+    *error = "string contains a NUL character";
+    return false;
+  }
   if (!IsValidUtf8(*out)) {
     *error = "string is not valid UTF-8";
     return false;

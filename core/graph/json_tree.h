@@ -2,7 +2,8 @@
 // column where it starts, for the schema reader (graph_text.h) to walk.
 //
 // Same grammar as json_lexer.h. Strings are unescaped (\" \' \\ \/ \b \f
-// \n \r \t \xHH \uXXXX with surrogate pairs) and must be valid UTF-8; words
+// \n \r \t \xHH \uXXXX with surrogate pairs) and must be valid UTF-8 without
+// NUL characters (graph strings become file names and C strings); words
 // (numbers, true, false, null, bare enum names) are kept as written. Nesting
 // is limited to kMaxJsonDepth levels. Setup-time only (it allocates).
 #pragma once

@@ -181,11 +181,13 @@ class Planner {
   }
 
   std::string CheckpointFingerprint() const {
-    auto json = GraphToJson(graph_.file->buffer().data());
+    auto json = GraphToJson(graph_.file->buffer().data(), graph_.file->buffer().size());
     std::string text = json.ok() ? json.value() : std::string();
-    // The canonical form prints the settings as one flat object.
+    // The canonical form prints the settings as one flat object, closed by
+    // "}" on a line of its own (its strings hold no raw line breaks).
     const size_t at = text.find("\"checkpoint\": {");
-    if (at != std::string::npos) text.erase(at, text.find('}', at) + 1 - at);
+    const size_t end = at == std::string::npos ? at : text.find("\n  }", at);
+    if (end != std::string::npos) text.erase(at, end + 4 - at);
     text += plan_.description;
     uint64_t hash = 0xcbf29ce484222325ull;  // FNV-1a
     for (unsigned char c : text) {

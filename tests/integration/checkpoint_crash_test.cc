@@ -291,11 +291,12 @@ TEST(CheckpointCrash, StoppedWithSigtermAndResumedWritesEveryRowOnce) {
 
 // The state of one graph is never loaded into another: changing what the
 // job computes (here the window size) is refused with a message naming the
-// directory, while changing only the checkpoint settings is not.
+// directory, while changing only the checkpoint settings is not (even with
+// a '}' in the directory's name).
 TEST(CheckpointCrash, AStateDirectoryOfAnotherGraphIsRefused) {
   TempDir dir;
   dir.Write("readings.csv", "device,ts,temp,humidity\nd1,1700000000000,20.5,50\n");
-  const std::string graph = Graph("state", "out");
+  const std::string graph = Graph("st}ate", "out");
   ProcessResult run = RunProcess({"tools/runnel", "run", dir.Write("g.json", graph)});
   LONGS_EQUAL_TEXT(0, run.exit_code, run.err.c_str());
 
@@ -303,7 +304,7 @@ TEST(CheckpointCrash, AStateDirectoryOfAnotherGraphIsRefused) {
   other.replace(other.find("\"size_ms\": 10000"), 16, "\"size_ms\": 20000");
   run = RunProcess({"tools/runnel", "run", dir.Write("g.json", other)});
   LONGS_EQUAL_TEXT(1, run.exit_code, run.err.c_str());
-  STRCMP_CONTAINS(dir.File("state").c_str(), run.err.c_str());
+  STRCMP_CONTAINS(dir.File("st}ate").c_str(), run.err.c_str());
   STRCMP_CONTAINS("fingerprint", run.err.c_str());
 
   std::string retuned = graph;

@@ -93,7 +93,8 @@ int Fmt(const std::string& graph_path, const FmtOptions& options) {
               graph_path.c_str());
       return kExitUsage;
     }
-    auto json = graph::GraphToJson(file.value()->buffer().data());
+    const std::vector<uint8_t>& buffer = file.value()->buffer();
+    auto json = graph::GraphToJson(buffer.data(), buffer.size());
     if (!json.ok()) {
       fprintf(stderr, "%s: %s\n", graph_path.c_str(), json.status().message().c_str());
       return kExitUsage;
@@ -117,8 +118,9 @@ int Fmt(const std::string& graph_path, const FmtOptions& options) {
     graph::JsonParseOptions parse;
     parse.keep_written_defaults = true;
     auto buffer = graph::ParseGraphJson(text, parse);
-    auto json = buffer.ok() ? graph::GraphToJson(buffer.value().data())
-                            : Result<std::string>(buffer.status());
+    auto json = buffer.ok()
+                    ? graph::GraphToJson(buffer.value().data(), buffer.value().size())
+                    : Result<std::string>(buffer.status());
     if (!json.ok()) {
       fprintf(stderr, "%s: %s\n", graph_path.c_str(), json.status().message().c_str());
       return kExitUsage;

@@ -98,6 +98,12 @@ JsonlDecoder::Outcome JsonlDecoder::Decode(std::string_view line, schema::Slot* 
     }
     row[f] = schema::NullSlot(schema_.field(f).type);
   }
+  // A ts of INT64_MIN (in ns) is the null, which the event time never is.
+  if (event_time_field_ >= 0 && row[event_time_field_].i64 == schema::kNullInt) {
+    snprintf(error_, sizeof(error_), "field '%s': a row needs its event time (this is the null)",
+             schema_.field(static_cast<uint32_t>(event_time_field_)).name.c_str());
+    return Outcome::kBadLine;
+  }
   return Outcome::kOk;
 }
 

@@ -1,6 +1,6 @@
 // ReadFileText on real files: a file's exact bytes (NULs included), an
 // empty file, files whose size stat(2) does not tell (a pipe, /proc), and
-// the errors for a missing file and a directory.
+// the errors for a missing file, a directory and what is too large.
 #include "core/common/file_text.h"
 
 #include <errno.h>
@@ -98,4 +98,22 @@ TEST(FileText, DashIsAFileName) {
   auto text = ReadFileText("-");
   CHECK(!text.ok());
   STRCMP_EQUAL("-: cannot open: No such file or directory", text.status().message().c_str());
+}
+
+// A configuration file is small: a bigger file, or a device that never
+// ends, is refused instead of filling memory.
+TEST(FileText, RefusesWhatIsTooLarge) {
+  TempDir temp;
+  const std::string big = temp.Write("big", "");
+  CHECK(truncate(big.c_str(), runnel::kMaxFileTextBytes + 1) == 0);  // sparse
+  FileTextError error;
+  auto text = ReadFileText(big, &error);
+  CHECK(!text.ok());
+  STRCMP_EQUAL((big + ": cannot read: File too large").c_str(), text.status().message().c_str());
+  LONGS_EQUAL(EFBIG, error.error_number);
+  CHECK(truncate(big.c_str(), runnel::kMaxFileTextBytes) == 0);
+  CHECK(ReadFileText(big).ok());
+  auto endless = ReadFileText("/dev/zero", &error);
+  CHECK(!endless.ok());
+  LONGS_EQUAL(EFBIG, error.error_number);
 }

@@ -188,3 +188,13 @@ TEST(GraphFile, CompiledGraphKeepsVariablesAndSubstitutesAtLoad) {
   // Relative paths resolve against the compiled file's own directory.
   STRCMP_EQUAL("/opt/in.csv", device.value()->ResolvePath("in.csv").c_str());
 }
+
+// Deep nesting is one error, found without memory growing with the square
+// of the depth (the locator records no path past the reader's limit).
+TEST(GraphFile, DeepNestingIsOneErrorNotAnOutOfMemory) {
+  const std::string deep = "{ name: " + std::string(200000, '[') + std::string(200000, ']') + " }";
+  const std::string error = ErrorOf(deep);
+  CHECK(error.rfind("g.json:1:72: name[0][0]", 0) == 0);
+  CHECK(error.find(": nested deeper than 64 levels") != std::string::npos);
+  CHECK(error.find('\n') == std::string::npos);
+}

@@ -28,7 +28,7 @@ std::string Canonical(const std::string& text, bool keep_defaults) {
   options.keep_written_defaults = keep_defaults;
   auto buffer = ParseGraphJson(text, options);
   CHECK_TEXT(buffer.ok(), buffer.status().message().c_str());
-  auto json = GraphToJson(buffer.value().data());
+  auto json = GraphToJson(buffer.value().data(), buffer.value().size());
   CHECK_TEXT(json.ok(), json.status().message().c_str());
   return json.value();
 }
@@ -219,4 +219,57 @@ TEST(GraphText, KeyOrderDoesNotChangeTheBytes) {
   auto b = ParseGraphJson("{ batch_rows: 8, sinks: [{ input: 'i', name: 'o' }], name: 'g' }");
   CHECK(a.ok() && b.ok());
   CHECK(a.value() == b.value());
+}
+
+TEST(GraphText, NumbersAndBooleansAreNotStrings) {
+  STRCMP_EQUAL("1:12: version: expected an integer, found \"7\"",
+               ErrorOf("{ version: '7' }").c_str());
+  STRCMP_EQUAL("1:65: sources[0].csv.header: expected true or false, found \"true\"",
+               ErrorOf("{ sources: [{ name: 'i', schema: 'r', csv: { path: '-', header: 'true' } }] }")
+                   .c_str());
+  STRCMP_EQUAL("1:65: sources[0].csv.header: expected true or false, found 2",
+               ErrorOf("{ sources: [{ name: 'i', schema: 'r', csv: { path: '-', header: 2 } }] }")
+                   .c_str());
+}
+
+TEST(GraphText, KeysAndStringsWithNulOrControlCharacters) {
+  STRCMP_CONTAINS("1:3: ", ErrorOf("{ 'name\\u0000x': 'g' }").c_str());
+  STRCMP_CONTAINS("string contains a NUL character", ErrorOf("{ 'name\\u0000x': 'g' }").c_str());
+  STRCMP_EQUAL("1:9: name: string contains a NUL character",
+               ErrorOf("{ name: 'a\\u0000b' }").c_str());
+  STRCMP_EQUAL("1:3: a\\nb: unknown field: a\\nb", ErrorOf("{ 'a\\nb': 1 }").c_str());
+}
+
+TEST(GraphText, CutsLongValuesInMessagesBetweenCharacters) {
+  // 23 ASCII bytes, then a 2-byte character across the 24-byte cut.
+  STRCMP_EQUAL("1:12: version: expected an integer, found \"aaaaaaaaaaaaaaaaaaaaaaa...\"",
+               ErrorOf("{ version: 'aaaaaaaaaaaaaaaaaaaaaaa\xc3\xa9zzz' }").c_str());
+}
+
+// What only a compiled graph from elsewhere can hold, refused in words
+// rather than written as text that does not read back.
+TEST(GraphText, RefusesToWriteWhatCannotBeText) {
+  namespace fb = runnel::graph::fb;
+  flatbuffers::FlatBufferBuilder builder;
+  std::vector<flatbuffers::Offset<fb::Field>> fields = {
+      fb::CreateFieldDirect(builder, "x", static_cast<fb::FieldType>(9))};
+  std::vector<flatbuffers::Offset<fb::Schema>> schemas = {
+      fb::CreateSchemaDirect(builder, "r", &fields)};
+  builder.Finish(fb::CreateGraphDirect(builder, 1, "g", &schemas), fb::GraphIdentifier());
+  auto json = GraphToJson(builder.GetBufferPointer(), builder.GetSize());
+  CHECK(!json.ok());
+  STRCMP_EQUAL("graph cannot be written as JSON: field 'type' holds 9, which is no "
+               "runnel.graph.fb.FieldType value",
+               json.status().message().c_str());
+
+  // One 1000-byte source named 20,000 times: 0.1 MB of buffer, 20 MB of text.
+  flatbuffers::FlatBufferBuilder shared;
+  const auto source = fb::CreateSourceDirect(shared, std::string(1000, 's').c_str(), "r");
+  std::vector<flatbuffers::Offset<fb::Source>> sources(20000, source);
+  shared.Finish(fb::CreateGraphDirect(shared, 1, "g", nullptr, &sources), fb::GraphIdentifier());
+  flatbuffers::Verifier verifier(shared.GetBufferPointer(), shared.GetSize());
+  CHECK(fb::VerifyGraphBuffer(verifier));
+  json = GraphToJson(shared.GetBufferPointer(), shared.GetSize());
+  CHECK(!json.ok());
+  STRCMP_CONTAINS("would exceed", json.status().message().c_str());
 }

@@ -147,6 +147,11 @@ TEST(JsonlDecoder, EventTimeMustBePresent) {
   STRCMP_EQUAL("field 'ts' is missing", timed.error());
   CHECK(timed.Decode(R"({"ts":5,"ok":true})", row) == JsonlDecoder::Outcome::kOk);
   CHECK(row[1].i64 == 5000000000LL);
+  // In nanoseconds, INT64_MIN is the null itself.
+  JsonlDecoder nanos(Schema({{"ts", FieldType::kTs, TimeUnit::kNs}}), &symbols, 1 << 12, 0);
+  CHECK(nanos.Decode(R"({"ts":-9223372036854775808})", row) == JsonlDecoder::Outcome::kBadLine);
+  STRCMP_EQUAL("field 'ts': a row needs its event time (this is the null)", nanos.error());
+  CHECK(nanos.Decode(R"({"ts":-9223372036854775807})", row) == JsonlDecoder::Outcome::kOk);
 }
 
 TEST(JsonlDecoder, RepeatedFields) {
