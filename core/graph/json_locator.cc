@@ -1,7 +1,8 @@
 #include "core/graph/json_locator.h"
 
-#include <cctype>
+#include <utility>
 
+#include "core/graph/json_lexer.h"
 #include "core/graph/json_tree.h"
 
 namespace runnel::graph {
@@ -26,81 +27,57 @@ std::string Join(const Frame& frame) {
 
 JsonLocator::JsonLocator(std::string_view text) {
   std::vector<Frame> stack;
-  int line = 1;
-  size_t line_start = 0;
   bool expect_key = false;  // in an object, before the ':' of the next member
   // Levels opened past kMaxJsonDepth: not recorded (the reader refuses such
   // a text; recording them would take memory quadratic in the depth).
   int too_deep = 0;
-
-  auto column = [&](size_t pos) { return static_cast<int>(pos - line_start) + 1; };
   auto value_path = [&]() { return stack.empty() ? std::string() : Join(stack.back()); };
 
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '\n') {
-      ++line;
-      line_start = i + 1;
-    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '/') {
-      while (i + 1 < text.size() && text[i + 1] != '\n') ++i;
-    } else if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
-      for (i += 2; i + 1 < text.size() && !(text[i] == '*' && text[i + 1] == '/'); ++i) {
-        if (text[i] == '\n') {
-          ++line;
-          line_start = i + 1;
-        }
-      }
-      ++i;
-    } else if ((c == '{' || c == '[') &&
-               (too_deep > 0 || static_cast<int>(stack.size()) >= kMaxJsonDepth)) {
-      ++too_deep;
-    } else if ((c == '}' || c == ']') && too_deep > 0) {
-      --too_deep;
-    } else if (too_deep > 0 && (c == ',' || c == ':')) {
+  JsonLexer lexer(text);
+  for (JsonToken t = lexer.Next(); t.kind != JsonTok::kEnd; t = lexer.Next()) {
+    const bool opens = t.kind == JsonTok::kOpenObject || t.kind == JsonTok::kOpenArray;
+    const bool closes = t.kind == JsonTok::kCloseObject || t.kind == JsonTok::kCloseArray;
+    if (too_deep > 0 || (opens && static_cast<int>(stack.size()) >= kMaxJsonDepth)) {
+      too_deep += opens ? 1 : closes ? -1 : 0;
       continue;
-    } else if (c == '{' || c == '[') {
-      std::string path = value_path();
-      entries_.push_back({path, line, column(i)});
-      stack.push_back({c == '[', path, 0, ""});
-      expect_key = (c == '{');
-    } else if (c == '}' || c == ']') {
-      if (!stack.empty()) stack.pop_back();
-      expect_key = false;
-    } else if (c == ',') {
-      if (!stack.empty()) {
+    }
+    switch (t.kind) {
+      case JsonTok::kOpenObject:
+      case JsonTok::kOpenArray: {
+        std::string path = value_path();
+        entries_.push_back({path, t.line, t.column});
+        stack.push_back({t.kind == JsonTok::kOpenArray, std::move(path), 0, ""});
+        expect_key = t.kind == JsonTok::kOpenObject;
+        break;
+      }
+      case JsonTok::kCloseObject:
+      case JsonTok::kCloseArray:
+        if (!stack.empty()) stack.pop_back();
+        expect_key = false;
+        break;
+      case JsonTok::kComma:
+        if (stack.empty()) break;
         if (stack.back().is_array) {
           ++stack.back().next_index;
         } else {
           expect_key = true;
         }
-      }
-    } else if (c == ':') {
-      expect_key = false;
-    } else if (c == '"' || std::isalnum(static_cast<unsigned char>(c)) ||
-               c == '-' || c == '_' || c == '+' || c == '.') {
-      // A string, number, literal, or (FlatBuffers allows it) a bare key.
-      size_t start = i;
-      std::string word;
-      if (c == '"') {
-        for (++i; i < text.size() && text[i] != '"'; ++i) {
-          if (text[i] == '\\' && i + 1 < text.size()) ++i;
-          word += text[i];
+        break;
+      case JsonTok::kColon:
+        expect_key = false;
+        break;
+      case JsonTok::kString:
+      case JsonTok::kWord:
+        if (expect_key && !stack.empty() && !stack.back().is_array) {
+          stack.back().key = std::move(t.text);
+          entries_.push_back({Join(stack.back()), t.line, t.column});
+        } else {
+          entries_.push_back({value_path(), t.line, t.column});
         }
-      } else {
-        while (i < text.size() &&
-               (std::isalnum(static_cast<unsigned char>(text[i])) ||
-                text[i] == '-' || text[i] == '_' || text[i] == '+' || text[i] == '.')) {
-          word += text[i++];
-        }
-        --i;
-      }
-      if (too_deep > 0) continue;
-      if (expect_key && !stack.empty() && !stack.back().is_array) {
-        stack.back().key = word;
-        entries_.push_back({Join(stack.back()), line, column(start)});
-      } else {
-        entries_.push_back({value_path(), line, column(start)});
-      }
+        break;
+      case JsonTok::kEnd:
+      case JsonTok::kBad:
+        break;
     }
   }
 }

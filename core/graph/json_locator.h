@@ -2,8 +2,7 @@
 // errors found after parsing (a dangling stream name, an unknown field in a
 // filter) can still point at file:line.
 //
-// It only tokenizes: strings, numbers, literals, brackets, and the // and
-// /* */ comments graph files may have. It does not validate; the graph
+// It follows the tokens (json_lexer.h) and does not validate; the graph
 // reader (graph_text.h) does. Built once per graph load.
 #pragma once
 

@@ -47,3 +47,10 @@ TEST(JsonLocator, NamesThePathAtAPosition) {
   STRCMP_EQUAL("operators[0].filter", locator.PathAt(5, 30).c_str());
   STRCMP_EQUAL("operators[1].name", locator.PathAt(9, 17).c_str());
 }
+
+TEST(JsonLocator, SingleQuotedStringsMayHoldBrackets) {
+  JsonLocator single("{ a: 'x[{',\n  b: 1,\n  c: [2, 3] }");
+  LONGS_EQUAL(2, single.LineOf("b"));
+  LONGS_EQUAL(3, single.LineOf("c[1]"));
+  STRCMP_EQUAL("c[1]", single.PathAt(3, 10).c_str());
+}
