@@ -88,7 +88,11 @@ class Estimator {
     m.symbols = schema::SymbolTable::FootprintBytes(g.symbols(), g.symbol_bytes());
     for (const LogicalSource& s : graph_.sources) {
       const LogicalStream& stream = graph_.streams[s.output_stream];
-      if (source_bytes_) m.io = SaturatingAdd(m.io, source_bytes_(s));
+      if (source_bytes_) {
+        const uint64_t bytes = source_bytes_(s);
+        m.io = SaturatingAdd(m.io, bytes);
+        out_.items.push_back({s.field_path, "the input of source '" + s.name + "'", bytes});
+      }
       Batch(stream.schema.size());
       if (stream.has_watermark) Batch(stream.width());
     }

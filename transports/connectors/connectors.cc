@@ -3,6 +3,7 @@
 #include "transports/file/csv_sink.h"
 #include "transports/file/csv_source.h"
 #include "transports/generator/generator_connector.h"
+#include "transports/generator/generator_source.h"
 #include "transports/jsonl/jsonl_connectors.h"
 #include "transports/jsonl/jsonl_source.h"
 #include "transports/zmq/zmq_connectors.h"
@@ -40,7 +41,9 @@ graph::Connectors MakeConnectors(const file::CsvOverrides& csv_overrides, const 
     return file::MakeCsvSink(file, sink, schema, symbols, csv_overrides, diagnostics);
   };
   connectors.source_bytes = [](const graph::LogicalSource& source) -> uint64_t {
-    if (source.def->generator()) return uint64_t{0};
+    if (source.def->generator()) {
+      return generator::GeneratorSource::FootprintBytes(source.def->generator()->keys());
+    }
     if (source.def->zmq()) return zmq::ZmqSourceBytes(source);
     if (source.def->jsonl()) {
       jsonl::JsonlSourceOptions options;

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "core/common/byte_count.h"
 #include "core/common/clock.h"
 #include "core/runtime/operator.h"
 #include "core/schema/schema.h"
@@ -33,6 +34,13 @@ class GeneratorSource : public runtime::Source {
   // `symbols` and `clock` must outlive the source.
   GeneratorSource(const GeneratorOptions& options, schema::Schema schema,
                   schema::SymbolTable* symbols, const Clock* clock);
+
+  // Bytes a source of `keys` keys allocates: a symbol id per key. 64 bits on
+  // every target (core/common/byte_count.h).
+  static uint64_t FootprintBytes(uint64_t keys) {
+    return SaturatingMul(sizeof(int64_t), keys > 0 ? keys : 1);
+  }
+  uint64_t footprint_bytes() const override { return FootprintBytes(options_.keys); }
 
   // Interns the key names (when the schema has sym fields).
   Status Open() override;
