@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "core/graph/graph_bfbs_generated.h"
 #include "core/graph/graph_generated.h"
 #include "core/graph/graph_reflection.h"
 
@@ -272,4 +273,11 @@ TEST(GraphText, RefusesToWriteWhatCannotBeText) {
   json = GraphToJson(shared.GetBufferPointer(), shared.GetSize());
   CHECK(!json.ok());
   STRCMP_CONTAINS("would exceed", json.status().message().c_str());
+}
+
+// FlatBuffers reads the schema's 8-byte fields in place: unaligned, ARMv7
+// stops with a bus error (core/graph/BUILD aligns flatc's array).
+TEST(GraphText, TheEmbeddedSchemaIsAligned) {
+  const auto address = reinterpret_cast<uintptr_t>(runnel::graph::fb::GraphBinarySchema::data());
+  LONGS_EQUAL(0, address % 8);
 }
