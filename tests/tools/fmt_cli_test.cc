@@ -177,10 +177,10 @@ TEST(FmtCli, RefusesToDropCommentsInsideTheGraph) {
   LONGS_EQUAL(0, dropped.exit_code);
   CHECK(dropped.out.rfind("// Hot readings: keeps the readings above 33", 0) == 0);
   CHECK(dropped.out.find("Relative paths are relative") == std::string::npos);
-  // Slashes and stars inside strings are not comments.
+  // Slashes and stars inside strings (single-quoted too) are not comments.
   std::string url = dir.Write("url.json", R"({ "name": "http://x/*y*/",
-  "schemas": [{ "name": "r", "fields": [{ "name": "x" }] }],
-  "sources": [{ "name": "in", "schema": "r", "csv": { "path": "//in.csv" } }],
+  "schemas": [{ "name": 'r//', "fields": [{ "name": "x" }] }],
+  "sources": [{ "name": "in", "schema": "r//", "csv": { "path": "//in.csv" } }],
   "sinks": [{ "name": "out", "input": "in", "csv": { "path": "-" } }] })");
   ProcessResult strings = Runnel({"fmt", url});
   LONGS_EQUAL_TEXT(0, strings.exit_code, strings.err.c_str());

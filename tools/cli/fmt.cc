@@ -18,8 +18,8 @@ struct Comments {
   std::vector<int> inside;   // lines of the comments after that
 };
 
-// Finds the comments of JSON text (outside strings, as FlatBuffers' parser
-// accepts them: // to the end of the line, /* to */).
+// Finds the comments of JSON text (outside strings, single- or double-quoted,
+// as the graph reader accepts them: // to the end of the line, /* to */).
 Comments FindComments(const std::string& text) {
   Comments comments;
   bool in_header = true;
@@ -38,9 +38,9 @@ Comments FindComments(const std::string& text) {
         }
         ++i;
       }
-    } else if (c == '"') {
+    } else if (c == '"' || c == '\'') {
       in_header = false;
-      for (++i; i < text.size() && text[i] != '"'; ++i) {
+      for (++i; i < text.size() && text[i] != c; ++i) {
         if (text[i] == '\\') ++i;
       }
     } else if (c != ' ' && c != '\t' && c != '\r') {
