@@ -38,6 +38,9 @@ std::string Describe(const JsonValue& v) {
   return v.text;
 }
 
+// `null` leaves a field out.
+bool IsNull(const JsonValue& v) { return v.kind == Kind::kWord && v.text == "null"; }
+
 const char* TypeName(reflection::BaseType type) {
   switch (type) {
     case reflection::Bool: return "bool";
@@ -145,7 +148,7 @@ class GraphReader {
               [](const auto& a, const auto& b) { return a.first->id() < b.first->id(); });
     std::vector<FieldValue> values;
     for (const auto& [field, member] : members) {
-      if (member->value.kind == Kind::kWord && member->value.text == "null") continue;
+      if (IsNull(member->value)) continue;
       FieldValue value{field, 0, 0};
       if (Value(member->value, *field, Join(path, member->key), &value)) values.push_back(value);
     }
@@ -174,7 +177,7 @@ class GraphReader {
   // did not convert has had its own error; "missing" would be a second).
   static bool Names(const JsonValue& object, const std::string& key) {
     return std::any_of(object.members.begin(), object.members.end(), [&](const JsonMember& m) {
-      return m.key == key && !(m.value.kind == Kind::kWord && m.value.text == "null");
+      return m.key == key && !IsNull(m.value);
     });
   }
 
